@@ -1,0 +1,130 @@
+//! A minimal JSON writer: exactly what the encoders need, without serde_json or `format!`.
+
+/// Appends `s` as a JSON string literal. Quotes, backslashes and every control character are
+/// escaped, and so are U+2028 and U+2029 (valid JSON, but line breaks to older JavaScript
+/// parsers). Rust strings cannot hold lone surrogates; text from JavaScript arrives with each
+/// lone surrogate already replaced by U+FFFD, so the output is always well-formed UTF-8.
+pub fn write_str(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: Option<&str> = match b {
+            b'"' => Some("\\\""),
+            b'\\' => Some("\\\\"),
+            b'\n' => Some("\\n"),
+            b'\r' => Some("\\r"),
+            b'\t' => Some("\\t"),
+            0x08 => Some("\\b"),
+            0x0c => Some("\\f"),
+            0x00..=0x1f | 0x7f => None,
+            // U+2028 and U+2029 are E2 80 A8 / E2 80 A9.
+            0xe2 if bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) => None,
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        match escape {
+            Some(e) => {
+                out.push_str(e);
+                start = i + 1;
+            }
+            None if b == 0xe2 => {
+                out.push_str(if bytes[i + 2] == 0xa8 { "\\u2028" } else { "\\u2029" });
+                start = i + 3;
+            }
+            None => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 15)] as char);
+                start = i + 1;
+            }
+        }
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// Appends an unsigned integer.
+pub fn write_u64(out: &mut String, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    // The buffer holds only ASCII digits.
+    out.push_str(core::str::from_utf8(&buf[i..]).unwrap_or("0"));
+}
+
+/// Appends a signed integer.
+pub fn write_i64(out: &mut String, v: i64) {
+    if v < 0 {
+        out.push('-');
+    }
+    write_u64(out, v.unsigned_abs());
+}
+
+/// Appends a finite double in shortest round-trip form (`1.5`, `1e300`). Callers handle NaN
+/// and infinities, which JSON numbers cannot express.
+pub fn write_finite_f64(out: &mut String, v: f64) {
+    let mut buf = ryu::Buffer::new();
+    out.push_str(buf.format_finite(v));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> String {
+        let mut o = String::new();
+        write_str(&mut o, v);
+        o
+    }
+
+    #[test]
+    fn escapes() {
+        assert_eq!(s("plain"), "\"plain\"");
+        assert_eq!(s("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(s("\n\r\t\u{8}\u{c}"), r#""\n\r\t\b\f""#);
+        assert_eq!(s("\u{0}\u{1f}\u{7f}"), r#""\u0000\u001f\u007f""#);
+        assert_eq!(s("x\u{2028}y\u{2029}z"), r#""x\u2028y\u2029z""#);
+        assert_eq!(s("é🎮\u{fffd}"), "\"é🎮\u{fffd}\"");
+        assert_eq!(s("\u{2027}\u{202a}"), "\"\u{2027}\u{202a}\"");
+        assert_eq!(s(""), "\"\"");
+    }
+
+    #[test]
+    fn every_char_survives_a_real_json_parser() {
+        // All of the BMP outside surrogates, and some astral characters, round-trip through
+        // serde_json, which no one here wrote.
+        let text: String = (0u32..0x11000).filter_map(char::from_u32).collect();
+        let parsed: String = serde_json::from_str(&s(&text)).unwrap();
+        assert_eq!(parsed, text);
+    }
+
+    #[test]
+    fn numbers() {
+        let mut o = String::new();
+        for v in [0u64, 9, 10, u64::MAX] {
+            o.clear();
+            write_u64(&mut o, v);
+            assert_eq!(o, v.to_string());
+        }
+        for v in [i64::MIN, -1, 0, i64::MAX] {
+            o.clear();
+            write_i64(&mut o, v);
+            assert_eq!(o, v.to_string());
+        }
+        for v in [0.0, -0.0, 1.5, 1e300, 5e-324, -2.25] {
+            o.clear();
+            write_finite_f64(&mut o, v);
+            assert_eq!(o.parse::<f64>().unwrap().to_bits(), v.to_bits(), "{o}");
+        }
+    }
+}

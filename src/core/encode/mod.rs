@@ -1,0 +1,295 @@
+//! Encoders: spans to request bodies that never exceed the transport's byte limit.
+//!
+//! A span is encoded once, when it ends, into a fragment (one element of the body's span array).
+//! Fragments are packed into bodies by [`Encoder::pack_body`]; the text around them (resource,
+//! scope) is written once per encoder. Because every fragment's size is known exactly, the
+//! queue can tell precisely when a body is full, and a body never needs re-encoding to fit.
+
+pub mod json;
+mod otlp;
+mod zipkin;
+
+use std::collections::VecDeque;
+
+use super::span::{Attributes, SpanData};
+
+/// The default body limit: below Chromium's 64 KiB keepalive quota, with room for headers.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 60_000;
+
+/// What produced the spans: `service.name` and the other resource attributes.
+///
+/// ```
+/// use playtrace::core::encode::Resource;
+/// let r = Resource::new("my-game").with("service.version", "1.2.0".into());
+/// assert_eq!(r.service_name(), "my-game");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Resource {
+    /// Resource attributes; `service.name` among them.
+    pub attributes: Attributes,
+}
+
+impl Resource {
+    /// A resource with `service.name` set.
+    pub fn new(service_name: &str) -> Self {
+        Self::default().with("service.name", service_name.into())
+    }
+
+    /// Adds or replaces an attribute (at most 128; no value length limit).
+    #[must_use]
+    pub fn with(mut self, key: &str, value: super::span::AttributeValue) -> Self {
+        self.attributes.set(key, value, 128, None);
+        self
+    }
+
+    /// `service.name` if it is a string, else OpenTelemetry's `unknown_service`.
+    pub fn service_name(&self) -> &str {
+        match self.attributes.get("service.name") {
+            Some(super::span::AttributeValue::String(s)) if !s.is_empty() => s,
+            _ => "unknown_service",
+        }
+    }
+}
+
+/// The wire format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// OTLP/HTTP JSON (`POST /v1/traces`).
+    OtlpJson,
+    /// Zipkin v2 JSON (`POST /api/v2/spans`).
+    ZipkinJson,
+}
+
+/// One span, encoded and guaranteed to fit in a body on its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncodedSpan {
+    /// The span's JSON, one element of the body's span array.
+    pub json: String,
+    /// Whether attributes, events, links or text had to be dropped to make it fit.
+    pub trimmed: bool,
+}
+
+/// A request body ready to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Body {
+    /// The JSON text.
+    pub json: String,
+    /// How many spans it carries.
+    pub spans: usize,
+}
+
+/// Encodes spans of one resource and instrumentation scope in one format.
+///
+/// ```
+/// use playtrace::core::encode::{Encoder, Format, Resource};
+/// use playtrace::core::ids::IdGenerator;
+/// use playtrace::core::span::{SpanData, SpanKind, SpanLimits};
+/// use playtrace::core::span_context::{SpanContext, TraceFlags};
+///
+/// let enc = Encoder::new(Format::OtlpJson, &Resource::new("game"), "playtrace", "0.1.0");
+/// let mut ids = IdGenerator::from_seed(1);
+/// let spans: Vec<SpanData> = (0..1000).map(|i| {
+///     let cx = SpanContext::new(ids.trace_id(), ids.span_id(), TraceFlags::SAMPLED, false);
+///     let mut s = SpanData::new(cx, None, "frame", SpanKind::Internal, i, SpanLimits::default());
+///     s.end(i + 10);
+///     s
+/// }).collect();
+/// let bodies = enc.encode_bodies(&spans, 20_000, 512);
+/// assert!(bodies.len() > 1);
+/// assert!(bodies.iter().all(|b| b.json.len() <= 20_000));
+/// assert_eq!(bodies.iter().map(|b| b.spans).sum::<usize>(), 1000);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Encoder {
+    format: Format,
+    prefix: String,
+    suffix: String,
+    service_name: String,
+    scope_name: String,
+    scope_version: String,
+}
+
+/// Which part of a span a trimming step removes.
+#[derive(Clone, Copy)]
+enum Part {
+    Attribute,
+    Event,
+    Link,
+}
+
+impl Encoder {
+    /// An encoder for `resource` and the instrumentation scope `scope_name`/`scope_version`.
+    pub fn new(format: Format, resource: &Resource, scope_name: &str, scope_version: &str) -> Self {
+        let (prefix, suffix) = match format {
+            Format::OtlpJson => otlp::envelope(resource, scope_name, scope_version),
+            Format::ZipkinJson => (String::from("["), String::from("]")),
+        };
+        Self {
+            format,
+            prefix,
+            suffix,
+            service_name: resource.service_name().to_owned(),
+            scope_name: scope_name.to_owned(),
+            scope_version: scope_version.to_owned(),
+        }
+    }
+
+    /// The format.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The MIME type of a body.
+    pub fn content_type(&self) -> &'static str {
+        "application/json"
+    }
+
+    /// Bytes a body spends on everything but its spans.
+    pub fn envelope_len(&self) -> usize {
+        self.prefix.len() + self.suffix.len()
+    }
+
+    /// Appends one span's fragment, untrimmed.
+    pub fn encode_span(&self, span: &SpanData, out: &mut String) {
+        match self.format {
+            Format::OtlpJson => otlp::write_span(out, span),
+            Format::ZipkinJson => zipkin::write_span(out, span, &self.service_name, &self.scope_name, &self.scope_version),
+        }
+    }
+
+    fn part_len(&self, span: &SpanData, part: Part, index: usize, scratch: &mut String) -> usize {
+        scratch.clear();
+        match (self.format, part) {
+            (Format::OtlpJson, Part::Attribute) => otlp::write_key_value(scratch, &span.attributes.items()[index]),
+            (Format::OtlpJson, Part::Event) => otlp::write_event(scratch, &span.events[index]),
+            (Format::OtlpJson, Part::Link) => otlp::write_link(scratch, &span.links[index]),
+            (Format::ZipkinJson, Part::Attribute) => zipkin::write_attribute_tag(scratch, &span.attributes.items()[index]),
+            (Format::ZipkinJson, Part::Event) => zipkin::write_annotation(scratch, &span.events[index]),
+            (Format::ZipkinJson, Part::Link) => {}
+        }
+        scratch.len() + 1 // and its separating comma
+    }
+
+    /// Encodes `span` so that a body holding only it stays within `max_body_bytes`.
+    ///
+    /// A span too large for that is trimmed, never sent broken: attributes go first, largest
+    /// first, then events, then links, each counted in the span's dropped counts; as a last
+    /// resort the name and status message are shortened. `None` only if even an empty span
+    /// cannot fit (a limit smaller than the resource itself).
+    pub fn encode_span_within(&self, span: &SpanData, max_body_bytes: usize) -> Option<EncodedSpan> {
+        let budget = max_body_bytes.checked_sub(self.envelope_len())?;
+        let mut json = String::new();
+        self.encode_span(span, &mut json);
+        if json.len() <= budget {
+            return Some(EncodedSpan { json, trimmed: false });
+        }
+        let mut s = span.clone();
+        let mut scratch = String::new();
+        for part in [Part::Attribute, Part::Event, Part::Link] {
+            loop {
+                let count = match part {
+                    Part::Attribute => s.attributes.items().len(),
+                    Part::Event => s.events.len(),
+                    Part::Link => s.links.len(),
+                };
+                if count == 0 || json.len() <= budget {
+                    break;
+                }
+                // Remove the largest items until their sizes cover the excess, then re-measure.
+                let mut sized: Vec<(usize, usize)> =
+                    (0..count).map(|i| (self.part_len(&s, part, i, &mut scratch), i)).collect();
+                sized.sort_unstable_by(|a, b| b.cmp(a));
+                let mut excess = json.len() - budget;
+                let mut doomed = Vec::new();
+                for (len, i) in sized {
+                    doomed.push(i);
+                    excess = excess.saturating_sub(len);
+                    if excess == 0 {
+                        break;
+                    }
+                }
+                doomed.sort_unstable_by(|a, b| b.cmp(a));
+                for i in doomed {
+                    match part {
+                        Part::Attribute => s.attributes.drop_at(i),
+                        Part::Event => {
+                            s.events.remove(i);
+                            s.dropped_events = s.dropped_events.saturating_add(1);
+                        }
+                        Part::Link => {
+                            s.links.remove(i);
+                            s.dropped_links = s.dropped_links.saturating_add(1);
+                        }
+                    }
+                }
+                json.clear();
+                self.encode_span(&s, &mut json);
+            }
+        }
+        while json.len() > budget {
+            let message_len = match &s.status {
+                super::span::Status::Error(m) => m.len(),
+                _ => 0,
+            };
+            if s.name.is_empty() && message_len == 0 {
+                return None;
+            }
+            halve(&mut s.name);
+            if let super::span::Status::Error(m) = &mut s.status {
+                halve(m);
+            }
+            json.clear();
+            self.encode_span(&s, &mut json);
+        }
+        Some(EncodedSpan { json, trimmed: true })
+    }
+
+    /// Moves fragments from the front of `fragments` into one body of at most `max_body_bytes`
+    /// and `max_spans` spans. Every fragment must have come from
+    /// [`encode_span_within`](Self::encode_span_within) with the same limit, so each body takes
+    /// at least one. `None` when there is nothing to send.
+    pub fn pack_body(&self, fragments: &mut VecDeque<String>, max_body_bytes: usize, max_spans: usize) -> Option<Body> {
+        let mut len = self.envelope_len();
+        let mut n = 0;
+        for f in fragments.iter() {
+            let add = f.len() + usize::from(n > 0);
+            if n == max_spans.max(1) || (n > 0 && len + add > max_body_bytes) {
+                break;
+            }
+            len += add;
+            n += 1;
+        }
+        if n == 0 {
+            return None;
+        }
+        let mut json = String::with_capacity(len);
+        json.push_str(&self.prefix);
+        for (i, f) in fragments.drain(..n).enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            json.push_str(&f);
+        }
+        json.push_str(&self.suffix);
+        Some(Body { json, spans: n })
+    }
+
+    /// Encodes `spans` into as many bodies as it takes, each within the limits. Spans that
+    /// cannot fit even when trimmed are left out (see [`encode_span_within`](Self::encode_span_within)).
+    pub fn encode_bodies(&self, spans: &[SpanData], max_body_bytes: usize, max_spans: usize) -> Vec<Body> {
+        let mut fragments: VecDeque<String> =
+            spans.iter().filter_map(|s| self.encode_span_within(s, max_body_bytes)).map(|e| e.json).collect();
+        let mut bodies = Vec::new();
+        while let Some(body) = self.pack_body(&mut fragments, max_body_bytes, max_spans) {
+            bodies.push(body);
+        }
+        bodies
+    }
+}
+
+/// Cuts a string to about half its characters, on a character boundary.
+fn halve(s: &mut String) {
+    let chars = s.chars().count();
+    let keep = s.char_indices().nth(chars / 2).map_or(s.len(), |(i, _)| i);
+    s.truncate(keep);
+}

@@ -1,0 +1,35 @@
+//! Lowercase hex, the only form W3C Trace Context and OTLP JSON accept for IDs.
+
+const DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends `bytes` as lowercase hex.
+pub(crate) fn encode_lower(bytes: &[u8], out: &mut String) {
+    out.reserve(bytes.len() * 2);
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0x0f)] as char);
+    }
+}
+
+/// The value of one lowercase hex digit; uppercase is not a hex digit here.
+pub(crate) fn lower_digit(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes exactly `out.len() * 2` lowercase hex digits; false on any other input.
+pub(crate) fn decode_lower(text: &[u8], out: &mut [u8]) -> bool {
+    if text.len() != out.len() * 2 {
+        return false;
+    }
+    for (slot, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
+        match (lower_digit(pair[0]), lower_digit(pair[1])) {
+            (Some(h), Some(l)) => *slot = (h << 4) | l,
+            _ => return false,
+        }
+    }
+    true
+}
