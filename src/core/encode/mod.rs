@@ -293,3 +293,94 @@ fn halve(s: &mut String) {
     let keep = s.char_indices().nth(chars / 2).map_or(s.len(), |(i, _)| i);
     s.truncate(keep);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::ids::IdGenerator;
+    use crate::core::span::{AttributeValue, SpanKind, SpanLimits, Status};
+    use crate::core::span_context::{SpanContext, TraceFlags};
+
+    fn span() -> SpanData {
+        let mut ids = IdGenerator::from_seed(11);
+        let cx = SpanContext::new(ids.trace_id(), ids.span_id(), TraceFlags::SAMPLED, false);
+        let mut s = SpanData::new(cx, None, "load_level", SpanKind::Internal, 1_000_000, SpanLimits::default());
+        s.end(2_000_000);
+        s
+    }
+
+    fn otlp() -> Encoder {
+        Encoder::new(Format::OtlpJson, &Resource::new("g"), "playtrace", "0.1.0")
+    }
+
+    #[test]
+    fn a_fitting_span_is_untouched() {
+        let e = otlp();
+        let mut s = span();
+        s.set_attribute("k", "v".into());
+        let mut full = String::new();
+        e.encode_span(&s, &mut full);
+        let exact = e.envelope_len() + full.len();
+        let enc = e.encode_span_within(&s, exact).unwrap();
+        assert!(!enc.trimmed);
+        assert_eq!(enc.json, full);
+        assert!(e.encode_span_within(&s, exact - 1).unwrap().trimmed);
+    }
+
+    #[test]
+    fn trimming_drops_largest_attributes_first_and_counts_them() {
+        let e = otlp();
+        let mut s = span();
+        s.set_attribute("small", "x".into());
+        s.set_attribute("huge", "y".repeat(50_000).into());
+        s.set_attribute("medium", "z".repeat(500).into());
+        s.add_event("hit", 1_500_000, vec![]);
+        let enc = e.encode_span_within(&s, 5_000).unwrap();
+        assert!(enc.trimmed);
+        assert!(enc.json.len() + e.envelope_len() <= 5_000);
+        assert!(!enc.json.contains("\"huge\""));
+        assert!(enc.json.contains("\"medium\"") && enc.json.contains("\"small\""));
+        assert!(enc.json.contains("\"droppedAttributesCount\":1"));
+        assert!(enc.json.contains("\"hit\""), "events stay while dropping attributes suffices");
+    }
+
+    #[test]
+    fn then_events_links_and_finally_text() {
+        let e = otlp();
+        let mut s = span();
+        for i in 0..50 {
+            s.add_event(&format!("event-{i}-{}", "e".repeat(100)), 1_500_000, vec![]);
+        }
+        let cx = s.context.clone();
+        s.add_link(cx, vec![("why".into(), AttributeValue::String("q".repeat(3000)))]);
+        s.update_name(&"n".repeat(10_000));
+        s.set_status(Status::Error("m".repeat(10_000)));
+        let enc = e.encode_span_within(&s, 1_500).unwrap();
+        assert!(enc.json.len() + e.envelope_len() <= 1_500);
+        let v: serde_json::Value = serde_json::from_str(&enc.json).unwrap();
+        assert_eq!(v["droppedEventsCount"], 50);
+        assert_eq!(v["droppedLinksCount"], 1);
+        assert!(v["name"].as_str().unwrap().starts_with("nnn"));
+        assert_eq!(v["status"]["code"], 2);
+        // The envelope alone over the limit: nothing can be sent, and nothing broken is.
+        assert!(e.encode_span_within(&s, e.envelope_len() + 10).is_none());
+        assert!(e.encode_span_within(&s, 3).is_none());
+    }
+
+    #[test]
+    fn resource_and_scope_are_in_the_envelope() {
+        let r = Resource::new("space \"game\"").with("service.version", "2".into());
+        let e = Encoder::new(Format::OtlpJson, &r, "playtrace", "0.1.0");
+        let body = e.encode_bodies(&[span()], 60_000, 10).remove(0);
+        let v: serde_json::Value = serde_json::from_str(&body.json).unwrap();
+        let rs = &v["resourceSpans"][0];
+        assert_eq!(rs["resource"]["attributes"][0]["value"]["stringValue"], "space \"game\"");
+        assert_eq!(rs["scopeSpans"][0]["scope"]["version"], "0.1.0");
+        assert_eq!(Resource::default().service_name(), "unknown_service");
+        let z = Encoder::new(Format::ZipkinJson, &r, "playtrace", "0.1.0");
+        assert_eq!(z.content_type(), "application/json");
+        let v: serde_json::Value = serde_json::from_str(&z.encode_bodies(&[span()], 60_000, 10)[0].json).unwrap();
+        assert_eq!(v[0]["localEndpoint"]["serviceName"], "space \"game\"");
+        assert_eq!(v[0]["duration"], 1000);
+    }
+}

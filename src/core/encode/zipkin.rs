@@ -129,7 +129,8 @@ pub(super) fn write_span(out: &mut String, s: &SpanData, service_name: &str, sco
     }
     out.push_str(",\"name\":");
     write_str(out, &s.name);
-    let start_us = s.start_time_ns / 1000;
+    // Zipkin reads a timestamp of 0 as "unset".
+    let start_us = (s.start_time_ns / 1000).max(1);
     let end_ns = s.end_time_ns.unwrap_or(s.start_time_ns);
     out.push_str(",\"timestamp\":");
     write_u64(out, start_us);
