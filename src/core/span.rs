@@ -217,11 +217,12 @@ impl Attributes {
         self.dropped
     }
 
-    /// Removes the attribute at `index`, counting it as dropped (used when a span is trimmed to
-    /// fit a request body).
-    pub(crate) fn drop_at(&mut self, index: usize) {
-        self.items.remove(index);
-        self.dropped = self.dropped.saturating_add(1);
+    /// Keeps the attributes `keep` accepts, in order, counting the others as dropped (used when
+    /// a span is trimmed to fit a request body).
+    pub(crate) fn retain_counting_drops(&mut self, mut keep: impl FnMut(&KeyValue) -> bool) {
+        let before = self.items.len();
+        self.items.retain(|kv| keep(kv));
+        self.dropped = self.dropped.saturating_add((before - self.items.len()) as u32);
     }
 
     /// Whether there are no attributes.

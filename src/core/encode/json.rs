@@ -23,7 +23,9 @@ pub fn write_str(out: &mut String, s: &str) {
             0xe2 if bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) => None,
             _ => continue,
         };
-        out.push_str(&s[start..i]);
+        // `get` rather than indexing: `start` and `i` are always character boundaries, and this
+        // keeps the panic path (and the formatting code it drags into the wasm) out.
+        out.push_str(s.get(start..i).unwrap_or_default());
         match escape {
             Some(e) => {
                 out.push_str(e);
@@ -42,7 +44,7 @@ pub fn write_str(out: &mut String, s: &str) {
             }
         }
     }
-    out.push_str(&s[start..]);
+    out.push_str(s.get(start..).unwrap_or_default());
     out.push('"');
 }
 

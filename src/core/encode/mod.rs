@@ -196,30 +196,40 @@ impl Encoder {
                     break;
                 }
                 // Remove the largest items until their sizes cover the excess, then re-measure.
-                let mut sized: Vec<(usize, usize)> =
-                    (0..count).map(|i| (self.part_len(&s, part, i, &mut scratch), i)).collect();
-                sized.sort_unstable_by(|a, b| b.cmp(a));
+                // A selection of maxima, not a sort: n is at most a few hundred, this runs only
+                // for oversized spans, and it keeps sorting code out of the wasm.
+                let mut sizes: Vec<usize> = (0..count).map(|i| self.part_len(&s, part, i, &mut scratch)).collect();
                 let mut excess = json.len() - budget;
-                let mut doomed = Vec::new();
-                for (len, i) in sized {
-                    doomed.push(i);
-                    excess = excess.saturating_sub(len);
-                    if excess == 0 {
+                let mut keep = vec![true; count];
+                while excess > 0 {
+                    let Some((i, &len)) = sizes.iter().enumerate().max_by_key(|&(i, &len)| (len, usize::MAX - i)) else {
+                        break;
+                    };
+                    if len == 0 {
                         break;
                     }
+                    keep[i] = false;
+                    sizes[i] = 0;
+                    excess = excess.saturating_sub(len);
                 }
-                doomed.sort_unstable_by(|a, b| b.cmp(a));
-                for i in doomed {
-                    match part {
-                        Part::Attribute => s.attributes.drop_at(i),
-                        Part::Event => {
-                            s.events.remove(i);
-                            s.dropped_events = s.dropped_events.saturating_add(1);
-                        }
-                        Part::Link => {
-                            s.links.remove(i);
-                            s.dropped_links = s.dropped_links.saturating_add(1);
-                        }
+                let removed = keep.iter().filter(|k| !**k).count() as u32;
+                if removed == 0 {
+                    break; // nothing of this part is in the encoding (Zipkin links)
+                }
+                let mut index = 0;
+                let mut kept = || {
+                    index += 1;
+                    keep[index - 1]
+                };
+                match part {
+                    Part::Attribute => s.attributes.retain_counting_drops(|_| kept()),
+                    Part::Event => {
+                        s.events.retain(|_| kept());
+                        s.dropped_events = s.dropped_events.saturating_add(removed);
+                    }
+                    Part::Link => {
+                        s.links.retain(|_| kept());
+                        s.dropped_links = s.dropped_links.saturating_add(removed);
                     }
                 }
                 json.clear();
@@ -287,10 +297,12 @@ impl Encoder {
     }
 }
 
-/// Cuts a string to about half its characters, on a character boundary.
+/// Cuts a string to about half its bytes, on a character boundary.
 fn halve(s: &mut String) {
-    let chars = s.chars().count();
-    let keep = s.char_indices().nth(chars / 2).map_or(s.len(), |(i, _)| i);
+    let mut keep = s.len() / 2;
+    while !s.is_char_boundary(keep) {
+        keep -= 1;
+    }
     s.truncate(keep);
 }
 

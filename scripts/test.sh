@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs the test suites named as arguments (native, browser, size), or all of them:
+#   native   core unit tests, property tests against opentelemetry-proto and the zipkin2 rules,
+#            doc examples
+#   browser  wasm-bindgen-test in headless Chromium
+#   size     release build, gzipped size against the budget
+# Installs whatever is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(native browser size)
+
+scripts/setup.sh
+
+for suite in "${suites[@]}"; do
+  case "$suite" in
+    native)
+      echo "== native tests: cargo test"
+      cargo test --locked
+      ;;
+    browser)
+      echo "== browser tests: wasm-bindgen-test in headless Chromium"
+      CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" \
+      CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+        cargo test --locked --target wasm32-unknown-unknown --features browser-tests --test web
+      ;;
+    size)
+      echo "== release build and size budget"
+      scripts/size.sh
+      ;;
+    *)
+      echo "test: unknown suite '$suite' (native, browser, size)" >&2
+      exit 2
+      ;;
+  esac
+done
