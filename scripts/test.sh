@@ -18,7 +18,7 @@ for suite in "${suites[@]}"; do
   case "$suite" in
     native)
       echo "== native tests: cargo test"
-      cargo test --locked
+      cargo test --locked -- --show-output
       ;;
     browser)
       echo "== browser tests: wasm-bindgen-test in headless Chromium"

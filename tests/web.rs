@@ -99,3 +99,22 @@ fn every_span_gets_fresh_ids() {
     unique.dedup();
     assert_eq!(unique.len(), ids.len());
 }
+
+#[wasm_bindgen_test]
+fn spans_do_not_call_web_crypto() {
+    // Count calls to crypto.getRandomValues while spans are made: the ID generator is seeded
+    // once, so 200 spans cost at most that one seeding call.
+    let count = js(r#"(() => {
+        const original = crypto.getRandomValues.bind(crypto);
+        const counter = { calls: 0, restore() { crypto.getRandomValues = original; } };
+        crypto.getRandomValues = (array) => { counter.calls += 1; return original(array); };
+        return counter;
+    })()"#);
+    for _ in 0..200 {
+        smoke_span_body("s", "n", &JsValue::UNDEFINED).unwrap();
+    }
+    let calls = get(&count, &["calls"]).as_f64().unwrap();
+    let restore: js_sys::Function = get(&count, &["restore"]).into();
+    restore.call0(&count).unwrap();
+    assert!(calls <= 1.0, "crypto.getRandomValues called {calls} times for 200 spans");
+}

@@ -72,6 +72,20 @@ pub fn write_i64(out: &mut String, v: i64) {
     write_u64(out, v.unsigned_abs());
 }
 
+/// The proto3 JSON names of the doubles JSON numbers cannot express: `NaN`, `Infinity`,
+/// `-Infinity`; `None` for finite values.
+pub fn non_finite_name(v: f64) -> Option<&'static str> {
+    if v.is_nan() {
+        Some("NaN")
+    } else if v == f64::INFINITY {
+        Some("Infinity")
+    } else if v == f64::NEG_INFINITY {
+        Some("-Infinity")
+    } else {
+        None
+    }
+}
+
 /// Appends a finite double in shortest round-trip form (`1.5`, `1e300`). Callers handle NaN
 /// and infinities, which JSON numbers cannot express.
 pub fn write_finite_f64(out: &mut String, v: f64) {

@@ -380,6 +380,32 @@ mod tests {
     }
 
     #[test]
+    fn otlp_json_shapes_follow_the_spec_mapping() {
+        // Decoders are lenient about these (opentelemetry-proto takes numbers or strings), so
+        // the spelling itself is checked: 64-bit integers as decimal strings, enums as numbers,
+        // lowercase hex IDs, lowerCamelCase keys.
+        let mut s = span();
+        s.set_attribute("n", AttributeValue::Int(i64::MIN));
+        s.set_attribute("arr", AttributeValue::IntArray(vec![u32::MAX as i64 + 1]));
+        s.set_status(Status::Error("x".into()));
+        let mut json = String::new();
+        otlp().encode_span(&s, &mut json);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["startTimeUnixNano"], "1000000");
+        assert_eq!(v["endTimeUnixNano"], "2000000");
+        assert_eq!(v["attributes"][0]["value"]["intValue"], "-9223372036854775808");
+        assert_eq!(v["attributes"][1]["value"]["arrayValue"]["values"][0]["intValue"], "4294967296");
+        assert_eq!(v["kind"], 1);
+        assert_eq!(v["status"]["code"], 2);
+        assert_eq!(v["flags"], 0x101);
+        let id = v["traceId"].as_str().unwrap();
+        assert!(id.len() == 32 && id.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')));
+        for key in v.as_object().unwrap().keys() {
+            assert!(!key.contains('_') && key.chars().next().unwrap().is_ascii_lowercase(), "{key}");
+        }
+    }
+
+    #[test]
     fn resource_and_scope_are_in_the_envelope() {
         let r = Resource::new("space \"game\"").with("service.version", "2".into());
         let e = Encoder::new(Format::OtlpJson, &r, "playtrace", "0.1.0");

@@ -2,9 +2,10 @@
 //! IDs in lowercase hex (not base64), lowerCamelCase keys, enums as integers, 64-bit integers as
 //! decimal strings. Default values are omitted, as proto3 JSON allows, to keep bodies small.
 
-use super::json::{write_finite_f64, write_i64, write_str, write_u64};
+use super::json::{non_finite_name, write_finite_f64, write_i64, write_str, write_u64};
 use super::Resource;
 use crate::core::span::{AttributeValue, Event, KeyValue, Link, SpanData, Status};
+use crate::core::span_context::SpanContext;
 
 /// `SpanFlags`: the W3C flags in bits 0-7, then "is the remote-ness of the parent known" and
 /// "is the parent remote".
@@ -12,14 +13,9 @@ const HAS_IS_REMOTE: u32 = 0x100;
 const IS_REMOTE: u32 = 0x200;
 
 fn write_double(out: &mut String, v: f64) {
-    if v.is_finite() {
-        write_finite_f64(out, v);
-    } else if v.is_nan() {
-        out.push_str("\"NaN\"");
-    } else if v > 0.0 {
-        out.push_str("\"Infinity\"");
-    } else {
-        out.push_str("\"-Infinity\"");
+    match non_finite_name(v) {
+        Some(name) => write_str(out, name),
+        None => write_finite_f64(out, v),
     }
 }
 
@@ -115,19 +111,29 @@ pub(super) fn write_event(out: &mut String, e: &Event) {
     out.push('}');
 }
 
-pub(super) fn write_link(out: &mut String, l: &Link) {
+/// Opens an object with `traceId`, `spanId` and, if any, `traceState` of `cx`.
+fn open_with_context(out: &mut String, cx: &SpanContext) {
     out.push_str("{\"traceId\":\"");
-    l.context.trace_id.write_hex(out);
+    cx.trace_id.write_hex(out);
     out.push_str("\",\"spanId\":\"");
-    l.context.span_id.write_hex(out);
+    cx.span_id.write_hex(out);
     out.push('"');
-    if !l.context.trace_state.is_empty() {
+    if !cx.trace_state.is_empty() {
         out.push_str(",\"traceState\":");
-        write_str(out, &l.context.trace_state.header_value());
+        write_str(out, &cx.trace_state.header_value());
     }
-    let remote = if l.context.is_remote { IS_REMOTE } else { 0 };
+}
+
+/// Writes `,"flags":n`: the W3C flags plus whether the (parent or linked) span is remote.
+fn write_flags(out: &mut String, cx: &SpanContext, remote: bool) {
     out.push_str(",\"flags\":");
-    write_u64(out, u64::from(u32::from(l.context.flags.bits()) | HAS_IS_REMOTE | remote));
+    let remote = if remote { IS_REMOTE } else { 0 };
+    write_u64(out, u64::from(u32::from(cx.flags.bits()) | HAS_IS_REMOTE | remote));
+}
+
+pub(super) fn write_link(out: &mut String, l: &Link) {
+    open_with_context(out, &l.context);
+    write_flags(out, &l.context, l.context.is_remote);
     write_attributes(out, l.attributes.items(), l.attributes.dropped());
     out.push('}');
 }
@@ -150,23 +156,13 @@ fn write_list<T>(out: &mut String, key: &str, items: &[T], each: fn(&mut String,
 
 /// Writes one `Span` object.
 pub(super) fn write_span(out: &mut String, s: &SpanData) {
-    out.push_str("{\"traceId\":\"");
-    s.context.trace_id.write_hex(out);
-    out.push_str("\",\"spanId\":\"");
-    s.context.span_id.write_hex(out);
-    out.push('"');
-    if !s.context.trace_state.is_empty() {
-        out.push_str(",\"traceState\":");
-        write_str(out, &s.context.trace_state.header_value());
-    }
+    open_with_context(out, &s.context);
     if let Some(parent) = s.parent_span_id {
         out.push_str(",\"parentSpanId\":\"");
         parent.write_hex(out);
         out.push('"');
     }
-    let remote = if s.parent_is_remote { IS_REMOTE } else { 0 };
-    out.push_str(",\"flags\":");
-    write_u64(out, u64::from(u32::from(s.context.flags.bits()) | HAS_IS_REMOTE | remote));
+    write_flags(out, &s.context, s.parent_is_remote);
     out.push_str(",\"name\":");
     write_str(out, &s.name);
     out.push_str(",\"kind\":");

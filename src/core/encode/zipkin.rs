@@ -3,20 +3,9 @@
 //! `localEndpoint.serviceName`, events as annotations, status and dropped counts as `otel.*`
 //! tags. Zipkin has no links; they are not sent.
 
-use super::json::{write_finite_f64, write_i64, write_str, write_u64};
+use super::json::{non_finite_name, write_finite_f64, write_i64, write_str, write_u64};
 use crate::core::span::{AttributeValue, Event, KeyValue, SpanData, SpanKind, Status};
 
-fn push_double_text(out: &mut String, v: f64) {
-    if v.is_finite() {
-        write_finite_f64(out, v);
-    } else if v.is_nan() {
-        out.push_str("NaN");
-    } else if v > 0.0 {
-        out.push_str("Infinity");
-    } else {
-        out.push_str("-Infinity");
-    }
-}
 
 /// The tag text of a value: strings as they are, scalars in their usual text form, arrays as a
 /// JSON array (non-finite doubles inside arrays become JSON strings).
@@ -35,18 +24,16 @@ fn value_text(v: &AttributeValue, out: &mut String) {
         AttributeValue::String(s) => out.push_str(s),
         AttributeValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         AttributeValue::Int(i) => write_i64(out, *i),
-        AttributeValue::Double(d) => push_double_text(out, *d),
+        AttributeValue::Double(d) => match non_finite_name(*d) {
+            Some(name) => out.push_str(name),
+            None => write_finite_f64(out, *d),
+        },
         AttributeValue::StringArray(a) => list(out, a, |o, s| write_str(o, s)),
         AttributeValue::BoolArray(a) => list(out, a, |o, b| o.push_str(if *b { "true" } else { "false" })),
         AttributeValue::IntArray(a) => list(out, a, |o, i| write_i64(o, *i)),
-        AttributeValue::DoubleArray(a) => list(out, a, |o, d| {
-            if d.is_finite() {
-                write_finite_f64(o, *d);
-            } else {
-                o.push('"');
-                push_double_text(o, *d);
-                o.push('"');
-            }
+        AttributeValue::DoubleArray(a) => list(out, a, |o, d| match non_finite_name(*d) {
+            Some(name) => write_str(o, name),
+            None => write_finite_f64(o, *d),
         }),
     }
 }
@@ -89,11 +76,7 @@ pub(super) fn write_annotation(out: &mut String, e: &Event) {
             text.push(':');
             match &kv.value {
                 AttributeValue::String(s) => write_str(&mut text, s),
-                AttributeValue::Double(d) if !d.is_finite() => {
-                    let mut t = String::new();
-                    push_double_text(&mut t, *d);
-                    write_str(&mut text, &t);
-                }
+                AttributeValue::Double(d) if !d.is_finite() => write_str(&mut text, non_finite_name(*d).unwrap_or_default()),
                 other => value_text(other, &mut text),
             }
         }
