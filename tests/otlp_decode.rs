@@ -100,8 +100,13 @@ fn compare(got: &PSpan, want: &SpanData) -> Result<(), TestCaseError> {
         proptest::prop_assert!(want.name.starts_with(&got.name));
         let lost = (want.attributes.items().len() - got.attributes.len()) as u32;
         eq!(got.dropped_attributes_count, want.attributes.dropped() + lost);
-        let kept: Vec<KeyValue> =
-            want.attributes.items().iter().filter(|kv| got.attributes.iter().any(|g| g.key == kv.key)).cloned().collect();
+        let kept: Vec<KeyValue> = want
+            .attributes
+            .items()
+            .iter()
+            .filter(|kv| got.attributes.iter().any(|g| g.key == kv.key))
+            .cloned()
+            .collect();
         same_attrs(&got.attributes, &kept)?;
         eq!(got.dropped_events_count, want.dropped_events + (want.events.len() - got.events.len()) as u32);
         eq!(got.dropped_links_count, want.dropped_links + (want.links.len() - got.links.len()) as u32);

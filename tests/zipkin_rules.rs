@@ -14,14 +14,32 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Map, Value};
 
 fn is_lower_hex(s: &str, lens: &[usize]) -> bool {
-    lens.contains(&s.len()) && s.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)) && s.bytes().any(|c| c != b'0')
+    lens.contains(&s.len())
+        && s.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+        && s.bytes().any(|c| c != b'0')
 }
 
 /// The zipkin2 API's rules for one span object. Returns the span's fields for comparison.
 fn check_rules(span: &Value) -> Result<&Map<String, Value>, String> {
     let o = span.as_object().ok_or("span is not an object")?;
     for key in o.keys() {
-        if !["traceId", "id", "parentId", "name", "kind", "timestamp", "duration", "localEndpoint", "remoteEndpoint", "annotations", "tags", "debug", "shared"].contains(&key.as_str()) {
+        if ![
+            "traceId",
+            "id",
+            "parentId",
+            "name",
+            "kind",
+            "timestamp",
+            "duration",
+            "localEndpoint",
+            "remoteEndpoint",
+            "annotations",
+            "tags",
+            "debug",
+            "shared",
+        ]
+        .contains(&key.as_str())
+        {
             return Err(format!("unknown field {key}"));
         }
     }
@@ -54,13 +72,16 @@ fn check_rules(span: &Value) -> Result<&Map<String, Value>, String> {
         return Err("duration below 1 microsecond".into());
     }
     let ep = o.get("localEndpoint").and_then(Value::as_object).ok_or("localEndpoint missing")?;
-    if !ep.get("serviceName").is_some_and(|n| n.as_str().is_some_and(|n| !n.is_empty())) {
+    if ep.get("serviceName").and_then(Value::as_str).is_none_or(str::is_empty) {
         return Err("localEndpoint.serviceName missing".into());
     }
     if let Some(a) = o.get("annotations") {
         for ann in a.as_array().ok_or("annotations is not an array")? {
             let ann = ann.as_object().ok_or("annotation is not an object")?;
-            if ann.len() != 2 || !ann.get("timestamp").is_some_and(Value::is_u64) || !ann.get("value").is_some_and(Value::is_string) {
+            if ann.len() != 2
+                || !ann.get("timestamp").is_some_and(Value::is_u64)
+                || !ann.get("value").is_some_and(Value::is_string)
+            {
                 return Err("annotation needs exactly an integer timestamp and a string value".into());
             }
         }
@@ -116,11 +137,19 @@ fn compare(o: &Map<String, Value>, want: &SpanData, service: &str) -> Result<(),
                 AttributeValue::Double(d) => eq!(got.parse::<f64>().unwrap().to_bits(), d.to_bits()),
                 AttributeValue::DoubleArray(a) => {
                     let parsed: Vec<f64> = serde_json::from_str(got).unwrap();
-                    eq!(parsed.iter().map(|d| d.to_bits()).collect::<Vec<_>>(), a.iter().map(|d| d.to_bits()).collect::<Vec<_>>());
+                    eq!(
+                        parsed.iter().map(|d| d.to_bits()).collect::<Vec<_>>(),
+                        a.iter().map(|d| d.to_bits()).collect::<Vec<_>>()
+                    );
                 }
-                AttributeValue::String(_) | AttributeValue::Bool(_) | AttributeValue::Int(_) => eq!(got, tag_text(&kv.value)),
+                AttributeValue::String(_) | AttributeValue::Bool(_) | AttributeValue::Int(_) => {
+                    eq!(got, tag_text(&kv.value))
+                }
                 // Arrays are JSON text; compare them as JSON, not as spelling.
-                other => eq!(serde_json::from_str::<Value>(got).unwrap(), serde_json::from_str::<Value>(&tag_text(other)).unwrap()),
+                other => eq!(
+                    serde_json::from_str::<Value>(got).unwrap(),
+                    serde_json::from_str::<Value>(&tag_text(other)).unwrap()
+                ),
             }
         }
         let anns = o.get("annotations").and_then(Value::as_array).cloned().unwrap_or_default();
@@ -132,12 +161,18 @@ fn compare(o: &Map<String, Value>, want: &SpanData, service: &str) -> Result<(),
                 eq!(v, e.name.as_str());
             } else {
                 let parsed: Value = serde_json::from_str(v).map_err(|x| TestCaseError::fail(x.to_string()))?;
-                let inner = parsed.get(&e.name).and_then(Value::as_object).ok_or_else(|| TestCaseError::fail("annotation value"))?;
+                let inner = parsed
+                    .get(&e.name)
+                    .and_then(Value::as_object)
+                    .ok_or_else(|| TestCaseError::fail("annotation value"))?;
                 eq!(inner.len(), e.attributes.items().len());
             }
         }
         let dropped = want.attributes.dropped();
-        eq!(tags.get("otel.dropped_attributes_count").and_then(Value::as_str).map(String::from), (dropped > 0).then(|| dropped.to_string()));
+        eq!(
+            tags.get("otel.dropped_attributes_count").and_then(Value::as_str).map(String::from),
+            (dropped > 0).then(|| dropped.to_string())
+        );
         eq!(name, want.name.as_str());
     }
     match &want.status {
@@ -208,7 +243,14 @@ fn non_finite_doubles_follow_the_proto3_json_mapping() {
     use playtrace::core::span::SpanLimits;
     use playtrace::core::span_context::{SpanContext, TraceFlags};
     let mut ids = IdGenerator::from_seed(1);
-    let mut s = SpanData::new(SpanContext::new(ids.trace_id(), ids.span_id(), TraceFlags::SAMPLED, false), None, "n", SpanKind::Internal, 5_000, SpanLimits::default());
+    let mut s = SpanData::new(
+        SpanContext::new(ids.trace_id(), ids.span_id(), TraceFlags::SAMPLED, false),
+        None,
+        "n",
+        SpanKind::Internal,
+        5_000,
+        SpanLimits::default(),
+    );
     s.set_attribute("nan", f64::NAN.into());
     s.set_attribute("inf", f64::INFINITY.into());
     s.set_attribute("ninf", AttributeValue::DoubleArray(vec![f64::NEG_INFINITY, 1.0]));

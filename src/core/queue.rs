@@ -204,7 +204,8 @@ mod tests {
     #[test]
     fn flush_by_count_bytes_and_timer() {
         let e = enc();
-        let cfg = BatchConfig { max_batch_spans: 4, max_body_bytes: 1000, flush_interval_ns: 100, ..Default::default() };
+        let cfg =
+            BatchConfig { max_batch_spans: 4, max_body_bytes: 1000, flush_interval_ns: 100, ..Default::default() };
         let mut q = BatchQueue::new(cfg, &e);
         assert_eq!(q.should_flush(1_000_000), None);
         assert_eq!(q.timer_due_ns(), None);
@@ -237,7 +238,8 @@ mod tests {
     #[test]
     fn draining_thousands_yields_bodies_within_limits_in_order() {
         let e = enc();
-        let cfg = BatchConfig { max_queue_spans: 5000, max_batch_spans: 300, max_body_bytes: 8000, flush_interval_ns: 1 };
+        let cfg =
+            BatchConfig { max_queue_spans: 5000, max_batch_spans: 300, max_body_bytes: 8000, flush_interval_ns: 1 };
         let mut q = BatchQueue::new(cfg, &e);
         for i in 0..5000usize {
             q.push(EncodedSpan { json: i.to_string(), trimmed: false }, i as u64).unwrap();

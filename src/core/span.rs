@@ -432,7 +432,13 @@ mod tests {
 
     #[test]
     fn event_and_link_limits() {
-        let limits = SpanLimits { event_count: 2, link_count: 1, attributes_per_event: 1, attributes_per_link: 1, ..SpanLimits::default() };
+        let limits = SpanLimits {
+            event_count: 2,
+            link_count: 1,
+            attributes_per_event: 1,
+            attributes_per_link: 1,
+            ..SpanLimits::default()
+        };
         let mut s = span(limits);
         let attrs = || vec![("a".to_string(), AttributeValue::Bool(true)), ("b".to_string(), AttributeValue::Int(1))];
         for _ in 0..5 {

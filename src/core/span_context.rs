@@ -95,7 +95,8 @@ impl SpanContext {
 
     /// The `traceparent` value that makes this span the parent of the receiver's spans.
     pub fn to_traceparent(&self) -> String {
-        super::propagation::TraceParent { trace_id: self.trace_id, parent_id: self.span_id, flags: self.flags }.to_header()
+        super::propagation::TraceParent { trace_id: self.trace_id, parent_id: self.span_id, flags: self.flags }
+            .to_header()
     }
 }
 
@@ -105,10 +106,12 @@ mod tests {
 
     #[test]
     fn invalid_tracestate_does_not_invalidate_traceparent() {
-        let cx = SpanContext::from_headers("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", Some("a=1,a=2")).unwrap();
+        let cx = SpanContext::from_headers("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", Some("a=1,a=2"))
+            .unwrap();
         assert!(cx.trace_state.is_empty());
         assert!(cx.is_remote);
-        let cx = SpanContext::from_headers("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", Some("a=1")).unwrap();
+        let cx =
+            SpanContext::from_headers("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", Some("a=1")).unwrap();
         assert_eq!(cx.trace_state.get("a"), Some("1"));
         assert!(SpanContext::from_headers("garbage", Some("a=1")).is_none());
     }

@@ -11,10 +11,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 
 fn finite_f64() -> impl Strategy<Value = f64> {
-    prop_oneof![
-        prop::num::f64::NORMAL | prop::num::f64::SUBNORMAL | prop::num::f64::ZERO,
-        (-1e6f64..1e6),
-    ]
+    prop_oneof![prop::num::f64::NORMAL | prop::num::f64::SUBNORMAL | prop::num::f64::ZERO, (-1e6f64..1e6),]
 }
 
 /// Text: mostly short arbitrary Unicode, sometimes long enough to force trimming.
@@ -65,13 +62,15 @@ pub fn span() -> impl Strategy<Value = SpanData> {
     )
         .prop_map(|((seed, name, kind, start, dur, has_parent, limits), attributes, events, links, status)| {
             let mut ids = IdGenerator::from_seed(seed);
-            let kind = [SpanKind::Internal, SpanKind::Server, SpanKind::Client, SpanKind::Producer, SpanKind::Consumer][kind];
+            let kind =
+                [SpanKind::Internal, SpanKind::Server, SpanKind::Client, SpanKind::Producer, SpanKind::Consumer][kind];
             let (code, message, sampled, tracestate) = status;
             let mut cx = SpanContext::new(ids.trace_id(), ids.span_id(), TraceFlags::NONE.with_sampled(sampled), false);
             if let Some(ts) = tracestate {
                 cx.trace_state = TraceState::parse(&ts).unwrap();
             }
-            let parent = has_parent.then(|| SpanContext::new(cx.trace_id, ids.span_id(), TraceFlags::SAMPLED, seed % 2 == 0));
+            let parent =
+                has_parent.then(|| SpanContext::new(cx.trace_id, ids.span_id(), TraceFlags::SAMPLED, seed % 2 == 0));
             let mut s = SpanData::new(cx, parent.as_ref(), &name, kind, start, limits);
             for (k, v) in attributes {
                 s.set_attribute(&k, v);
@@ -81,7 +80,10 @@ pub fn span() -> impl Strategy<Value = SpanData> {
             }
             for (lseed, remote, lsampled, a) in links {
                 let mut li = IdGenerator::from_seed(lseed);
-                s.add_link(SpanContext::new(li.trace_id(), li.span_id(), TraceFlags::NONE.with_sampled(lsampled), remote), a);
+                s.add_link(
+                    SpanContext::new(li.trace_id(), li.span_id(), TraceFlags::NONE.with_sampled(lsampled), remote),
+                    a,
+                );
             }
             s.set_status(match code {
                 0 => Status::Unset,

@@ -153,7 +153,9 @@ impl Encoder {
     pub fn encode_span(&self, span: &SpanData, out: &mut String) {
         match self.format {
             Format::OtlpJson => otlp::write_span(out, span),
-            Format::ZipkinJson => zipkin::write_span(out, span, &self.service_name, &self.scope_name, &self.scope_version),
+            Format::ZipkinJson => {
+                zipkin::write_span(out, span, &self.service_name, &self.scope_name, &self.scope_version)
+            }
         }
     }
 
@@ -163,7 +165,9 @@ impl Encoder {
             (Format::OtlpJson, Part::Attribute) => otlp::write_key_value(scratch, &span.attributes.items()[index]),
             (Format::OtlpJson, Part::Event) => otlp::write_event(scratch, &span.events[index]),
             (Format::OtlpJson, Part::Link) => otlp::write_link(scratch, &span.links[index]),
-            (Format::ZipkinJson, Part::Attribute) => zipkin::write_attribute_tag(scratch, &span.attributes.items()[index]),
+            (Format::ZipkinJson, Part::Attribute) => {
+                zipkin::write_attribute_tag(scratch, &span.attributes.items()[index])
+            }
             (Format::ZipkinJson, Part::Event) => zipkin::write_annotation(scratch, &span.events[index]),
             (Format::ZipkinJson, Part::Link) => {}
         }
@@ -202,7 +206,8 @@ impl Encoder {
                 let mut excess = json.len() - budget;
                 let mut keep = vec![true; count];
                 while excess > 0 {
-                    let Some((i, &len)) = sizes.iter().enumerate().max_by_key(|&(i, &len)| (len, usize::MAX - i)) else {
+                    let Some((i, &len)) = sizes.iter().enumerate().max_by_key(|&(i, &len)| (len, usize::MAX - i))
+                    else {
                         break;
                     };
                     if len == 0 {

@@ -32,7 +32,9 @@ fn write_array<T>(out: &mut String, items: &[T], mut each: impl FnMut(&mut Strin
 
 /// Writes an `AnyValue`.
 fn write_any_value(out: &mut String, v: &AttributeValue) {
+    #[allow(clippy::ptr_arg)]
     fn string(out: &mut String, s: &String) {
+        // &String, not &str: it is also the element callback for Vec<String> arrays.
         out.push_str("{\"stringValue\":");
         write_str(out, s);
         out.push('}');

@@ -6,7 +6,6 @@
 use super::json::{non_finite_name, write_finite_f64, write_i64, write_str, write_u64};
 use crate::core::span::{AttributeValue, Event, KeyValue, SpanData, SpanKind, Status};
 
-
 /// The tag text of a value: strings as they are, scalars in their usual text form, arrays as a
 /// JSON array (non-finite doubles inside arrays become JSON strings).
 fn value_text(v: &AttributeValue, out: &mut String) {
@@ -76,7 +75,9 @@ pub(super) fn write_annotation(out: &mut String, e: &Event) {
             text.push(':');
             match &kv.value {
                 AttributeValue::String(s) => write_str(&mut text, s),
-                AttributeValue::Double(d) if !d.is_finite() => write_str(&mut text, non_finite_name(*d).unwrap_or_default()),
+                AttributeValue::Double(d) if !d.is_finite() => {
+                    write_str(&mut text, non_finite_name(*d).unwrap_or_default())
+                }
                 other => value_text(other, &mut text),
             }
         }

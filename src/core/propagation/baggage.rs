@@ -210,7 +210,8 @@ mod tests {
 
     #[test]
     fn spec_examples() {
-        let b = Baggage::parse("key1=value1;property1;property2, key2 = value2, key3=value3; propertyKey=propertyValue");
+        let b =
+            Baggage::parse("key1=value1;property1;property2, key2 = value2, key3=value3; propertyKey=propertyValue");
         assert_eq!(b.get("key1"), Some("value1"));
         assert_eq!(b.get("key2"), Some("value2"));
         assert_eq!(b.entries()[0].properties, vec![("property1".into(), None), ("property2".into(), None)]);
