@@ -8,5 +8,10 @@
 
 pub mod core;
 
+/// The instrumentation scope name written into every export.
+pub const SCOPE_NAME: &str = "playtrace";
+/// This crate's version, the instrumentation scope version.
+pub const SCOPE_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 #[cfg(target_arch = "wasm32")]
 pub mod web;

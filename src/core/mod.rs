@@ -21,6 +21,7 @@
 
 #![deny(missing_docs)]
 
+pub mod config;
 pub mod encode;
 mod hex;
 pub mod ids;
@@ -29,3 +30,6 @@ pub mod queue;
 pub mod sampler;
 pub mod span;
 pub mod span_context;
+pub mod stats;
+pub mod tracer;
+pub mod transport;

@@ -12,16 +12,13 @@ use crate::core::encode::{Encoder, Format, Resource, DEFAULT_MAX_BODY_BYTES};
 use crate::core::ids::IdGenerator;
 use crate::core::span::{SpanData, SpanKind, SpanLimits};
 use crate::core::span_context::{SpanContext, TraceFlags};
+use crate::{SCOPE_NAME, SCOPE_VERSION};
 
 thread_local! {
     /// Seeded once from `crypto.getRandomValues`; spans never call into Web Crypto themselves.
     static IDS: RefCell<IdGenerator> = RefCell::new(IdGenerator::from_entropy(clock::now_ns()));
 }
 
-/// The instrumentation scope name and version written into every export.
-pub const SCOPE_NAME: &str = "playtrace";
-/// This crate's version.
-pub const SCOPE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Creates a root span named `span_name` with the attributes of the plain object `attributes`,
 /// records one event, ends it, and returns the OTLP/HTTP JSON body that would be exported for

@@ -5,6 +5,7 @@
 //! scope) is written once per encoder. Because every fragment's size is known exactly, the
 //! queue can tell precisely when a body is full, and a body never needs re-encoding to fit.
 
+pub mod console;
 pub mod json;
 mod otlp;
 mod zipkin;

@@ -8,7 +8,7 @@ use crate::core::span::{AttributeValue, Event, KeyValue, SpanData, SpanKind, Sta
 
 /// The tag text of a value: strings as they are, scalars in their usual text form, arrays as a
 /// JSON array (non-finite doubles inside arrays become JSON strings).
-fn value_text(v: &AttributeValue, out: &mut String) {
+pub(super) fn value_text(v: &AttributeValue, out: &mut String) {
     fn list<T>(out: &mut String, items: &[T], mut each: impl FnMut(&mut String, &T)) {
         out.push('[');
         for (i, item) in items.iter().enumerate() {

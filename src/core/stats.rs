@@ -1,0 +1,52 @@
+//! Counters a game can read with `tracer.stats()` (the seeds' trace_total, trace_dropped_total,
+//! trace_queue_size, and what the transport did).
+
+/// What the tracer has done since `init`. Every span that does not reach the backend is counted
+/// under one of the `dropped_*` reasons.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Spans started, recording or not.
+    pub spans_started: u64,
+    /// Recording spans ended (by the game or by the span timeout).
+    pub spans_ended: u64,
+    /// Spans the sampler did not sample (never recorded, never exported).
+    pub sampled_out: u64,
+    /// Spans ended by the span timeout.
+    pub timed_out: u64,
+    /// Spans trimmed to fit one request body.
+    pub trimmed: u64,
+    /// Spans dropped because the queue was full.
+    pub dropped_queue_full: u64,
+    /// Spans dropped because even trimmed they could not fit a request body.
+    pub dropped_too_large: u64,
+    /// Spans dropped after the transport gave up on them.
+    pub dropped_send_failed: u64,
+    /// Spans dropped from storage to keep it within its bound.
+    pub dropped_storage_full: u64,
+    /// Spans handed to a transport that accepted them.
+    pub exported: u64,
+    /// Request bodies handed to a transport that accepted them.
+    pub bodies_sent: u64,
+    /// Bytes of those bodies.
+    pub bytes_sent: u64,
+    /// `sendBeacon` calls that queued the body.
+    pub beacons_sent: u64,
+    /// `sendBeacon` calls that returned false or threw.
+    pub beacons_refused: u64,
+    /// Bodies sent with `fetch(..., {keepalive: true})` after a refused beacon.
+    pub fallback_keepalive: u64,
+    /// Bodies sent with a plain `fetch` after a refused beacon.
+    pub fallback_fetch: u64,
+    /// Bodies handed to `fetchLater` while the page was going away.
+    pub fallback_fetch_later: u64,
+    /// Retries after 429, 502, 503, 504 or a network error.
+    pub retries: u64,
+    /// Spans written to storage because they could not be sent while the page was hiding.
+    pub persisted: u64,
+    /// Spans read back from storage by `init` and sent.
+    pub recovered: u64,
+    /// Spans printed by the console format.
+    pub printed: u64,
+    /// Failures inside the tracer that were contained (never thrown into the game).
+    pub internal_errors: u64,
+}

@@ -1,0 +1,348 @@
+//! The tracer engine, sans-IO: it samples, keeps open spans, ends forgotten ones, encodes ended
+//! ones and queues them, and says when to flush. The browser layer supplies the clock and does
+//! the sending; nothing here reads a clock or performs IO.
+
+use super::config::{ExportFormat, TracerConfig};
+use super::encode::{console, Body, Encoder, Format, Resource};
+use super::ids::IdGenerator;
+use super::queue::{BatchConfig, BatchQueue, FlushReason};
+use super::sampler::{Sampler, SamplingParams};
+use super::span::{AttributeValue, SpanData, SpanKind, SpanLimits};
+use super::span_context::{SpanContext, TraceFlags};
+use super::stats::Stats;
+
+/// The attribute set on a span that the span timeout ended.
+pub const TIMED_OUT_ATTRIBUTE: &str = "playtrace.span.timed_out";
+
+/// Refers to an open, recording span. Stale handles (the span already ended) are harmless.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpanHandle {
+    index: u32,
+    generation: u32,
+}
+
+struct Slot {
+    generation: u32,
+    /// When the span was opened by the clock, for the timeout (its start time may be the
+    /// caller's and far in the past).
+    opened_ns: u64,
+    span: Option<SpanData>,
+}
+
+/// What happened to a span that ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// Encoded and queued for export.
+    Queued,
+    /// The console format's text for the span.
+    Printed(String),
+    /// Not exported: the queue was full or the span could not fit a body.
+    Dropped,
+    /// The handle was stale: the span had ended already.
+    AlreadyEnded,
+}
+
+/// The engine behind one tracer.
+///
+/// ```
+/// use playtrace::core::config::TracerConfig;
+/// use playtrace::core::encode::Resource;
+/// use playtrace::core::ids::IdGenerator;
+/// use playtrace::core::span::SpanKind;
+/// use playtrace::core::tracer::{Ended, TracerCore};
+/// let config = TracerConfig::new("game");
+/// let mut t = TracerCore::new(&config, Resource::new("game"), IdGenerator::from_seed(1)).unwrap();
+/// let (cx, handle) = t.start_span("click", SpanKind::Internal, None, 1_000, 1_000);
+/// assert!(cx.flags.is_sampled());
+/// assert_eq!(t.end_span(handle.unwrap(), 2_000), Ended::Queued);
+/// assert_eq!(t.queue_len(), 1);
+/// ```
+pub struct TracerCore {
+    ids: IdGenerator,
+    sampler: Sampler,
+    limits: SpanLimits,
+    format: ExportFormat,
+    encoder: Encoder,
+    queue: BatchQueue,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    span_timeout_ns: u64,
+    enabled: bool,
+    stats: Stats,
+}
+
+impl TracerCore {
+    /// An engine for a validated configuration.
+    pub fn new(
+        config: &TracerConfig,
+        resource: Resource,
+        ids: IdGenerator,
+    ) -> Result<Self, super::config::ConfigError> {
+        let sampler = config.validate()?;
+        let wire = if config.format == ExportFormat::Zipkin { Format::ZipkinJson } else { Format::OtlpJson };
+        let encoder = Encoder::new(wire, &resource, crate::SCOPE_NAME, crate::SCOPE_VERSION);
+        let queue = BatchQueue::new(
+            BatchConfig {
+                max_queue_spans: config.queue_size,
+                max_batch_spans: config.batch_size,
+                max_body_bytes: config.batch_bytes,
+                flush_interval_ns: u64::from(config.flush_interval_ms) * 1_000_000,
+            },
+            &encoder,
+        );
+        Ok(Self {
+            ids,
+            sampler,
+            limits: SpanLimits { attribute_value_length: config.attribute_value_length_limit, ..SpanLimits::default() },
+            format: config.format,
+            encoder,
+            queue,
+            slots: Vec::new(),
+            free: Vec::new(),
+            span_timeout_ns: u64::from(config.span_timeout_ms) * 1_000_000,
+            enabled: config.enabled,
+            stats: Stats::default(),
+        })
+    }
+
+    /// The encoder (content type, format) bodies are written with.
+    pub fn encoder(&self) -> &Encoder {
+        &self.encoder
+    }
+
+    /// The ID generator, for IDs the browser layer needs (session IDs).
+    pub fn ids(&mut self) -> &mut IdGenerator {
+        &mut self.ids
+    }
+
+    /// Counters; `queued` is not a counter and is read with [`queue_len`](Self::queue_len).
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Counters, for the transport to update.
+    pub fn stats_mut(&mut self) -> &mut Stats {
+        &mut self.stats
+    }
+
+    /// Spans waiting to be sent.
+    pub fn queue_len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Starts a span: a child of `parent` (same trace, its trace state) or the root of a new
+    /// trace. Returns its context and, if the sampler sampled it, the handle of the recording
+    /// span. Unsampled spans are never recorded: they cost an ID and a sampling decision.
+    pub fn start_span(
+        &mut self,
+        name: &str,
+        kind: SpanKind,
+        parent: Option<&SpanContext>,
+        start_ns: u64,
+        now_ns: u64,
+    ) -> (SpanContext, Option<SpanHandle>) {
+        self.stats.spans_started += 1;
+        let (trace_id, base_flags, trace_state) = match parent {
+            Some(p) => (p.trace_id, p.flags, p.trace_state.clone()),
+            None => (self.ids.trace_id(), TraceFlags::RANDOM, Default::default()),
+        };
+        let sampled = self.enabled
+            && self
+                .sampler
+                .should_sample(&SamplingParams { parent, trace_id, name, kind, now_ns })
+                .is_sampled();
+        let mut cx = SpanContext::new(trace_id, self.ids.span_id(), base_flags.with_sampled(sampled), false);
+        cx.trace_state = trace_state;
+        if !sampled {
+            self.stats.sampled_out += 1;
+            return (cx, None);
+        }
+        let span = SpanData::new(cx.clone(), parent, name, kind, start_ns, self.limits);
+        let handle = match self.free.pop() {
+            Some(index) => {
+                let slot = &mut self.slots[index as usize];
+                slot.span = Some(span);
+                slot.opened_ns = now_ns;
+                SpanHandle { index, generation: slot.generation }
+            }
+            None => {
+                self.slots.push(Slot { generation: 0, opened_ns: now_ns, span: Some(span) });
+                SpanHandle { index: (self.slots.len() - 1) as u32, generation: 0 }
+            }
+        };
+        (cx, Some(handle))
+    }
+
+    /// The open span behind `handle`, if it has not ended.
+    pub fn span_mut(&mut self, handle: SpanHandle) -> Option<&mut SpanData> {
+        let slot = self.slots.get_mut(handle.index as usize)?;
+        if slot.generation != handle.generation {
+            return None;
+        }
+        slot.span.as_mut()
+    }
+
+    /// Ends the span at `end_ns` and queues it (or returns its console text).
+    pub fn end_span(&mut self, handle: SpanHandle, end_ns: u64) -> Ended {
+        let Some(slot) = self.slots.get_mut(handle.index as usize) else { return Ended::AlreadyEnded };
+        if slot.generation != handle.generation {
+            return Ended::AlreadyEnded;
+        }
+        let Some(mut span) = slot.span.take() else { return Ended::AlreadyEnded };
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free.push(handle.index);
+        span.end(end_ns);
+        self.stats.spans_ended += 1;
+        self.export(span, end_ns)
+    }
+
+    fn export(&mut self, span: SpanData, now_ns: u64) -> Ended {
+        if self.format == ExportFormat::Console {
+            let mut text = String::new();
+            console::write_span(&mut text, &span);
+            self.stats.printed += 1;
+            return Ended::Printed(text);
+        }
+        let Some(encoded) = self.encoder.encode_span_within(&span, self.queue.config().max_body_bytes) else {
+            self.stats.dropped_too_large += 1;
+            return Ended::Dropped;
+        };
+        if encoded.trimmed {
+            self.stats.trimmed += 1;
+        }
+        match self.queue.push(encoded, now_ns) {
+            Ok(()) => Ended::Queued,
+            Err(_) => {
+                self.stats.dropped_queue_full += 1;
+                Ended::Dropped
+            }
+        }
+    }
+
+    /// Ends every span open longer than the span timeout, at the moment it timed out, marked
+    /// with [`TIMED_OUT_ATTRIBUTE`]. Returns the console texts, if that is the format.
+    pub fn expire_spans(&mut self, now_ns: u64) -> Vec<String> {
+        let mut printed = Vec::new();
+        for index in 0..self.slots.len() {
+            let slot = &self.slots[index];
+            let deadline = slot.opened_ns.saturating_add(self.span_timeout_ns);
+            if slot.span.is_none() || now_ns < deadline {
+                continue;
+            }
+            let handle = SpanHandle { index: index as u32, generation: slot.generation };
+            // The end is the deadline in the span's own timeline (its start may be the caller's).
+            let end = {
+                let Some(span) = self.span_mut(handle) else { continue };
+                span.set_attribute(TIMED_OUT_ATTRIBUTE, AttributeValue::Bool(true));
+                span.start_time_ns.saturating_add(deadline - self.slots[index].opened_ns)
+            };
+            self.stats.timed_out += 1;
+            if let Ended::Printed(text) = self.end_span(handle, end) {
+                printed.push(text);
+            }
+        }
+        printed
+    }
+
+    /// The next time something is due: a queued span's flush interval or an open span's
+    /// timeout. `None` when idle, so an idle game needs no timer.
+    pub fn next_deadline_ns(&self) -> Option<u64> {
+        let timeouts = self.slots.iter().filter(|s| s.span.is_some()).map(|s| s.opened_ns.saturating_add(self.span_timeout_ns));
+        timeouts.chain(self.queue.timer_due_ns()).min()
+    }
+
+    /// Whether queued spans should be sent now, by size or age.
+    pub fn should_flush(&self, now_ns: u64) -> Option<FlushReason> {
+        self.queue.should_flush(now_ns)
+    }
+
+    /// The next body to send; the caller sends it and reports the outcome in the stats.
+    pub fn next_body(&mut self) -> Option<Body> {
+        self.queue.next_body(&self.encoder)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::config::SamplerConfig;
+
+    fn core(edit: impl FnOnce(&mut TracerConfig)) -> TracerCore {
+        let mut c = TracerConfig::new("g");
+        edit(&mut c);
+        TracerCore::new(&c, Resource::new("g"), IdGenerator::from_seed(9)).unwrap()
+    }
+
+    #[test]
+    fn children_join_the_parent_trace_and_roots_are_random() {
+        let mut t = core(|_| {});
+        let (root, h) = t.start_span("a", SpanKind::Internal, None, 0, 0);
+        assert!(root.flags.is_random() && root.flags.is_sampled());
+        let (child, _) = t.start_span("b", SpanKind::Client, Some(&root), 0, 0);
+        assert_eq!(child.trace_id, root.trace_id);
+        assert_ne!(child.span_id, root.span_id);
+        assert_eq!(t.end_span(h.unwrap(), 5), Ended::Queued);
+        assert_eq!(t.end_span(h.unwrap(), 6), Ended::AlreadyEnded);
+        assert!(t.span_mut(h.unwrap()).is_none());
+    }
+
+    #[test]
+    fn sampled_out_spans_are_not_recorded_but_propagate() {
+        let mut t = core(|c| c.sampler = SamplerConfig::Never);
+        let (cx, h) = t.start_span("a", SpanKind::Internal, None, 0, 0);
+        assert!(h.is_none() && !cx.flags.is_sampled());
+        assert_eq!(t.stats().sampled_out, 1);
+        let mut t = core(|c| c.enabled = false);
+        assert!(t.start_span("a", SpanKind::Internal, None, 0, 0).1.is_none());
+    }
+
+    #[test]
+    fn stale_handles_do_not_touch_a_reused_slot() {
+        let mut t = core(|_| {});
+        let (_, a) = t.start_span("a", SpanKind::Internal, None, 0, 0);
+        t.end_span(a.unwrap(), 1);
+        let (_, b) = t.start_span("b", SpanKind::Internal, None, 0, 0);
+        assert!(t.span_mut(a.unwrap()).is_none());
+        assert_eq!(t.span_mut(b.unwrap()).unwrap().name, "b");
+    }
+
+    #[test]
+    fn forgotten_spans_time_out_marked() {
+        let mut t = core(|c| c.span_timeout_ms = 10);
+        let (_, h) = t.start_span("forgotten", SpanKind::Internal, None, 500, 1_000);
+        assert_eq!(t.next_deadline_ns(), Some(1_000 + 10_000_000));
+        assert!(t.expire_spans(1_000 + 9_999_999).is_empty());
+        assert_eq!(t.stats().timed_out, 0);
+        t.expire_spans(20_000_000);
+        assert_eq!(t.stats().timed_out, 1);
+        assert_eq!(t.end_span(h.unwrap(), 1), Ended::AlreadyEnded);
+        let body = t.next_body().unwrap();
+        assert!(body.json.contains(TIMED_OUT_ATTRIBUTE));
+        assert!(body.json.contains("\"endTimeUnixNano\":\"10000500\""), "{}", body.json);
+    }
+
+    #[test]
+    fn console_format_prints_instead_of_queueing() {
+        let mut t = core(|c| c.format = ExportFormat::Console);
+        let (_, h) = t.start_span("jump", SpanKind::Internal, None, 1_000_000, 0);
+        t.span_mut(h.unwrap()).unwrap().set_attribute("height", 3i64.into());
+        let Ended::Printed(text) = t.end_span(h.unwrap(), 13_345_678) else { panic!() };
+        assert!(text.starts_with("[playtrace] jump (internal) 12.345 ms trace="), "{text}");
+        assert!(text.contains("\n  height = 3"));
+        assert_eq!(t.queue_len(), 0);
+    }
+
+    #[test]
+    fn full_queue_drops_and_counts() {
+        let mut t = core(|c| {
+            c.queue_size = 3;
+            c.batch_size = 3;
+        });
+        for _ in 0..5 {
+            let (_, h) = t.start_span("s", SpanKind::Internal, None, 0, 0);
+            t.end_span(h.unwrap(), 1);
+        }
+        assert_eq!((t.queue_len(), t.stats().dropped_queue_full), (3, 2));
+        assert_eq!(t.should_flush(0), Some(FlushReason::BatchSpans));
+    }
+}

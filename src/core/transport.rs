@@ -1,0 +1,136 @@
+//! Transport policy, sans-IO: how much of the browser's keepalive quota is in use, and when to
+//! retry a failed request. The browser layer asks and reports; it decides nothing itself.
+
+use std::collections::VecDeque;
+
+pub use super::config::KEEPALIVE_QUOTA_BYTES;
+
+/// How long the bytes of a beacon are assumed to occupy the quota. A beacon reports no
+/// completion, so the budget holds its bytes for this long (typical collector round trips are
+/// far shorter) rather than guess that they are gone.
+pub const BEACON_HOLD_NS: u64 = 5_000_000_000;
+
+/// Bytes of keepalive requests (beacons, `fetch` with `keepalive`) believed in flight. Chromium
+/// refuses a keepalive request that would take the document over 64 KiB in flight.
+///
+/// ```
+/// use playtrace::core::transport::KeepaliveBudget;
+/// let mut b = KeepaliveBudget::default();
+/// let ticket = b.reserve(60_000, 0, u64::MAX);
+/// assert!(!b.fits(10_000, 1));
+/// b.release(ticket);
+/// assert!(b.fits(60_000, 1));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct KeepaliveBudget {
+    /// (ticket, release time, bytes)
+    in_flight: VecDeque<(u64, u64, usize)>,
+    next_ticket: u64,
+}
+
+impl KeepaliveBudget {
+    fn expire(&mut self, now_ns: u64) {
+        self.in_flight.retain(|&(_, until, _)| until > now_ns);
+    }
+
+    /// Bytes believed in flight at `now_ns`.
+    pub fn in_flight(&mut self, now_ns: u64) -> usize {
+        self.expire(now_ns);
+        self.in_flight.iter().map(|&(_, _, b)| b).sum()
+    }
+
+    /// Whether `bytes` more fit in the quota at `now_ns`.
+    pub fn fits(&mut self, bytes: usize, now_ns: u64) -> bool {
+        self.in_flight(now_ns) + bytes <= KEEPALIVE_QUOTA_BYTES
+    }
+
+    /// Counts `bytes` as in flight until released, or until `now_ns + hold_ns` at the latest.
+    pub fn reserve(&mut self, bytes: usize, now_ns: u64, hold_ns: u64) -> u64 {
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        self.in_flight.push_back((ticket, now_ns.saturating_add(hold_ns), bytes));
+        ticket
+    }
+
+    /// The request of `ticket` completed.
+    pub fn release(&mut self, ticket: u64) {
+        self.in_flight.retain(|&(t, _, _)| t != ticket);
+    }
+}
+
+/// Responses worth retrying: rate limited, or a gateway/server that may recover.
+pub fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 429 | 502 | 503 | 504)
+}
+
+/// Attempts after the first, at most.
+pub const MAX_RETRIES: u32 = 4;
+const BASE_DELAY_MS: u64 = 1_000;
+const MAX_DELAY_MS: u64 = 60_000;
+
+/// The delay before retry number `retry` (1-based), or `None` when it is time to give up.
+/// A server's `Retry-After` (in milliseconds from now, already parsed) is honoured up to a
+/// minute; otherwise the delay doubles from one second, with `jitter` (0 to 1) spreading the
+/// second half so that many clients do not retry in step.
+///
+/// ```
+/// use playtrace::core::transport::retry_delay_ms;
+/// assert_eq!(retry_delay_ms(1, Some(3_000), 0.5), Some(3_000));
+/// assert_eq!(retry_delay_ms(1, None, 0.0), Some(500));
+/// assert_eq!(retry_delay_ms(3, None, 1.0), Some(4_000));
+/// assert_eq!(retry_delay_ms(5, None, 0.0), None);
+/// ```
+pub fn retry_delay_ms(retry: u32, retry_after_ms: Option<u64>, jitter: f64) -> Option<u64> {
+    if retry == 0 || retry > MAX_RETRIES {
+        return None;
+    }
+    if let Some(ms) = retry_after_ms {
+        return Some(ms.min(MAX_DELAY_MS));
+    }
+    let full = (BASE_DELAY_MS << (retry - 1)).min(MAX_DELAY_MS);
+    let jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.0 };
+    Some(full / 2 + ((full / 2) as f64 * jitter) as u64)
+}
+
+/// Parses `Retry-After` given as delay-seconds (`"120"`) into milliseconds. HTTP dates are left
+/// to the caller, which has a date parser.
+pub fn parse_retry_after_seconds(value: &str) -> Option<u64> {
+    let v = value.trim();
+    if v.is_empty() || v.len() > 9 || !v.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    v.parse::<u64>().ok().map(|s| s * 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_expires_unreleased_beacons() {
+        let mut b = KeepaliveBudget::default();
+        b.reserve(40_000, 0, BEACON_HOLD_NS);
+        assert!(!b.fits(30_000, 1));
+        assert!(b.fits(25_536, 1));
+        assert!(b.fits(30_000, BEACON_HOLD_NS));
+        assert_eq!(b.in_flight(BEACON_HOLD_NS), 0);
+    }
+
+    #[test]
+    fn retry_policy() {
+        for s in [429, 502, 503, 504] {
+            assert!(is_retryable_status(s));
+        }
+        for s in [200, 400, 401, 413, 500, 501] {
+            assert!(!is_retryable_status(s));
+        }
+        assert_eq!(retry_delay_ms(0, None, 0.0), None);
+        assert_eq!(retry_delay_ms(2, None, 0.0), Some(1_000));
+        assert_eq!(retry_delay_ms(4, Some(600_000), 0.0), Some(60_000));
+        assert_eq!(retry_delay_ms(1, None, f64::NAN), Some(500));
+        assert_eq!(parse_retry_after_seconds(" 120 "), Some(120_000));
+        for bad in ["", "-1", "1.5", "Wed, 21 Oct 2015 07:28:00 GMT", "9999999999"] {
+            assert_eq!(parse_retry_after_seconds(bad), None, "{bad}");
+        }
+    }
+}
