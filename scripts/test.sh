@@ -29,6 +29,8 @@ for suite in "${suites[@]}"; do
     size)
       echo "== release build and size budget"
       scripts/size.sh
+      echo "== TypeScript: the README example against the generated declarations"
+      scripts/check-types.sh
       ;;
     *)
       echo "test: unknown suite '$suite' (native, browser, size)" >&2

@@ -1,120 +1,680 @@
-//! The wasm build, exercised in headless Chromium: a span created, ended and encoded in the
-//! browser comes out as a valid OTLP body with browser time, browser entropy and JS values.
+//! The browser runtime in headless Chromium: spans made through the JS API are captured where
+//! they leave for the network (`sendBeacon`, `fetch`, `fetchLater`), decoded and checked.
+//!
+//! A capture wraps those three functions for the length of one test. In "real" mode the beacon
+//! goes to the real `navigator.sendBeacon`, so the browser's own keepalive quota applies.
 
 #![cfg(target_arch = "wasm32")]
 
-use js_sys::{Array, Date, Object, Reflect, JSON};
-use playtrace::web::smoke_span_body;
+use gloo_timers::future::TimeoutFuture;
+use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
+use playtrace::web::{init, Tracer};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn get(v: &JsValue, path: &[&str]) -> JsValue {
-    path.iter().fold(v.clone(), |acc, key| match key.parse::<u32>() {
-        Ok(i) => Array::from(&acc).get(i),
-        Err(_) => Reflect::get(&acc, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED),
+/// Evaluates a JS expression.
+fn js(src: &str) -> JsValue {
+    Function::new_no_args(&format!("return ({src});")).call0(&JsValue::NULL).unwrap()
+}
+
+fn get(v: &JsValue, path: &str) -> JsValue {
+    path.split('.').fold(v.clone(), |acc, key| match key.parse::<u32>() {
+        Ok(i) if Array::is_array(&acc) => Array::from(&acc).get(i),
+        _ => Reflect::get(&acc, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED),
     })
 }
 
-fn span_of(body: &JsValue) -> JsValue {
-    get(body, &["resourceSpans", "0", "scopeSpans", "0", "spans", "0"])
+fn num(v: &JsValue, path: &str) -> f64 {
+    get(v, path).as_f64().unwrap_or(f64::NAN)
 }
 
-/// Runs JavaScript source and returns its value (to build values Rust cannot, such as strings
-/// with lone surrogates).
-fn js(src: &str) -> JsValue {
-    js_sys::Function::new_no_args(&format!("return {src};")).call0(&JsValue::NULL).unwrap()
+fn text(v: &JsValue, path: &str) -> String {
+    get(v, path).as_string().unwrap_or_default()
 }
 
-#[wasm_bindgen_test]
-fn span_is_created_ended_and_encoded_in_the_browser() {
-    let attrs = js(r#"{ "game.level": 3, "player.score": 12.5, "player.name": "ada", "vip": true,
-                       "items": ["sword", "shield"], "ticks": [1, 2, 3], "mixed": [1, "a"], "nope": null,
-                       "obj": {}, "big": 9007199254740993n, "huge": 2n ** 70n }"#);
-    let before_ms = Date::now();
-    let text = smoke_span_body("arena", "buy_item", &attrs).unwrap();
-    let after_ms = Date::now();
-    let body = JSON::parse(&text).expect("the body is JSON that the browser parses");
+const CAPTURE: &str = r#"(() => {
+  const cap = { calls: [], beacon: "real", fetchStatus: [200], fetchLater: "record" };
+  const orig = { beacon: navigator.sendBeacon, fetch: window.fetch, fetchLater: window.fetchLater };
+  navigator.sendBeacon = function (url, data) {
+    if (cap.beacon === "throw") throw new TypeError("blocked by the test");
+    const ok = cap.beacon === "refuse" ? false : orig.beacon.call(navigator, url, data);
+    cap.calls.push({ via: "beacon", url: String(url), type: data.type, ok, text: data.text() });
+    return ok;
+  };
+  window.fetch = function (url, init) {
+    const status = cap.fetchStatus.length > 1 ? cap.fetchStatus.shift() : cap.fetchStatus[0];
+    cap.calls.push({ via: "fetch", url: String(url), keepalive: !!init.keepalive,
+                     type: init.headers["Content-Type"], text: Promise.resolve(init.body), status });
+    if (status === 0) return Promise.reject(new TypeError("network error from the test"));
+    const headers = status === 503 ? { "Retry-After": "0" } : {};
+    return Promise.resolve(new Response(null, { status, headers }));
+  };
+  window.fetchLater = function (url, init) {
+    if (cap.fetchLater === "throw") throw new DOMException("quota", "QuotaExceededError");
+    cap.calls.push({ via: "fetchLater", url: String(url), type: init.headers["Content-Type"], text: Promise.resolve(init.body) });
+    return { activated: false };
+  };
+  cap.restore = () => {
+    navigator.sendBeacon = orig.beacon; window.fetch = orig.fetch; window.fetchLater = orig.fetchLater;
+    delete document.visibilityState;
+  };
+  return cap;
+})()"#;
 
-    let res_attrs = Array::from(&get(&body, &["resourceSpans", "0", "resource", "attributes"]));
-    let service = res_attrs.iter().find(|kv| get(kv, &["key"]) == "service.name").unwrap();
-    assert_eq!(get(&service, &["value", "stringValue"]), "arena");
-
-    let span = span_of(&body);
-    assert_eq!(get(&span, &["name"]), "buy_item");
-    assert_eq!(get(&span, &["kind"]), 1);
-    let trace_id = get(&span, &["traceId"]).as_string().unwrap();
-    assert_eq!(trace_id.len(), 32);
-    assert!(trace_id.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
-    assert_ne!(trace_id, "0".repeat(32));
-    assert_eq!(get(&span, &["spanId"]).as_string().unwrap().len(), 16);
-    assert_eq!(get(&span, &["flags"]), 0x103, "sampled, random, parent remoteness known");
-
-    // Times come from the browser's clock, in nanoseconds as decimal strings.
-    let start: u64 = get(&span, &["startTimeUnixNano"]).as_string().unwrap().parse().unwrap();
-    let end: u64 = get(&span, &["endTimeUnixNano"]).as_string().unwrap().parse().unwrap();
-    assert!(start <= end);
-    let (lo, hi) = ((before_ms - 1.0) * 1e6, (after_ms + 1.0) * 1e6);
-    assert!((start as f64) >= lo && (end as f64) <= hi, "{start}..{end} not within {lo}..{hi}");
-    assert_eq!(get(&span, &["events", "0", "name"]), "smoke");
-
-    // JS values typed as OpenTelemetry JS types them; untyped ones dropped and counted.
-    let attrs = Array::from(&get(&span, &["attributes"]));
-    let value = |key: &str| attrs.iter().find(|kv| get(kv, &["key"]) == key).map(|kv| get(&kv, &["value"]));
-    assert_eq!(get(&value("game.level").unwrap(), &["intValue"]), "3");
-    assert_eq!(get(&value("player.score").unwrap(), &["doubleValue"]), 12.5);
-    assert_eq!(get(&value("player.name").unwrap(), &["stringValue"]), "ada");
-    assert_eq!(get(&value("vip").unwrap(), &["boolValue"]), true);
-    assert_eq!(get(&value("items").unwrap(), &["arrayValue", "values", "1", "stringValue"]), "shield");
-    assert_eq!(get(&value("ticks").unwrap(), &["arrayValue", "values", "2", "intValue"]), "3");
-    assert!(value("mixed").is_none() && value("nope").is_none() && value("obj").is_none());
-    // A BigInt keeps precision a number would lose; one beyond i64 has no attribute type.
-    assert_eq!(get(&value("big").unwrap(), &["intValue"]), "9007199254740993");
-    assert!(value("huge").is_none());
-    assert_eq!(get(&span, &["droppedAttributesCount"]), 4);
+/// One test's world: a capture and a tracer; both undone by `finish`.
+struct World {
+    cap: JsValue,
+    tracer: Tracer,
 }
 
-#[wasm_bindgen_test]
-fn lone_surrogates_and_control_characters_stay_valid_json() {
-    let attrs = Object::new();
-    Reflect::set(&attrs, &"lone".into(), &js(r#""a\ud800b""#)).unwrap();
-    Reflect::set(&attrs, &"ctl".into(), &js(r#""q\"\\\n\u0000\u2028""#)).unwrap();
-    let body = JSON::parse(&smoke_span_body("s", "n", &attrs).unwrap()).unwrap();
-    let attrs = Array::from(&get(&span_of(&body), &["attributes"]));
-    assert_eq!(get(&attrs.get(0), &["value", "stringValue"]), "a\u{fffd}b");
-    assert_eq!(get(&attrs.get(1), &["value", "stringValue"]), "q\"\\\n\u{0}\u{2028}");
-}
-
-#[wasm_bindgen_test]
-fn every_span_gets_fresh_ids() {
-    let ids: Vec<String> = (0..200)
-        .map(|_| {
-            let body = JSON::parse(&smoke_span_body("s", "n", &JsValue::UNDEFINED).unwrap()).unwrap();
-            get(&span_of(&body), &["traceId"]).as_string().unwrap()
-        })
-        .collect();
-    let mut unique = ids.clone();
-    unique.sort();
-    unique.dedup();
-    assert_eq!(unique.len(), ids.len());
-}
-
-#[wasm_bindgen_test]
-fn spans_do_not_call_web_crypto() {
-    // Count calls to crypto.getRandomValues while spans are made: the ID generator is seeded
-    // once, so 200 spans cost at most that one seeding call.
-    let count = js(r#"(() => {
-        const original = crypto.getRandomValues.bind(crypto);
-        const counter = { calls: 0, restore() { crypto.getRandomValues = original; } };
-        crypto.getRandomValues = (array) => { counter.calls += 1; return original(array); };
-        return counter;
-    })()"#);
-    for _ in 0..200 {
-        smoke_span_body("s", "n", &JsValue::UNDEFINED).unwrap();
+impl World {
+    fn new(config: &str) -> World {
+        if let Some(left_over) = playtrace::web::get_tracer() {
+            left_over.shutdown(); // a failed test must not hand its tracer to the next
+        }
+        let cap = js(CAPTURE);
+        let _ = js("localStorage.removeItem('playtrace:pending:v1')");
+        let tracer = init(js(config).unchecked_ref()).expect("valid config");
+        World { cap, tracer }
     }
-    let calls = get(&count, &["calls"]).as_f64().unwrap();
-    let restore: js_sys::Function = get(&count, &["restore"]).into();
-    restore.call0(&count).unwrap();
-    assert!(calls <= 1.0, "crypto.getRandomValues called {calls} times for 200 spans");
+
+    fn set(&self, key: &str, value: JsValue) {
+        Reflect::set(&self.cap, &key.into(), &value).unwrap();
+    }
+
+    fn calls(&self) -> Vec<JsValue> {
+        Array::from(&get(&self.cap, "calls")).iter().collect()
+    }
+
+    fn calls_via(&self, via: &str) -> Vec<JsValue> {
+        self.calls().into_iter().filter(|c| text(c, "via") == via).collect()
+    }
+
+    /// The decoded bodies of every captured request, in order.
+    async fn bodies(&self) -> Vec<JsValue> {
+        let mut out = Vec::new();
+        for c in self.calls() {
+            let t = JsFuture::from(Promise::resolve(&get(&c, "text"))).await.unwrap();
+            out.push(JSON::parse(&t.as_string().unwrap()).expect("every body is JSON"));
+        }
+        out
+    }
+
+    /// Every OTLP span of every captured body.
+    async fn spans(&self) -> Vec<JsValue> {
+        let mut spans = Vec::new();
+        for b in self.bodies().await {
+            spans.extend(Array::from(&get(&b, "resourceSpans.0.scopeSpans.0.spans")).iter());
+        }
+        spans
+    }
+
+    fn stat(&self, key: &str) -> f64 {
+        num(&self.tracer.stats().into(), key)
+    }
+
+    fn finish(self) {
+        self.tracer.shutdown();
+        Function::from(get(&self.cap, "restore")).call0(&self.cap).unwrap();
+    }
+}
+
+fn span_named<'a>(spans: &'a [JsValue], name: &str) -> &'a JsValue {
+    spans.iter().find(|s| text(s, "name") == name).unwrap_or_else(|| panic!("no span named {name}"))
+}
+
+fn attr(span: &JsValue, key: &str) -> JsValue {
+    let attrs = Array::from(&get(span, "attributes"));
+    attrs.iter().find(|kv| text(kv, "key") == key).map_or(JsValue::UNDEFINED, |kv| get(&kv, "value"))
+}
+
+async fn sleep(ms: u32) {
+    TimeoutFuture::new(ms).await;
+}
+
+const BIG: &str = "queueSize: 10000, batchSize: 10000, flushIntervalMs: 600000";
+
+#[wasm_bindgen_test]
+async fn spans_arrive_with_parents_attributes_events_status_and_resource() {
+    let w = World::new(&format!(
+        "{{ serviceName: 'arena', serviceVersion: '1.4.2', environment: 'staging', \
+           resourceAttributes: {{ 'game.build': 77 }}, {BIG} }}"
+    ));
+    let t = &w.tracer;
+    let level = t.start_span("level", None);
+    let opts = js("{ kind: 'client', attributes: { 'item.id': 42, price: 9.5, name: 'sword', vip: true, \
+                   tags: ['a', 'b'], nope: null, big: 9007199254740993n } }");
+    Reflect::set(&opts, &"parent".into(), &JsValue::from(level.span_context())).unwrap();
+    let buy = t.start_span("buy_item", Some(opts.unchecked_into()));
+    buy.add_event("paid", Some(js("{ coins: 3 }").unchecked_into()), None);
+    buy.record_exception(&js("new RangeError('not enough gold')"), None);
+    buy.set_status(js("{ code: 'error', message: 'declined' }").unchecked_ref());
+    buy.end(None);
+    level.end(None);
+    assert!(!buy.is_recording());
+    t.flush();
+
+    let beacons = w.calls_via("beacon");
+    assert_eq!(beacons.len(), 1, "one body for both spans");
+    assert_eq!(text(&beacons[0], "type"), "application/json");
+    assert!(text(&beacons[0], "url").ends_with("/v1/traces") && text(&beacons[0], "url").starts_with("http"));
+    assert_eq!(get(&beacons[0], "ok"), true, "the real sendBeacon accepted the body");
+
+    let body = &w.bodies().await[0];
+    let res = Array::from(&get(body, "resourceSpans.0.resource.attributes"));
+    let res_attr = |k: &str| res.iter().find(|kv| text(kv, "key") == k).map(|kv| get(&kv, "value"));
+    assert_eq!(text(&res_attr("service.name").unwrap(), "stringValue"), "arena");
+    assert_eq!(text(&res_attr("service.version").unwrap(), "stringValue"), "1.4.2");
+    assert_eq!(text(&res_attr("deployment.environment.name").unwrap(), "stringValue"), "staging");
+    assert_eq!(text(&res_attr("telemetry.sdk.name").unwrap(), "stringValue"), "playtrace");
+    assert_eq!(text(&res_attr("telemetry.sdk.language").unwrap(), "stringValue"), "webjs");
+    assert_eq!(text(&res_attr("game.build").unwrap(), "intValue"), "77");
+    let ua = text(&res_attr("user_agent.original").unwrap(), "stringValue");
+    assert_eq!(ua, js("navigator.userAgent").as_string().unwrap());
+    assert_eq!(
+        text(&res_attr("browser.language").unwrap(), "stringValue"),
+        js("navigator.language").as_string().unwrap()
+    );
+    let session = text(&res_attr("session.id").unwrap(), "stringValue");
+    assert_eq!(session, js("sessionStorage.getItem('playtrace.session.id')").as_string().unwrap());
+    assert_eq!(session.len(), 32);
+
+    let spans = w.spans().await;
+    let (lvl, buy_s) = (span_named(&spans, "level"), span_named(&spans, "buy_item"));
+    assert_eq!(text(buy_s, "parentSpanId"), text(lvl, "spanId"));
+    assert_eq!(text(buy_s, "traceId"), text(lvl, "traceId"));
+    assert!(get(lvl, "parentSpanId").is_undefined());
+    assert_eq!(num(buy_s, "kind"), 3.0);
+    assert_eq!(text(&attr(buy_s, "item.id"), "intValue"), "42");
+    assert_eq!(num(&attr(buy_s, "price"), "doubleValue"), 9.5);
+    assert_eq!(text(&attr(buy_s, "name"), "stringValue"), "sword");
+    assert_eq!(get(&attr(buy_s, "vip"), "boolValue"), true);
+    assert_eq!(text(&attr(buy_s, "tags"), "arrayValue.values.1.stringValue"), "b");
+    assert_eq!(text(&attr(buy_s, "big"), "intValue"), "9007199254740993");
+    assert_eq!(num(buy_s, "droppedAttributesCount"), 1.0, "null has no attribute type");
+    assert_eq!(text(buy_s, "events.0.name"), "paid");
+    assert_eq!(text(buy_s, "events.0.attributes.0.value.intValue"), "3");
+    let exc = get(buy_s, "events.1");
+    assert_eq!(text(&exc, "name"), "exception");
+    let exc_attr = |k: &str| text(&attr(&exc, k), "stringValue");
+    assert_eq!(exc_attr("exception.type"), "RangeError");
+    assert_eq!(exc_attr("exception.message"), "not enough gold");
+    assert!(exc_attr("exception.stacktrace").contains("RangeError"));
+    assert_eq!(num(buy_s, "status.code"), 2.0);
+    assert_eq!(text(buy_s, "status.message"), "declined");
+    assert_eq!(w.stat("exported"), 2.0);
+    assert_eq!(w.stat("beaconsSent"), 1.0);
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn size_threshold_sends_without_being_asked() {
+    let w = World::new("{ serviceName: 's', batchSize: 5, flushIntervalMs: 600000 }");
+    for i in 0..4 {
+        w.tracer.start_span(&format!("s{i}"), None).end(None);
+    }
+    assert!(w.calls().is_empty());
+    w.tracer.start_span("s4", None).end(None);
+    assert_eq!(w.calls().len(), 1, "the fifth span fills the batch");
+    assert_eq!(w.spans().await.len(), 5);
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn byte_threshold_sends_without_being_asked() {
+    let w = World::new(
+        "{ serviceName: 's', batchBytes: 4000, queueSize: 10000, batchSize: 10000, flushIntervalMs: 600000 }",
+    );
+    let attrs = js("{ blob: 'x'.repeat(900) }");
+    let mut n = 0;
+    while w.calls().is_empty() && n < 10 {
+        let s = w.tracer.start_span("heavy", None);
+        s.set_attributes(attrs.unchecked_ref());
+        s.end(None);
+        n += 1;
+    }
+    assert_eq!(w.calls().len(), 1, "a full body is sent as soon as one is full");
+    assert!((3..=5).contains(&n), "sent after {n} spans of about 1 KB");
+    for b in w.calls() {
+        let t = JsFuture::from(Promise::resolve(&get(&b, "text"))).await.unwrap().as_string().unwrap();
+        assert!(t.len() <= 4000);
+    }
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn timer_sends_what_waited_the_flush_interval() {
+    let w = World::new("{ serviceName: 's', flushIntervalMs: 40 }");
+    w.tracer.start_span("waits", None).end(None);
+    assert!(w.calls().is_empty());
+    sleep(150).await;
+    assert_eq!(w.calls().len(), 1);
+    assert_eq!(text(&w.spans().await[0], "name"), "waits");
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn visibilitychange_to_hidden_sends_everything() {
+    let w = World::new(&format!("{{ serviceName: 's', {BIG} }}"));
+    w.tracer.start_span("before_hide", None).end(None);
+    // The page cannot hide itself in a headless test; its visibility state is set and the
+    // browser's own event is dispatched.
+    js("Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' })");
+    js("document.dispatchEvent(new Event('visibilitychange'))");
+    assert_eq!(w.calls_via("beacon").len(), 1);
+    assert_eq!(text(&w.spans().await[0], "name"), "before_hide");
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn visibilitychange_to_visible_sends_nothing() {
+    let w = World::new(&format!("{{ serviceName: 's', {BIG} }}"));
+    w.tracer.start_span("stays", None).end(None);
+    js("document.dispatchEvent(new Event('visibilitychange'))");
+    assert!(w.calls().is_empty());
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn pagehide_sends_everything() {
+    let w = World::new(&format!("{{ serviceName: 's', {BIG} }}"));
+    w.tracer.start_span("before_close", None).end(None);
+    js("window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }))");
+    assert_eq!(w.calls().len(), 1);
+    assert_eq!(text(&w.spans().await[0], "name"), "before_close");
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn thousands_of_spans_are_split_into_bodies_within_the_limit() {
+    let w = World::new(
+        "{ serviceName: 's', batchBytes: 8000, queueSize: 10000, batchSize: 10000, flushIntervalMs: 600000 }",
+    );
+    for i in 0..3000 {
+        let s = w.tracer.start_span("tick", None);
+        s.set_attribute("frame", &JsValue::from(i).unchecked_into());
+        s.end(None);
+    }
+    w.tracer.flush();
+    sleep(20).await; // fetch fallbacks settle
+    let mut total = 0;
+    for c in w.calls() {
+        let t = JsFuture::from(Promise::resolve(&get(&c, "text"))).await.unwrap().as_string().unwrap();
+        assert!(t.len() <= 8000, "a body of {} bytes", t.len());
+        total += Array::from(&get(&JSON::parse(&t).unwrap(), "resourceSpans.0.scopeSpans.0.spans")).length();
+    }
+    assert_eq!(total, 3000, "no span lost or sent twice");
+    // The real browser's 64 KiB keepalive quota filled up: the rest went by fetch, not lost.
+    assert!(!w.calls_via("beacon").is_empty() && !w.calls_via("fetch").is_empty());
+    assert_eq!(w.stat("exported"), 3000.0);
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_beacon_falls_back_to_keepalive_fetch() {
+    let w = World::new(&format!("{{ serviceName: 's', {BIG} }}"));
+    for mode in ["refuse", "throw"] {
+        w.set("beacon", mode.into());
+        w.tracer.start_span(mode, None).end(None);
+        w.tracer.flush();
+    }
+    sleep(10).await;
+    let fetches = w.calls_via("fetch");
+    assert_eq!(fetches.len(), 2);
+    assert!(fetches.iter().all(|f| get(f, "keepalive") == true && text(f, "type") == "application/json"));
+    assert_eq!((w.stat("beaconsRefused"), w.stat("fallbackKeepalive"), w.stat("exported")), (2.0, 2.0, 2.0));
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn retryable_answers_are_retried_and_others_dropped_and_counted() {
+    let w = World::new(&format!("{{ serviceName: 's', {BIG} }}"));
+    w.set("beacon", "refuse".into());
+    w.set("fetchStatus", js("[0, 503, 200]"));
+    w.tracer.start_span("retried", None).end(None);
+    w.tracer.flush();
+    // A network error backs off 0.5 to 1 s; the 503 says Retry-After: 0.
+    sleep(1600).await;
+    let fetches = w.calls_via("fetch");
+    assert_eq!(fetches.len(), 3, "network error, 503, then 200");
+    assert_eq!(get(&fetches[1], "keepalive"), false, "retries are plain fetches");
+    assert_eq!((w.stat("retries"), w.stat("exported")), (2.0, 1.0));
+    w.set("fetchStatus", js("[400]"));
+    w.tracer.start_span("rejected", None).end(None);
+    w.tracer.flush();
+    sleep(10).await;
+    assert_eq!(w.stat("droppedSendFailed"), 1.0);
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn leaving_with_a_refused_beacon_uses_fetch_later() {
+    let w = World::new(&format!("{{ serviceName: 's', {BIG} }}"));
+    w.set("beacon", "refuse".into());
+    w.tracer.start_span("last_words", None).end(None);
+    js("window.dispatchEvent(new PageTransitionEvent('pagehide'))");
+    let later = w.calls_via("fetchLater");
+    assert_eq!(later.len(), 1);
+    assert_eq!(w.stat("fallbackFetchLater"), 1.0);
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn unsendable_spans_are_persisted_on_hide_and_sent_by_the_next_init() {
+    let w = World::new(&format!("{{ serviceName: 'first', {BIG} }}"));
+    w.set("beacon", "refuse".into());
+    w.set("fetchLater", "throw".into());
+    w.tracer.start_span("kept_for_later", None).end(None);
+    js("window.dispatchEvent(new PageTransitionEvent('pagehide'))");
+    assert_eq!(w.stat("persisted"), 1.0);
+    let stored = js("localStorage.getItem('playtrace:pending:v1')").as_string().expect("stored");
+    assert!(stored.contains("kept_for_later"));
+    w.tracer.shutdown();
+
+    // The next visit: a new tracer on the same origin sends what was stored.
+    let tracer = init(js("{ serviceName: 'second' }").unchecked_ref()).unwrap();
+    sleep(10).await;
+    let fetches = w.calls_via("fetch");
+    assert_eq!(fetches.len(), 1);
+    let t = JsFuture::from(Promise::resolve(&get(&fetches[0], "text"))).await.unwrap().as_string().unwrap();
+    assert!(t.contains("kept_for_later"));
+    assert_eq!(num(&tracer.stats().into(), "recovered"), 1.0);
+    assert!(js("localStorage.getItem('playtrace:pending:v1')").is_null(), "sent once, then cleared");
+    tracer.shutdown();
+    Function::from(get(&w.cap, "restore")).call0(&w.cap).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_full_queue_drops_and_counts() {
+    let w = World::new("{ serviceName: 's', queueSize: 5, batchSize: 100, flushIntervalMs: 600000 }");
+    for _ in 0..8 {
+        w.tracer.start_span("s", None).end(None);
+    }
+    assert_eq!((w.stat("queued"), w.stat("droppedQueueFull"), w.stat("spansEnded")), (5.0, 3.0, 8.0));
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+fn every_bad_config_throws_an_error_naming_the_key() {
+    let cases = [
+        ("42", "config"),
+        ("{}", "serviceName"),
+        ("{ serviceName: 5 }", "serviceName"),
+        ("{ serviceName: '' }", "serviceName"),
+        ("{ serviceName: 's', colour: 'red' }", "colour"),
+        ("{ serviceName: 's', sampler: 'sometimes' }", "sampler"),
+        ("{ serviceName: 's', sampler: { type: 'ratio', rate: 1.5 } }", "sampler.rate"),
+        ("{ serviceName: 's', sampler: { type: 'ratio' } }", "sampler.rate"),
+        (
+            "{ serviceName: 's', sampler: { type: 'parent-based', root: { type: 'ratio', rate: -1 } } }",
+            "sampler.root.rate",
+        ),
+        ("{ serviceName: 's', sampler: { type: 'rate-limited', rate: 'fast' } }", "sampler.rate"),
+        ("{ serviceName: 's', sampler: { type: 'ratio', rate: 0.5, extra: 1 } }", "sampler.extra"),
+        ("{ serviceName: 's', endpoint: 'ftp://collector/v1/traces' }", "endpoint"),
+        ("{ serviceName: 's', endpoint: 42 }", "endpoint"),
+        ("{ serviceName: 's', format: 'xml' }", "format"),
+        ("{ serviceName: 's', queueSize: -1 }", "queueSize"),
+        ("{ serviceName: 's', queueSize: 1.5 }", "queueSize"),
+        ("{ serviceName: 's', batchSize: 0 }", "batchSize"),
+        ("{ serviceName: 's', batchBytes: 100 }", "batchBytes"),
+        ("{ serviceName: 's', batchBytes: 70000 }", "batchBytes"),
+        ("{ serviceName: 's', flushIntervalMs: 0 }", "flushIntervalMs"),
+        ("{ serviceName: 's', spanTimeoutMs: 'soon' }", "spanTimeoutMs"),
+        ("{ serviceName: 's', attributeValueLengthLimit: 0 }", "attributeValueLengthLimit"),
+        ("{ serviceName: 's', enabled: 'yes' }", "enabled"),
+        ("{ serviceName: 's', resourceAttributes: { region: {} } }", "resourceAttributes.region"),
+        ("{ serviceName: 's', resourceAttributes: 'eu' }", "resourceAttributes"),
+    ];
+    for (config, key) in cases {
+        let err: JsValue = match init(js(config).unchecked_ref()) {
+            Ok(t) => {
+                t.shutdown();
+                panic!("accepted {config}");
+            }
+            Err(e) => e.into(),
+        };
+        assert!(err.is_instance_of::<js_sys::Error>(), "{config}: not an Error");
+        let message = text(&err, "message");
+        let expected = format!("playtrace config: {key}: ");
+        assert!(message.starts_with(&expected), "{config}: message {message:?} does not name {key}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn init_twice_installs_once() {
+    let w = World::new(&format!("{{ serviceName: 'once', {BIG} }}"));
+    let again = init(js("{ serviceName: 'twice', format: 'zipkin' }").unchecked_ref()).unwrap();
+    again.start_span("from_second_handle", None).end(None);
+    assert_eq!(w.stat("spansStarted"), 1.0, "both handles are the same tracer");
+    js("window.dispatchEvent(new PageTransitionEvent('pagehide'))");
+    assert_eq!(w.calls().len(), 1, "one listener, one body");
+    let body = &w.bodies().await[0];
+    assert!(get(body, "resourceSpans").is_object(), "the first config (OTLP) is the one in force");
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn forgotten_spans_are_ended_by_the_timeout_and_marked() {
+    let w = World::new("{ serviceName: 's', spanTimeoutMs: 30, flushIntervalMs: 10 }");
+    let forgotten = w.tracer.start_span("forgotten", None);
+    assert!(forgotten.is_recording());
+    sleep(200).await;
+    assert!(!forgotten.is_recording());
+    let spans = w.spans().await;
+    let s = span_named(&spans, "forgotten");
+    assert_eq!(get(&attr(s, "playtrace.span.timed_out"), "boolValue"), true);
+    let (start, end): (f64, f64) =
+        (text(s, "startTimeUnixNano").parse().unwrap(), text(s, "endTimeUnixNano").parse().unwrap());
+    assert!((end - start - 30e6).abs() < 1e6, "ended at its deadline, {} ms after start", (end - start) / 1e6);
+    assert_eq!(w.stat("timedOut"), 1.0);
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn sampled_out_spans_are_never_exported() {
+    let w = World::new("{ serviceName: 's', sampler: 'never' }");
+    let s = w.tracer.start_span("invisible", Some(js("{ attributes: { a: 1 } }").unchecked_into()));
+    assert!(!s.is_recording());
+    assert_eq!(get(&s.span_context().into(), "sampled"), false);
+    s.end(None);
+    w.tracer.flush();
+    assert!(w.calls().is_empty());
+    assert_eq!(w.stat("sampledOut"), 1.0);
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn ratio_sampling_follows_the_parent() {
+    let w = World::new("{ serviceName: 's', sampler: { type: 'parent-based', root: { type: 'ratio', rate: 0.5 } } }");
+    let mut sampled = 0;
+    for _ in 0..400 {
+        let root = w.tracer.start_span("root", None);
+        let root_sampled = get(&root.span_context().into(), "sampled").as_bool().unwrap();
+        let opts = Object::new();
+        Reflect::set(&opts, &"parent".into(), &root.span_context().into()).unwrap();
+        let child = w.tracer.start_span("child", Some(opts.unchecked_into()));
+        assert_eq!(child.is_recording(), root_sampled, "a child follows its parent's decision");
+        sampled += usize::from(root_sampled);
+    }
+    assert!((140..260).contains(&sampled), "{sampled} of 400 sampled at 0.5");
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn with_span_inject_and_extract_carry_the_context() {
+    let w = World::new(&format!("{{ serviceName: 's', {BIG} }}"));
+    let t = &w.tracer;
+    let action = t.start_span("action", None);
+    let action_js: JsValue = action.into();
+    assert!(t.set_baggage("player.id", "p 42"));
+    let headers = js("new Headers()");
+    let plain = js("({})");
+    let t2 = t.clone();
+    let (h2, p2) = (headers.clone(), plain.clone());
+    let f = Closure::<dyn Fn() -> JsValue>::new(move || {
+        let child = t2.start_span("child", None);
+        t2.inject(h2.unchecked_ref(), None);
+        let child: JsValue = child.into();
+        t2.inject(p2.unchecked_ref(), Some(child.clone().unchecked_into()));
+        let end = Function::from(get(&child, "end"));
+        end.call0(&child).unwrap();
+        JsValue::from(7)
+    });
+    let result = t.with_span(action_js.unchecked_ref(), f.as_ref().unchecked_ref()).unwrap();
+    assert_eq!(result, 7, "withSpan returns what the callback returns");
+    assert!(t.active_span().is_undefined(), "the active span is restored");
+    let action_cx = get(&action_js, "spanContext");
+    let action_cx = Function::from(action_cx).call0(&action_js).unwrap();
+    let tp = js("(h) => h.get('traceparent')").unchecked_into::<Function>().call1(&JsValue::NULL, &headers).unwrap();
+    let tp = tp.as_string().unwrap();
+    assert_eq!(tp, format!("00-{}-{}-03", text(&action_cx, "traceId"), text(&action_cx, "spanId")));
+    assert_eq!(text(&plain, "baggage"), "player.id=p%2042");
+    assert_ne!(text(&plain, "traceparent"), tp, "an explicit span wins over the active one");
+
+    let extracted: JsValue = t.extract(js("{ TraceParent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'rojo=1', baggage: 'k=v%20w' }").unchecked_ref()).into();
+    assert_eq!(text(&extracted, "spanId"), "00f067aa0ba902b7");
+    assert_eq!(text(&extracted, "traceState"), "rojo=1");
+    assert_eq!(text(&extracted, "baggage.k"), "v w");
+    assert_eq!(get(&extracted, "isRemote"), true);
+    let opts = Object::new();
+    Reflect::set(&opts, &"parent".into(), &extracted).unwrap();
+    t.start_span("server_child", Some(opts.unchecked_into())).end(None);
+    assert!(JsValue::from(t.extract(js("{ traceparent: 'garbage' }").unchecked_ref())).is_null());
+    let no_parent = js("{ parent: null }");
+    let f2 = {
+        let t3 = t.clone();
+        Closure::<dyn Fn() -> JsValue>::new(move || {
+            t3.start_span("explicit_root", Some(no_parent.clone().unchecked_into())).end(None);
+            JsValue::UNDEFINED
+        })
+    };
+    t.with_span(action_js.unchecked_ref(), f2.as_ref().unchecked_ref()).unwrap();
+    t.flush();
+    let spans = w.spans().await;
+    let sc = span_named(&spans, "server_child");
+    assert_eq!(text(sc, "traceId"), "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(text(sc, "parentSpanId"), "00f067aa0ba902b7");
+    assert_eq!(text(sc, "traceState"), "rojo=1");
+    assert_eq!(num(sc, "flags"), f64::from(0x301), "sampled, parent remote");
+    assert!(get(span_named(&spans, "explicit_root"), "parentSpanId").is_undefined());
+    assert_eq!(text(span_named(&spans, "child"), "parentSpanId"), text(&action_cx, "spanId"));
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn caller_timestamps_are_used_as_given() {
+    let w = World::new(&format!("{{ serviceName: 's', {BIG} }}"));
+    // A requestAnimationFrame-style time and an epoch time.
+    let perf_ms = js("performance.now()").as_f64().unwrap() - 5.0;
+    let origin = js("performance.timeOrigin").as_f64().unwrap();
+    let opts = Object::new();
+    Reflect::set(&opts, &"startTime".into(), &perf_ms.into()).unwrap();
+    let s = w.tracer.start_span("frame", Some(opts.unchecked_into()));
+    let epoch_ms = js("Date.now()").as_f64().unwrap() + 1000.0;
+    s.add_event("late", None, Some(epoch_ms));
+    s.end(Some(epoch_ms + 1.0));
+    w.tracer.flush();
+    let span = &w.spans().await[0];
+    let start: f64 = text(span, "startTimeUnixNano").parse().unwrap();
+    let end: f64 = text(span, "endTimeUnixNano").parse().unwrap();
+    assert!((start - (origin + perf_ms) * 1e6).abs() < 2e3, "start {start}");
+    assert!((end - (epoch_ms + 1.0) * 1e6).abs() < 2e3, "end {end}");
+    let event: f64 = text(span, "events.0.timeUnixNano").parse().unwrap();
+    assert!((event - epoch_ms * 1e6).abs() < 2e3);
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn console_format_prints_each_span() {
+    let w = World::new("{ serviceName: 's', format: 'console' }");
+    let printed = js("(() => { const p = []; const orig = console.log; console.log = (...a) => { p.push(a.join(' ')); }; p.restore = () => { console.log = orig; }; return p; })()");
+    let s = w.tracer.start_span("jump", Some(js("{ attributes: { height: 3 } }").unchecked_into()));
+    s.end(None);
+    Function::from(get(&printed, "restore")).call0(&printed).unwrap();
+    let line = text(&printed, "0");
+    assert!(line.starts_with("[playtrace] jump (internal) "), "{line}");
+    assert!(line.contains("height = 3"));
+    w.tracer.flush();
+    assert!(w.calls().is_empty(), "the console format sends nothing");
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn zipkin_format_is_sent_as_zipkin() {
+    let w = World::new(&format!(
+        "{{ serviceName: 'zk', format: 'zipkin', endpoint: 'http://127.0.0.1:9/api/v2/spans', {BIG} }}"
+    ));
+    w.set("beacon", "refuse".into());
+    w.tracer.start_span("z", None).end(None);
+    w.tracer.flush();
+    sleep(10).await;
+    let body = &w.bodies().await[0];
+    assert_eq!(text(body, "0.name"), "z");
+    assert_eq!(text(body, "0.localEndpoint.serviceName"), "zk");
+    assert_eq!(text(&w.calls()[0], "url"), "http://127.0.0.1:9/api/v2/spans");
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn js_values_of_any_type_never_throw() {
+    let w = World::new(&format!("{{ serviceName: 's', {BIG} }}"));
+    let s = w.tracer.start_span(
+        "odd",
+        Some(js("{ kind: 'sideways', startTime: 'noon', links: [{ context: 5 }, 7] }").unchecked_into()),
+    );
+    for v in ["undefined", "null", "({})", "[1, 'a']", "Symbol('x')", "() => 1", "2n ** 70n", "'a\\ud800b'"] {
+        s.set_attribute(&format!("v {v}"), js(v).unchecked_ref());
+    }
+    s.set_attributes(js("null").unchecked_ref());
+    s.add_event("e", Some(js("7").unchecked_into()), Some(f64::NAN));
+    s.record_exception(&js("undefined"), None);
+    s.set_status(js("{ code: 'weird' }").unchecked_ref());
+    s.end(Some(-1.0));
+    s.end(None);
+    w.tracer.flush();
+    let span = &w.spans().await[0];
+    assert_eq!(text(&attr(span, "v 'a\\ud800b'"), "stringValue"), "a\u{fffd}b", "a lone surrogate arrives as U+FFFD");
+    assert_eq!(num(span, "droppedAttributesCount"), 7.0);
+    assert_eq!(num(span, "droppedLinksCount"), 2.0);
+    assert_eq!(num(span, "kind"), 1.0);
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn spans_do_not_call_web_crypto() {
+    let w = World::new(&format!("{{ serviceName: 's', {BIG} }}"));
+    let count = js("(() => { const o = crypto.getRandomValues.bind(crypto); const c = { calls: 0 }; \
+                    crypto.getRandomValues = (a) => { c.calls += 1; return o(a); }; \
+                    c.restore = () => { crypto.getRandomValues = o; }; return c; })()");
+    for _ in 0..200 {
+        w.tracer.start_span("s", None).end(None);
+    }
+    Function::from(get(&count, "restore")).call0(&count).unwrap();
+    assert_eq!(num(&count, "calls"), 0.0, "IDs come from the generator seeded at init");
+    w.tracer.flush();
+    let ids: std::collections::HashSet<String> = w.spans().await.iter().map(|s| text(s, "spanId")).collect();
+    assert_eq!(ids.len(), 200);
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn the_exporters_own_requests_bypass_later_fetch_wrappers() {
+    let w = World::new(&format!("{{ serviceName: 's', {BIG} }}"));
+    // Whatever wraps fetch after init (an instrumentation, an ad blocker shim) never sees ours.
+    let seen = js("(() => { const inner = window.fetch; const s = { calls: 0 }; \
+                   window.fetch = function (...a) { s.calls += 1; return inner.apply(this, a); }; \
+                   s.restore = () => { window.fetch = inner; }; return s; })()");
+    w.set("beacon", "refuse".into());
+    w.tracer.start_span("exported", None).end(None);
+    w.tracer.flush();
+    sleep(10).await;
+    Function::from(get(&seen, "restore")).call0(&seen).unwrap();
+    assert_eq!(w.calls_via("fetch").len(), 1, "sent with the fetch the page had at init");
+    assert_eq!(num(&seen, "calls"), 0.0);
+    w.finish();
 }

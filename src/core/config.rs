@@ -41,8 +41,9 @@ impl SamplerConfig {
             Self::Never => Sampler::AlwaysOff,
             Self::Ratio(r) => Sampler::ratio(*r)
                 .ok_or_else(|| ConfigError::new(&join(key, "rate"), "must be a number from 0 to 1"))?,
-            Self::RateLimited(r) => Sampler::rate_limited(*r)
-                .ok_or_else(|| ConfigError::new(&join(key, "rate"), "must be a finite number of traces a second, 0 or more"))?,
+            Self::RateLimited(r) => Sampler::rate_limited(*r).ok_or_else(|| {
+                ConfigError::new(&join(key, "rate"), "must be a finite number of traces a second, 0 or more")
+            })?,
             Self::ParentBased(root) => Sampler::parent_based(root.build(&join(key, "root"))?),
         })
     }
@@ -162,7 +163,9 @@ impl TracerConfig {
         validate_endpoint(&self.endpoint)?;
         let ranges: [(&str, usize, usize, usize); 3] = [
             ("queueSize", self.queue_size, 1, 1_000_000),
-            ("batchSize", self.batch_size, 1, self.queue_size.max(1)),
+            // A queue smaller than a batch is a memory cap: it flushes by time and bytes and drops
+            // (counted) beyond its size.
+            ("batchSize", self.batch_size, 1, 1_000_000),
             ("batchBytes", self.batch_bytes, 1024, KEEPALIVE_QUOTA_BYTES),
         ];
         for (key, value, min, max) in ranges {
@@ -232,7 +235,7 @@ mod tests {
         assert_eq!(bad(|c| c.endpoint = "https:/x".into()).key, "endpoint");
         assert_eq!(bad(|c| c.endpoint = "".into()).key, "endpoint");
         assert_eq!(bad(|c| c.queue_size = 0).key, "queueSize");
-        assert_eq!(bad(|c| c.batch_size = 5000).key, "batchSize");
+        assert_eq!(bad(|c| c.batch_size = 0).key, "batchSize");
         assert_eq!(bad(|c| c.batch_bytes = 70_000).key, "batchBytes");
         assert_eq!(bad(|c| c.batch_bytes = 100).message(), "playtrace config: batchBytes: must be from 1024 to 65536");
         assert_eq!(bad(|c| c.flush_interval_ms = 0).key, "flushIntervalMs");

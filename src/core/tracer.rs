@@ -147,10 +147,7 @@ impl TracerCore {
             None => (self.ids.trace_id(), TraceFlags::RANDOM, Default::default()),
         };
         let sampled = self.enabled
-            && self
-                .sampler
-                .should_sample(&SamplingParams { parent, trace_id, name, kind, now_ns })
-                .is_sampled();
+            && self.sampler.should_sample(&SamplingParams { parent, trace_id, name, kind, now_ns }).is_sampled();
         let mut cx = SpanContext::new(trace_id, self.ids.span_id(), base_flags.with_sampled(sampled), false);
         cx.trace_state = trace_state;
         if !sampled {
@@ -247,7 +244,8 @@ impl TracerCore {
     /// The next time something is due: a queued span's flush interval or an open span's
     /// timeout. `None` when idle, so an idle game needs no timer.
     pub fn next_deadline_ns(&self) -> Option<u64> {
-        let timeouts = self.slots.iter().filter(|s| s.span.is_some()).map(|s| s.opened_ns.saturating_add(self.span_timeout_ns));
+        let timeouts =
+            self.slots.iter().filter(|s| s.span.is_some()).map(|s| s.opened_ns.saturating_add(self.span_timeout_ns));
         timeouts.chain(self.queue.timer_due_ns()).min()
     }
 

@@ -26,3 +26,18 @@ pub(crate) fn ms_to_ns(ms: f64) -> u64 {
 pub(crate) fn now_ns() -> u64 {
     ms_to_ns(TIME_ORIGIN.with(|origin| *origin) + performance_now())
 }
+
+/// A caller's time in milliseconds to nanoseconds since the epoch. Values before the page's
+/// time origin are `performance.now()`-style (the `requestAnimationFrame` timestamp); later
+/// values are epoch milliseconds (`Date.now()`). Anything unusable means now.
+pub(crate) fn time_input_ns(ms: f64) -> u64 {
+    if !ms.is_finite() || ms < 0.0 {
+        return now_ns();
+    }
+    let origin = TIME_ORIGIN.with(|origin| *origin);
+    if ms < origin {
+        ms_to_ns(origin + ms)
+    } else {
+        ms_to_ns(ms)
+    }
+}
