@@ -631,15 +631,30 @@ async fn js_values_of_any_type_never_throw() {
         s.set_attribute(&format!("v {v}"), js(v).unchecked_ref());
     }
     s.set_attributes(js("null").unchecked_ref());
+    // JS that calls back into the tracer while we read it (a getter, a custom spanContext()).
+    let reentrant = js("(t) => ({ get evil() { t.startSpan('from_getter').end(); return 1; }, \
+                              spanContext() { t.startSpan('from_span_context').end(); return {}; } })");
+    let tracer_js: JsValue = w.tracer.clone().into();
+    let evil = Function::from(reentrant).call1(&JsValue::NULL, &tracer_js).unwrap();
+    s.set_attributes(evil.unchecked_ref());
+    s.add_event("evil", Some(evil.clone().unchecked_into()), None);
+    w.tracer.inject(js("({})").unchecked_ref(), Some(evil.clone().unchecked_into()));
+    let opts = Object::new();
+    Reflect::set(&opts, &"attributes".into(), &evil).unwrap();
+    Reflect::set(&opts, &"parent".into(), &evil).unwrap();
+    w.tracer.start_span("with_evil_options", Some(opts.unchecked_into())).end(None);
     s.add_event("e", Some(js("7").unchecked_into()), Some(f64::NAN));
     s.record_exception(&js("undefined"), None);
     s.set_status(js("{ code: 'weird' }").unchecked_ref());
     s.end(Some(-1.0));
     s.end(None);
     w.tracer.flush();
-    let span = &w.spans().await[0];
+    let spans = w.spans().await;
+    let span = span_named(&spans, "odd");
+    assert_eq!(text(&attr(span, "evil"), "intValue"), "1");
+    assert!(spans.iter().filter(|s| text(s, "name") == "from_getter").count() >= 3, "re-entrant calls worked");
     assert_eq!(text(&attr(span, "v 'a\\ud800b'"), "stringValue"), "a\u{fffd}b", "a lone surrogate arrives as U+FFFD");
-    assert_eq!(num(span, "droppedAttributesCount"), 7.0);
+    assert_eq!(num(span, "droppedAttributesCount"), 8.0, "7 untyped values, and the spanContext function");
     assert_eq!(num(span, "droppedLinksCount"), 2.0);
     assert_eq!(num(span, "kind"), 1.0);
     w.finish();

@@ -183,6 +183,21 @@ impl Tracer {
             if parent_value.is_null() { Some(None) } else { context_from_js(&parent_value).map(Some) };
         let start = time_ns(opt("startTime").as_f64());
         let kind = kind_from_js(&opt("kind"));
+        // Everything read from JS (getters, spanContext() methods) is read before the state is
+        // borrowed: JS may call back into the tracer.
+        let attrs = attributes::from_object(&opt("attributes"));
+        let links_value = opt("links");
+        let links: Vec<Option<(SpanContext, (Vec<(String, AttributeValue)>, u32))>> = if Array::is_array(&links_value) {
+            Array::from(&links_value)
+                .iter()
+                .map(|link| {
+                    context_from_js(&get(&link, "context"))
+                        .map(|cx| (cx, attributes::from_object(&get(&link, "attributes"))))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let mut s = self.inner.state.borrow_mut();
         let parent = match explicit_parent {
             Some(p) => p,
@@ -190,23 +205,16 @@ impl Tracer {
         };
         let (context, handle) = s.core.start_span(name, kind, parent.as_ref(), start, clock::now_ns());
         if let Some(span) = handle.and_then(|h| s.core.span_mut(h)) {
-            let attrs = opt("attributes");
-            if attrs.is_object() {
-                set_attributes(span, &attrs);
-            }
-            let links = opt("links");
-            if Array::is_array(&links) {
-                for link in Array::from(&links).iter() {
-                    match context_from_js(&get(&link, "context")) {
-                        Some(cx) => {
-                            let (list, dropped) = attributes::from_object(&get(&link, "attributes"));
-                            span.add_link(cx, list);
-                            if let Some(l) = span.links.last_mut() {
-                                l.attributes.count_dropped(dropped);
-                            }
+            apply_attributes(span, attrs);
+            for link in links {
+                match link {
+                    Some((cx, (list, dropped))) => {
+                        span.add_link(cx, list);
+                        if let Some(l) = span.links.last_mut() {
+                            l.attributes.count_dropped(dropped);
                         }
-                        None => span.dropped_links = span.dropped_links.saturating_add(1),
                     }
+                    None => span.dropped_links = span.dropped_links.saturating_add(1),
                 }
             }
         }
@@ -239,8 +247,9 @@ impl Tracer {
     /// Writes `traceparent` (and `tracestate`, `baggage` when there are any) for `span`, or the
     /// active span, into a plain object or a `Headers`. Nothing is written without a span.
     pub fn inject(&self, carrier: &CarrierInput, span: Option<SpanInput>) {
+        let explicit = span.as_ref().and_then(|sp| context_from_js(sp));
         let s = self.inner.state.borrow();
-        let cx = match span.as_ref().and_then(|sp| context_from_js(sp)) {
+        let cx = match explicit {
             Some(cx) => cx,
             None => match s.active.last() {
                 Some((cx, _)) => cx.clone(),
@@ -370,8 +379,7 @@ impl Tracer {
     }
 }
 
-fn set_attributes(span: &mut SpanData, attrs: &JsValue) {
-    let (list, dropped) = attributes::from_object(attrs);
+fn apply_attributes(span: &mut SpanData, (list, dropped): (Vec<(String, AttributeValue)>, u32)) {
     for (k, v) in list {
         span.set_attribute(&k, v);
     }
@@ -402,7 +410,9 @@ impl Span {
     /// Sets one attribute; a value without an attribute type is dropped and counted.
     #[wasm_bindgen(js_name = setAttribute)]
     pub fn set_attribute(&self, key: &str, value: &AttributeValueInput) {
-        self.with(|span| match attributes::from_js(value) {
+        // Converted before the state is borrowed, here and below: JS may call back into us.
+        let value = attributes::from_js(value);
+        self.with(|span| match value {
             Some(v) => span.set_attribute(key, v),
             None => span.attributes.count_dropped(1),
         });
@@ -411,7 +421,8 @@ impl Span {
     /// Sets several attributes.
     #[wasm_bindgen(js_name = setAttributes)]
     pub fn set_attributes(&self, attributes: &AttributesInput) {
-        self.with(|span| set_attributes(span, attributes));
+        let attrs = attributes::from_object(attributes);
+        self.with(|span| apply_attributes(span, attrs));
     }
 
     /// Records an event (the seeds' LogKV/LogFields), at `time` or now.
@@ -423,8 +434,8 @@ impl Span {
         #[wasm_bindgen(js_name = "time")] time: Option<f64>,
     ) {
         let t = time_ns(time);
+        let (list, dropped) = attributes.map(|a| attributes::from_object(&a)).unwrap_or_default();
         self.with(|span| {
-            let (list, dropped) = attributes.map(|a| attributes::from_object(&a)).unwrap_or_default();
             span.add_event(name, t, list);
             if let Some(e) = span.events.last_mut() {
                 e.attributes.count_dropped(dropped);
