@@ -24,6 +24,7 @@
 pub mod config;
 pub mod encode;
 mod hex;
+pub mod http;
 pub mod ids;
 pub mod propagation;
 pub mod queue;
