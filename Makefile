@@ -1,5 +1,5 @@
 # `make test` installs what is missing and runs every suite; the other targets run one.
-.PHONY: test setup native browser size
+.PHONY: test setup native browser e2e size
 
 test:
 	scripts/test.sh
@@ -7,5 +7,5 @@ test:
 setup:
 	scripts/setup.sh
 
-native browser size:
+native browser e2e size:
 	scripts/test.sh $@

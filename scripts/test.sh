@@ -3,6 +3,8 @@
 #   native   core unit tests, property tests against opentelemetry-proto and the zipkin2 rules,
 #            doc examples
 #   browser  wasm-bindgen-test in headless Chromium
+#   e2e      fetch/XHR instrumentation in headless Chromium (playwright-core) against local
+#            echo servers
 #   size     release build, gzipped size against the budget
 # Installs whatever is missing first.
 set -euo pipefail
@@ -10,7 +12,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(native browser size)
+[ ${#suites[@]} -gt 0 ] || suites=(native browser e2e size)
 
 scripts/setup.sh
 
@@ -26,6 +28,11 @@ for suite in "${suites[@]}"; do
       CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
         cargo test --locked --target wasm32-unknown-unknown --features browser-tests --test web
       ;;
+    e2e)
+      echo "== end-to-end: Chromium driven by playwright-core against local servers"
+      wasm-pack --log-level warn build --release --target web --out-dir target/e2e-pkg >/dev/null
+      node --test --test-concurrency=1 tests/e2e/
+      ;;
     size)
       echo "== release build and size budget"
       scripts/size.sh
@@ -33,7 +40,7 @@ for suite in "${suites[@]}"; do
       scripts/check-types.sh
       ;;
     *)
-      echo "test: unknown suite '$suite' (native, browser, size)" >&2
+      echo "test: unknown suite '$suite' (native, browser, e2e, size)" >&2
       exit 2
       ;;
   esac

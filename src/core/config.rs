@@ -127,6 +127,17 @@ pub struct TracerConfig {
     pub attribute_value_length_limit: Option<u32>,
     /// When false, nothing is recorded or sent; the API still works.
     pub enabled: bool,
+    /// Trace `fetch` calls (client spans, trace headers).
+    pub instrument_fetch: bool,
+    /// Trace `XMLHttpRequest`s.
+    pub instrument_xhr: bool,
+    /// Other origins or URL prefixes that receive trace headers (the page's own origin always
+    /// does). Regular expressions live in the browser layer.
+    pub propagate_to: Vec<super::http::PropagationTarget>,
+    /// URL prefixes whose requests are not traced.
+    pub ignore_urls: Vec<String>,
+    /// Query keys redacted in `url.full` besides the semantic conventions' defaults.
+    pub redact_query_params: Vec<String>,
 }
 
 /// Chromium's keepalive quota: bodies larger than this can never be sent by `sendBeacon`.
@@ -152,6 +163,11 @@ impl TracerConfig {
             span_timeout_ms: 30_000,
             attribute_value_length_limit: None,
             enabled: true,
+            instrument_fetch: true,
+            instrument_xhr: true,
+            propagate_to: Vec::new(),
+            ignore_urls: Vec::new(),
+            redact_query_params: Vec::new(),
         }
     }
 

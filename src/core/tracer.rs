@@ -2,6 +2,8 @@
 //! ones and queues them, and says when to flush. The browser layer supplies the clock and does
 //! the sending; nothing here reads a clock or performs IO.
 
+use std::collections::VecDeque;
+
 use super::config::{ExportFormat, TracerConfig};
 use super::encode::{console, Body, Encoder, Format, Resource};
 use super::ids::IdGenerator;
@@ -23,9 +25,6 @@ pub struct SpanHandle {
 
 struct Slot {
     generation: u32,
-    /// When the span was opened by the clock, for the timeout (its start time may be the
-    /// caller's and far in the past).
-    opened_ns: u64,
     span: Option<SpanData>,
 }
 
@@ -66,6 +65,10 @@ pub struct TracerCore {
     queue: BatchQueue,
     slots: Vec<Slot>,
     free: Vec<u32>,
+    /// Open spans with the clock time they opened (their start may be the caller's, far in the
+    /// past), in that order, so the earliest timeout is at the front. Ended
+    /// spans are skipped lazily (their handle's generation no longer matches).
+    opened: VecDeque<(u64, SpanHandle)>,
     span_timeout_ns: u64,
     enabled: bool,
     stats: Stats,
@@ -99,6 +102,7 @@ impl TracerCore {
             queue,
             slots: Vec::new(),
             free: Vec::new(),
+            opened: VecDeque::new(),
             span_timeout_ns: u64::from(config.span_timeout_ms) * 1_000_000,
             enabled: config.enabled,
             stats: Stats::default(),
@@ -159,15 +163,29 @@ impl TracerCore {
             Some(index) => {
                 let slot = &mut self.slots[index as usize];
                 slot.span = Some(span);
-                slot.opened_ns = now_ns;
                 SpanHandle { index, generation: slot.generation }
             }
             None => {
-                self.slots.push(Slot { generation: 0, opened_ns: now_ns, span: Some(span) });
+                self.slots.push(Slot { generation: 0, span: Some(span) });
                 SpanHandle { index: (self.slots.len() - 1) as u32, generation: 0 }
             }
         };
+        self.opened.push_back((now_ns, handle));
         (cx, Some(handle))
+    }
+
+    fn is_open(&self, handle: SpanHandle) -> bool {
+        self.slots.get(handle.index as usize).is_some_and(|s| s.generation == handle.generation && s.span.is_some())
+    }
+
+    /// Drops ended spans from the front of `opened`, so its front is the oldest open span.
+    fn prune_opened(&mut self) {
+        while let Some(&(_, h)) = self.opened.front() {
+            if self.is_open(h) {
+                break;
+            }
+            self.opened.pop_front();
+        }
     }
 
     /// The open span behind `handle`, if it has not ended.
@@ -220,18 +238,19 @@ impl TracerCore {
     /// with [`TIMED_OUT_ATTRIBUTE`]. Returns the console texts, if that is the format.
     pub fn expire_spans(&mut self, now_ns: u64) -> Vec<String> {
         let mut printed = Vec::new();
-        for index in 0..self.slots.len() {
-            let slot = &self.slots[index];
-            let deadline = slot.opened_ns.saturating_add(self.span_timeout_ns);
-            if slot.span.is_none() || now_ns < deadline {
-                continue;
+        loop {
+            self.prune_opened();
+            let Some(&(opened_ns, handle)) = self.opened.front() else { break };
+            let deadline = opened_ns.saturating_add(self.span_timeout_ns);
+            if now_ns < deadline {
+                break;
             }
-            let handle = SpanHandle { index: index as u32, generation: slot.generation };
+            self.opened.pop_front();
             // The end is the deadline in the span's own timeline (its start may be the caller's).
             let end = {
                 let Some(span) = self.span_mut(handle) else { continue };
                 span.set_attribute(TIMED_OUT_ATTRIBUTE, AttributeValue::Bool(true));
-                span.start_time_ns.saturating_add(deadline - self.slots[index].opened_ns)
+                span.start_time_ns.saturating_add(self.span_timeout_ns)
             };
             self.stats.timed_out += 1;
             if let Ended::Printed(text) = self.end_span(handle, end) {
@@ -241,12 +260,13 @@ impl TracerCore {
         printed
     }
 
-    /// The next time something is due: a queued span's flush interval or an open span's
-    /// timeout. `None` when idle, so an idle game needs no timer.
-    pub fn next_deadline_ns(&self) -> Option<u64> {
-        let timeouts =
-            self.slots.iter().filter(|s| s.span.is_some()).map(|s| s.opened_ns.saturating_add(self.span_timeout_ns));
-        timeouts.chain(self.queue.timer_due_ns()).min()
+    /// The next time something is due: a queued span's flush interval or the oldest open span's
+    /// timeout. `None` when idle, so an idle game needs no timer. Amortised O(1): it runs after
+    /// every span.
+    pub fn next_deadline_ns(&mut self) -> Option<u64> {
+        self.prune_opened();
+        let timeout = self.opened.front().map(|&(t, _)| t.saturating_add(self.span_timeout_ns));
+        timeout.into_iter().chain(self.queue.timer_due_ns()).min()
     }
 
     /// Whether queued spans should be sent now, by size or age.

@@ -4,11 +4,12 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
-use super::runtime::Inner;
+use super::runtime::{HttpSettings, Inner};
 use super::types::*;
 use super::{attributes, clock, config};
 use crate::core::encode::Resource;
@@ -96,13 +97,22 @@ pub fn init(config: &ConfigInput) -> Result<Tracer, JsError> {
     if let Some(inner) = GLOBAL.with(|g| g.borrow().clone()) {
         return Ok(Tracer { inner });
     }
-    let config = config::parse(config).map_err(|e| JsError::new(&e.message()))?;
+    let (config, patterns) = config::parse(config).map_err(|e| JsError::new(&e.message()))?;
     let endpoint = resolve_endpoint(&config.endpoint)?;
     let mut ids = IdGenerator::from_entropy(clock::now_ns());
     let resource = resource(&config, &mut ids);
     let core = TracerCore::new(&config, resource, ids).map_err(|e| JsError::new(&e.message()))?;
-    let inner = Inner::new(core, endpoint);
+    let http = HttpSettings {
+        page_origin: get(&get(&js_sys::global(), "location"), "origin").as_string().unwrap_or_default(),
+        propagate_to: config.propagate_to.clone(),
+        ignore_urls: config.ignore_urls.clone(),
+        redact_query_params: config.redact_query_params.clone(),
+        patterns,
+    };
+    let inner = Inner::new(core, endpoint, http);
     inner.install_listeners();
+    inner.install_instrumentation(config.instrument_fetch, config.instrument_xhr);
+    inner.start_page_load();
     GLOBAL.with(|g| *g.borrow_mut() = Some(Rc::clone(&inner)));
     inner.recover();
     Ok(Tracer { inner })
@@ -119,7 +129,7 @@ fn kind_from_js(v: &JsValue) -> SpanKind {
 }
 
 /// A context from a `SpanContextInfo`, or from anything with a `spanContext()` method (a Span).
-fn context_from_js(v: &JsValue) -> Option<SpanContext> {
+pub(crate) fn context_from_js(v: &JsValue) -> Option<SpanContext> {
     let info = match method(v, "spanContext") {
         Some(f) => f.call0(v).ok()?,
         None => v.clone(),
@@ -187,7 +197,7 @@ impl Tracer {
         // borrowed: JS may call back into the tracer.
         let attrs = attributes::from_object(&opt("attributes"));
         let links_value = opt("links");
-        let links: Vec<Option<(SpanContext, (Vec<(String, AttributeValue)>, u32))>> = if Array::is_array(&links_value) {
+        let links: Vec<Option<(SpanContext, attributes::Converted)>> = if Array::is_array(&links_value) {
             Array::from(&links_value)
                 .iter()
                 .map(|link| {
@@ -225,6 +235,49 @@ impl Tracer {
         Span { inner: Rc::clone(&self.inner), handle, context }
     }
 
+    /// Runs a player action: starts a span, calls `f(span)`, and ends the span when the promise
+    /// `f` returns settles (a rejection is recorded as an exception and an error status). While
+    /// the action is open it is the implicit parent of `fetch` and XHR spans, also after `await`s.
+    /// When actions overlap, the synchronous part of each callback parents its own requests;
+    /// after an `await`, requests go to the most recently started open action, so pass
+    /// `{ playtraceParent: span }` to `fetch` when overlapping actions must stay apart.
+    /// Resolves or rejects exactly as `f`'s promise does.
+    pub fn action(&self, name: &str, options: Option<SpanOptionsInput>, f: &ActionCallback) -> Promise {
+        let span = self.start_span(name, options);
+        let id = {
+            let mut s = self.inner.state.borrow_mut();
+            let id = s.next_action_id;
+            s.next_action_id += 1;
+            s.actions.push((id, span.context.clone()));
+            id
+        };
+        let ender = span.clone();
+        let context = span.context.clone();
+        let span_js: JsValue = span.into();
+        self.inner.state.borrow_mut().active.push((context, span_js.clone()));
+        let result = f.unchecked_ref::<Function>().call1(&JsValue::UNDEFINED, &span_js);
+        self.inner.state.borrow_mut().active.pop();
+        let inner = Rc::clone(&self.inner);
+        let finish = move |error: Option<&JsValue>| {
+            if let Some(e) = error {
+                ender.fail(e);
+            }
+            inner.state.borrow_mut().actions.retain(|(i, _)| *i != id);
+            ender.end(None);
+        };
+        match result {
+            Err(e) => {
+                finish(Some(&e));
+                Promise::reject(&e)
+            }
+            Ok(v) => wasm_bindgen_futures::future_to_promise(async move {
+                let r = JsFuture::from(Promise::resolve(&v)).await;
+                finish(r.as_ref().err());
+                r
+            }),
+        }
+    }
+
     /// Runs `f` with `span` as the active parent, and returns what `f` returns (or rethrows what
     /// it throws). Spans started inside `f`, synchronously, become children of `span`.
     #[wasm_bindgen(js_name = withSpan)]
@@ -256,13 +309,7 @@ impl Tracer {
                 None => return,
             },
         };
-        let mut headers = vec![("traceparent", cx.to_traceparent())];
-        if !cx.trace_state.is_empty() {
-            headers.push(("tracestate", cx.trace_state.header_value()));
-        }
-        if !s.baggage.is_empty() {
-            headers.push(("baggage", s.baggage.header_value()));
-        }
+        let headers = s.trace_headers(&cx);
         drop(s);
         let carrier: &JsValue = carrier;
         for (name, value) in headers {
@@ -379,7 +426,7 @@ impl Tracer {
     }
 }
 
-fn apply_attributes(span: &mut SpanData, (list, dropped): (Vec<(String, AttributeValue)>, u32)) {
+fn apply_attributes(span: &mut SpanData, (list, dropped): attributes::Converted) {
     for (k, v) in list {
         span.set_attribute(&k, v);
     }
@@ -388,6 +435,7 @@ fn apply_attributes(span: &mut SpanData, (list, dropped): (Vec<(String, Attribut
 
 /// One unit of work: a player action, a request, a level load.
 #[wasm_bindgen]
+#[derive(Clone)]
 pub struct Span {
     inner: Rc<Inner>,
     handle: Option<SpanHandle>,
@@ -395,6 +443,16 @@ pub struct Span {
 }
 
 impl Span {
+    /// Records `error` as an exception and sets an error status with its message.
+    fn fail(&self, error: &JsValue) {
+        self.record_exception(error, None);
+        let message = match get(error, "message").as_string() {
+            Some(m) => m,
+            None => error.as_string().unwrap_or_default(),
+        };
+        self.with(|span| span.set_status(Status::Error(message)));
+    }
+
     /// Runs `f` on the recording span; a no-op for unsampled or ended spans.
     fn with(&self, f: impl FnOnce(&mut SpanData)) {
         if let Some(h) = self.handle {

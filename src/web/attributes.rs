@@ -54,9 +54,12 @@ pub(crate) fn from_js(v: &JsValue) -> Option<AttributeValue> {
     }
 }
 
+/// Attributes read from JS, and how many were dropped for having no attribute type.
+pub(crate) type Converted = (Vec<(String, AttributeValue)>, u32);
+
 /// The own enumerable properties of a plain object as attributes, and how many were dropped
 /// for having no attribute type. Anything that is not an object yields nothing.
-pub(crate) fn from_object(obj: &JsValue) -> (Vec<(String, AttributeValue)>, u32) {
+pub(crate) fn from_object(obj: &JsValue) -> Converted {
     let mut out = Vec::new();
     let mut dropped = 0u32;
     let Some(obj) = obj.dyn_ref::<Object>() else {

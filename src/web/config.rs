@@ -2,11 +2,12 @@
 //! serde-wasm-bindgen, so a wrong type is reported with the key it belongs to; the core checks
 //! ranges and combinations.
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Object, Reflect, RegExp};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::config::{ConfigError, ExportFormat, SamplerConfig, TracerConfig};
+use crate::core::http::PropagationTarget;
 
 fn read<T: DeserializeOwned>(key: &str, value: JsValue) -> Result<T, ConfigError> {
     serde_wasm_bindgen::from_value(value).map_err(|e| ConfigError::new(key, &e.to_string()))
@@ -70,10 +71,55 @@ fn sampler(key: &str, value: JsValue) -> Result<SamplerConfig, ConfigError> {
     }
 }
 
+/// The regular expressions of a config, which the pure core cannot hold.
+#[derive(Default)]
+pub(crate) struct UrlPatterns {
+    pub propagate_to: Vec<RegExp>,
+    pub ignore_urls: Vec<RegExp>,
+}
+
+enum UrlMatcher {
+    Text(String),
+    Pattern(RegExp),
+    Invalid,
+}
+
+fn index_key(key: &str, i: usize) -> String {
+    let mut k = String::from(key);
+    k.push('[');
+    crate::core::encode::json::write_u64(&mut k, i as u64);
+    k.push(']');
+    k
+}
+
+fn list(key: &str, v: &JsValue) -> Result<Vec<UrlMatcher>, ConfigError> {
+    if !Array::is_array(v) {
+        return Err(ConfigError::new(key, "must be an array of strings and RegExps"));
+    }
+    Ok(Array::from(v)
+        .iter()
+        .map(|item| match (item.as_string(), item.dyn_into::<RegExp>()) {
+            (Some(t), _) => UrlMatcher::Text(t),
+            (None, Ok(re)) => UrlMatcher::Pattern(re),
+            _ => UrlMatcher::Invalid,
+        })
+        .collect())
+}
+
+/// A `propagateTo` string as the browser normalises it: `https://API.example.com:443` is the
+/// origin `https://api.example.com`; anything with a path stays a prefix, as written.
+fn origin_or_prefix(text: &str) -> String {
+    match web_sys::Url::new(text) {
+        Ok(url) if url.pathname() == "/" && url.search().is_empty() && url.hash().is_empty() => url.origin(),
+        _ => text.to_owned(),
+    }
+}
+
 /// Parses and validates a config object.
-pub(crate) fn parse(input: &JsValue) -> Result<TracerConfig, ConfigError> {
+pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), ConfigError> {
     let obj = object(input).ok_or_else(|| ConfigError::new("config", "must be an object with a serviceName"))?;
     let mut c = TracerConfig::new("");
+    let mut regexps = UrlPatterns::default();
     let mut has_service_name = false;
     for (key, v) in entries(obj) {
         let k = key.as_str();
@@ -110,6 +156,43 @@ pub(crate) fn parse(input: &JsValue) -> Result<TracerConfig, ConfigError> {
                     c.resource_attributes.push((name, typed));
                 }
             }
+            "instrument" => {
+                let obj = object(&v)
+                    .ok_or_else(|| ConfigError::new(k, "must be an object such as { fetch: true, xhr: true }"))?;
+                for (name, value) in entries(obj) {
+                    let key = sub(k, &name);
+                    match name.as_str() {
+                        "fetch" => c.instrument_fetch = read(&key, value)?,
+                        "xhr" => c.instrument_xhr = read(&key, value)?,
+                        _ => return Err(ConfigError::new(&key, "is not an instrumentation (fetch, xhr)")),
+                    }
+                }
+            }
+            "propagateTo" => {
+                for (i, item) in list(k, &v)?.into_iter().enumerate() {
+                    match item {
+                        UrlMatcher::Text(t) => {
+                            c.propagate_to.push(PropagationTarget::from_config(&origin_or_prefix(&t)))
+                        }
+                        UrlMatcher::Pattern(re) => regexps.propagate_to.push(re),
+                        UrlMatcher::Invalid => {
+                            return Err(ConfigError::new(&index_key(k, i), "must be a string or a RegExp"))
+                        }
+                    }
+                }
+            }
+            "ignoreUrls" => {
+                for (i, item) in list(k, &v)?.into_iter().enumerate() {
+                    match item {
+                        UrlMatcher::Text(t) => c.ignore_urls.push(t),
+                        UrlMatcher::Pattern(re) => regexps.ignore_urls.push(re),
+                        UrlMatcher::Invalid => {
+                            return Err(ConfigError::new(&index_key(k, i), "must be a string or a RegExp"))
+                        }
+                    }
+                }
+            }
+            "redactQueryParams" => c.redact_query_params = read(k, v)?,
             _ => return Err(ConfigError::new(k, "is not a playtrace option")),
         }
     }
@@ -117,5 +200,5 @@ pub(crate) fn parse(input: &JsValue) -> Result<TracerConfig, ConfigError> {
         return Err(ConfigError::new("serviceName", "is required"));
     }
     c.validate()?;
-    Ok(c)
+    Ok((c, regexps))
 }

@@ -6,8 +6,10 @@ mod api;
 mod attributes;
 mod clock;
 mod config;
+mod fetch;
 mod runtime;
 mod types;
+mod xhr;
 
 pub use api::{get_tracer, init, Span, Tracer};
 pub use types::*;

@@ -67,6 +67,59 @@ pub(crate) struct State {
     /// The page's own `fetch` as it was at `init`, so later instrumentation never sees ours.
     fetch: Option<Function>,
     pub shut_down: bool,
+    /// Open `tracer.action` spans (and the page load), oldest first: the implicit parents of
+    /// fetch and XHR spans.
+    pub actions: Vec<(u64, SpanContext)>,
+    pub next_action_id: u64,
+    pub http: HttpSettings,
+    pub fetch_hook: Option<super::fetch::FetchHook>,
+    pub xhr_hook: Option<super::xhr::XhrHook>,
+    /// The page-load span started from `<meta name="traceparent">`, until `load`.
+    pub page_load: Option<(Option<crate::core::tracer::SpanHandle>, u64)>,
+}
+
+/// Which requests are traced and which carry trace headers.
+pub(crate) struct HttpSettings {
+    pub page_origin: String,
+    pub propagate_to: Vec<crate::core::http::PropagationTarget>,
+    pub ignore_urls: Vec<String>,
+    pub redact_query_params: Vec<String>,
+    pub patterns: super::config::UrlPatterns,
+}
+
+impl State {
+    /// Requests that are not traced: the collector's, and the configured `ignoreUrls`.
+    pub(crate) fn is_ignored(&self, href: &str) -> bool {
+        href.starts_with(&self.endpoint)
+            || self.http.ignore_urls.iter().any(|p| href.starts_with(p.as_str()))
+            || self.http.patterns.ignore_urls.iter().any(|re| re.test(href))
+    }
+
+    /// Whether a request may carry trace headers: the page's own origin and `propagateTo` only;
+    /// anything else would force a CORS preflight and leak trace IDs to third parties.
+    pub(crate) fn should_propagate(&self, href: &str, origin: &str) -> bool {
+        origin == self.http.page_origin
+            || self.http.propagate_to.iter().any(|t| t.matches(href, origin))
+            || self.http.patterns.propagate_to.iter().any(|re| re.test(href))
+    }
+
+    /// The parent of a span started with no explicit parent: the innermost `withSpan`, else the
+    /// most recently started action that is still open.
+    pub(crate) fn implicit_parent(&self) -> Option<SpanContext> {
+        self.active.last().map(|(cx, _)| cx.clone()).or_else(|| self.actions.last().map(|(_, cx)| cx.clone()))
+    }
+
+    /// `traceparent`, and `tracestate` and `baggage` when there are any, for `cx`.
+    pub(crate) fn trace_headers(&self, cx: &SpanContext) -> Vec<(&'static str, String)> {
+        let mut headers = vec![("traceparent", cx.to_traceparent())];
+        if !cx.trace_state.is_empty() {
+            headers.push(("tracestate", cx.trace_state.header_value()));
+        }
+        if !self.baggage.is_empty() {
+            headers.push(("baggage", self.baggage.header_value()));
+        }
+        headers
+    }
 }
 
 pub(crate) struct Inner {
@@ -117,7 +170,7 @@ enum FetchOutcome {
 }
 
 impl Inner {
-    pub(crate) fn new(core: TracerCore, endpoint: String) -> Rc<Self> {
+    pub(crate) fn new(core: TracerCore, endpoint: String, http: HttpSettings) -> Rc<Self> {
         let fetch = method(&global(), "fetch");
         Rc::new(Self {
             state: RefCell::new(State {
@@ -132,6 +185,12 @@ impl Inner {
                 next_retry_id: 0,
                 fetch,
                 shut_down: false,
+                actions: Vec::new(),
+                next_action_id: 0,
+                http,
+                fetch_hook: None,
+                xhr_hook: None,
+                page_load: None,
             }),
         })
     }
@@ -157,13 +216,85 @@ impl Inner {
         self.state.borrow_mut().listeners = listeners;
     }
 
-    /// Removes listeners and the timer; queued spans are sent first.
+    /// Wraps `fetch` and `XMLHttpRequest` as configured. The exporter keeps the `fetch` the page
+    /// had before, so its own requests are never traced.
+    pub(crate) fn install_instrumentation(self: &Rc<Self>, fetch: bool, xhr: bool) {
+        let original = self.state.borrow().fetch.clone();
+        let fetch_hook = if fetch { original.and_then(|f| super::fetch::FetchHook::install(self, f)) } else { None };
+        let xhr_hook = if xhr { super::xhr::XhrHook::install(self) } else { None };
+        let mut s = self.state.borrow_mut();
+        s.fetch_hook = fetch_hook;
+        s.xhr_hook = xhr_hook;
+    }
+
+    /// A `<meta name="traceparent">` from the server makes the page load a child of the
+    /// server's trace: a `documentLoad` span from navigation start to `load`, which is the
+    /// implicit parent of requests made meanwhile.
+    pub(crate) fn start_page_load(self: &Rc<Self>) {
+        let document = get(&global(), "document");
+        let Some(query) = method(&document, "querySelector") else { return };
+        let meta = |name: &str| {
+            let mut selector = String::from("meta[name=\"");
+            selector.push_str(name);
+            selector.push_str("\"]");
+            query.call1(&document, &selector.into()).ok().and_then(|m| get(&m, "content").as_string())
+        };
+        let Some(parent) =
+            meta("traceparent").and_then(|tp| SpanContext::from_headers(&tp, meta("tracestate").as_deref()))
+        else {
+            return;
+        };
+        let page = get(&get(&global(), "location"), "href").as_string().unwrap_or_default();
+        {
+            let mut s = self.state.borrow_mut();
+            let now = clock::now_ns();
+            let start = clock::page_ms_to_ns(0.0);
+            let (cx, handle) =
+                s.core.start_span("documentLoad", crate::core::span::SpanKind::Internal, Some(&parent), start, now);
+            let url = crate::core::http::redact_url(&page, &s.http.redact_query_params);
+            if let Some(span) = handle.and_then(|h| s.core.span_mut(h)) {
+                span.set_attribute("url.full", url.into());
+            }
+            let id = s.next_action_id;
+            s.next_action_id += 1;
+            s.actions.insert(0, (id, cx));
+            s.page_load = Some((handle, id));
+        }
+        if get(&document, "readyState").as_string().as_deref() == Some("complete") {
+            self.finish_page_load();
+        } else if let Ok(window) = global().dyn_into::<web_sys::Window>() {
+            let weak = Rc::downgrade(self);
+            let listener = Listener::new(window.into(), "load", move || with_inner(&weak, |i| i.finish_page_load()));
+            self.state.borrow_mut().listeners.extend(listener);
+        }
+        self.schedule();
+    }
+
+    fn finish_page_load(self: &Rc<Self>) {
+        let ended = {
+            let mut s = self.state.borrow_mut();
+            let Some((handle, id)) = s.page_load.take() else { return };
+            s.actions.retain(|(i, _)| *i != id);
+            handle.map(|h| s.core.end_span(h, clock::now_ns()))
+        };
+        if let Some(ended) = ended {
+            self.after_end(ended);
+        }
+    }
+
+    /// Removes instrumentation, listeners and the timer; queued spans are sent first.
     pub(crate) fn shutdown(self: &Rc<Self>) {
         self.flush(page_hidden());
-        let mut s = self.state.borrow_mut();
-        s.listeners.clear();
-        s.timer = None;
-        s.shut_down = true;
+        let (fetch_hook, xhr_hook) = {
+            let mut s = self.state.borrow_mut();
+            s.listeners.clear();
+            s.timer = None;
+            s.shut_down = true;
+            (s.fetch_hook.take(), s.xhr_hook.take())
+        };
+        // Restoring the globals runs no code of ours, but is done with the state released.
+        drop(fetch_hook);
+        drop(xhr_hook);
     }
 
     /// After a span ended: print it, or send now if the queue says so, or make sure the timer

@@ -48,6 +48,17 @@ export interface PlaytraceConfig {
   attributeValueLengthLimit?: number;
   /** When false nothing is recorded or sent; the API keeps working. Default true. */
   enabled?: boolean;
+  /** Automatic client spans for `fetch` and `XMLHttpRequest`. Default both true. */
+  instrument?: { fetch?: boolean; xhr?: boolean };
+  /**
+   * Other origins (`https://api.example.com`), URL prefixes or RegExps whose requests get trace
+   * headers. The page's own origin always does; anything else gets none.
+   */
+  propagateTo?: Array<string | RegExp>;
+  /** URL prefixes or RegExps whose requests are not traced. The collector never is. */
+  ignoreUrls?: Array<string | RegExp>;
+  /** Query keys whose values `url.full` redacts, besides the semantic conventions' defaults. */
+  redactQueryParams?: string[];
 }
 /** What identifies a span across services. */
 export interface SpanContextInfo {
@@ -76,6 +87,12 @@ export interface SpanOptions {
 export interface SpanStatus {
   code: "unset" | "ok" | "error";
   message?: string;
+}
+declare global {
+  interface RequestInit {
+    /** playtrace: the parent of this request's span (`null`: none); default the open action. */
+    playtraceParent?: Span | SpanContextInfo | null;
+  }
 }
 /** Where trace headers are written to or read from. */
 export type Carrier = Record<string, string> | Headers;
@@ -121,6 +138,9 @@ extern "C" {
     /// The callback of `withSpan`.
     #[wasm_bindgen(typescript_type = "() => any")]
     pub type SpanCallback;
+    /// The callback of `action`.
+    #[wasm_bindgen(typescript_type = "(span: Span) => unknown")]
+    pub type ActionCallback;
     /// `TracerStats` to JS.
     #[wasm_bindgen(typescript_type = "TracerStats")]
     pub type StatsOutput;
