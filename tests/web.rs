@@ -429,6 +429,13 @@ fn every_bad_config_throws_an_error_naming_the_key() {
         ("{ serviceName: 's', enabled: 'yes' }", "enabled"),
         ("{ serviceName: 's', resourceAttributes: { region: {} } }", "resourceAttributes.region"),
         ("{ serviceName: 's', resourceAttributes: 'eu' }", "resourceAttributes"),
+        ("{ serviceName: 's', instrument: true }", "instrument"),
+        ("{ serviceName: 's', instrument: { fetch: 'yes' } }", "instrument.fetch"),
+        ("{ serviceName: 's', instrument: { websocket: true } }", "instrument.websocket"),
+        ("{ serviceName: 's', propagateTo: 'https://api.example.com' }", "propagateTo"),
+        ("{ serviceName: 's', propagateTo: ['https://a.example', 5] }", "propagateTo[1]"),
+        ("{ serviceName: 's', ignoreUrls: [{}] }", "ignoreUrls[0]"),
+        ("{ serviceName: 's', redactQueryParams: [1] }", "redactQueryParams"),
     ];
     for (config, key) in cases {
         let err: JsValue = match init(js(config).unchecked_ref()) {
