@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the test suites named as arguments (native, browser, size), or all of them:
 #   native   core unit tests, property tests against opentelemetry-proto and the zipkin2 rules,
-#            doc examples
+#            doc examples, and the devserver's receiver, store and query tests
 #   browser  wasm-bindgen-test in headless Chromium
 #   e2e      fetch/XHR instrumentation in headless Chromium (playwright-core) against local
 #            echo servers
@@ -20,7 +20,7 @@ for suite in "${suites[@]}"; do
   case "$suite" in
     native)
       echo "== native tests: cargo test"
-      cargo test --locked -- --show-output
+      cargo test --locked --workspace -- --show-output
       ;;
     browser)
       echo "== browser tests: wasm-bindgen-test in headless Chromium"

@@ -1,0 +1,85 @@
+//! `playtrace-devserver [--addr 127.0.0.1:8080] [--db FILE] [--max-spans N]
+//!  [--max-body-bytes N] [--allow-origin ORIGIN]...`
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use playtrace_devserver::api::{router, Settings};
+use playtrace_devserver::store::Store;
+
+struct Args {
+    addr: SocketAddr,
+    db: String,
+    max_spans: usize,
+    settings: Settings,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        db: "playtrace-dev.sqlite".into(),
+        max_spans: 200_000,
+        settings: Settings { max_body_bytes: 4 * 1024 * 1024, allowed_origins: Vec::new() },
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--addr" => args.addr = value()?.parse().map_err(|e| format!("--addr: {e}"))?,
+            "--db" => args.db = value()?,
+            "--max-spans" => args.max_spans = value()?.parse().map_err(|e| format!("--max-spans: {e}"))?,
+            "--max-body-bytes" => {
+                args.settings.max_body_bytes = value()?.parse().map_err(|e| format!("--max-body-bytes: {e}"))?
+            }
+            "--allow-origin" => args.settings.allowed_origins.push(value()?),
+            "--help" | "-h" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(args)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("playtrace-devserver: {e}");
+            }
+            eprintln!("usage: playtrace-devserver [--addr 127.0.0.1:8080] [--db FILE] [--max-spans N] [--max-body-bytes N] [--allow-origin ORIGIN]...");
+            return ExitCode::from(2);
+        }
+    };
+    let store = match Store::open(&args.db, args.max_spans) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("playtrace-devserver: cannot open {}: {e}", args.db);
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(args.addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("playtrace-devserver: cannot listen on {}: {e}", args.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "playtrace devserver on http://{} (OTLP: /v1/traces, Zipkin: /api/v2/spans, traces: /api/traces)",
+        args.addr
+    );
+    let app = router(store, args.settings);
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+        println!("playtrace devserver: stopping");
+    };
+    match axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("playtrace-devserver: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
