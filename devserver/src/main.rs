@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use playtrace_devserver::api::{router, Settings};
+use playtrace_devserver::api::Settings;
 use playtrace_devserver::store::Store;
 
 struct Args {
@@ -70,7 +70,13 @@ async fn main() -> ExitCode {
         "playtrace devserver on http://{} (OTLP: /v1/traces, Zipkin: /api/v2/spans, traces: /api/traces)",
         args.addr
     );
-    let app = router(store, args.settings);
+    let app = match playtrace_devserver::app(store, args.settings) {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("playtrace-devserver: cannot set up the game: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
         println!("playtrace devserver: stopping");
