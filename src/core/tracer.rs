@@ -260,6 +260,20 @@ impl TracerCore {
         printed
     }
 
+    /// Ends every open span now, marked with `attribute` = true: the document is going away and
+    /// an open span would otherwise be lost. Returns the console texts, if that is the format.
+    pub fn end_all_open(&mut self, now_ns: u64, attribute: &str) -> Vec<String> {
+        let mut printed = Vec::new();
+        while let Some((_, handle)) = self.opened.pop_front() {
+            let Some(span) = self.span_mut(handle) else { continue };
+            span.set_attribute(attribute, AttributeValue::Bool(true));
+            if let Ended::Printed(text) = self.end_span(handle, now_ns) {
+                printed.push(text);
+            }
+        }
+        printed
+    }
+
     /// The next time something is due: a queued span's flush interval or the oldest open span's
     /// timeout. `None` when idle, so an idle game needs no timer. Amortised O(1): it runs after
     /// every span.
@@ -337,6 +351,20 @@ mod tests {
         let body = t.next_body().unwrap();
         assert!(body.json.contains(TIMED_OUT_ATTRIBUTE));
         assert!(body.json.contains("\"endTimeUnixNano\":\"10000500\""), "{}", body.json);
+    }
+
+    #[test]
+    fn end_all_open_ends_and_marks_what_is_open() {
+        let mut t = core(|_| {});
+        let (_, a) = t.start_span("a", SpanKind::Internal, None, 0, 0);
+        let (_, b) = t.start_span("b", SpanKind::Internal, None, 0, 0);
+        t.end_span(a.unwrap(), 5);
+        t.end_all_open(9, "closed");
+        assert!(t.span_mut(b.unwrap()).is_none());
+        assert_eq!(t.queue_len(), 2);
+        assert_eq!(t.next_deadline_ns(), t.next_deadline_ns().filter(|_| t.queue_len() > 0));
+        let body = t.next_body().unwrap().json;
+        assert_eq!(body.matches("\"closed\"").count(), 1, "only the open span is marked");
     }
 
     #[test]

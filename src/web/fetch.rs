@@ -250,6 +250,7 @@ pub(crate) fn settle(
         inner.after_end(ended);
         return;
     }
+    inner.state.borrow_mut().settling.push((handle, end_ns));
     let inner = Rc::clone(inner);
     let url = url.to_owned();
     wasm_bindgen_futures::spawn_local(async move {
@@ -271,7 +272,11 @@ pub(crate) fn settle(
                 break;
             }
         }
-        let ended = inner.state.borrow_mut().core.end_span(handle, end);
+        let ended = {
+            let mut s = inner.state.borrow_mut();
+            s.settling.retain(|(h, _)| *h != handle);
+            s.core.end_span(handle, end)
+        };
         inner.after_end(ended);
     });
 }

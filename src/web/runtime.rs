@@ -74,6 +74,9 @@ pub(crate) struct State {
     pub http: HttpSettings,
     pub fetch_hook: Option<super::fetch::FetchHook>,
     pub xhr_hook: Option<super::xhr::XhrHook>,
+    /// HTTP spans whose request finished and that wait for Resource Timing, with their end time:
+    /// a page going away ends them at once rather than lose them.
+    pub settling: Vec<(crate::core::tracer::SpanHandle, u64)>,
     /// The page-load span started from `<meta name="traceparent">`, until `load`.
     pub page_load: Option<(Option<crate::core::tracer::SpanHandle>, u64)>,
 }
@@ -190,6 +193,7 @@ impl Inner {
                 http,
                 fetch_hook: None,
                 xhr_hook: None,
+                settling: Vec::new(),
                 page_load: None,
             }),
         })
@@ -210,8 +214,12 @@ impl Inner {
         }
         if let Ok(window) = g.dyn_into::<web_sys::Window>() {
             let weak = Rc::downgrade(self);
-            listeners
-                .extend(Listener::new(window.into(), "pagehide", move || with_inner(&weak, |i| i.on_page_leaving())));
+            listeners.extend(Listener::new(window.into(), "pagehide", move || {
+                with_inner(&weak, |i| {
+                    i.end_open_spans();
+                    i.on_page_leaving();
+                })
+            }));
         }
         self.state.borrow_mut().listeners = listeners;
     }
@@ -340,7 +348,22 @@ impl Inner {
         self.schedule();
     }
 
+    /// The document is being unloaded: every span still open is ended now and marked
+    /// `playtrace.span.ended_by_pagehide`, so that it is sent rather than lost.
+    fn end_open_spans(self: &Rc<Self>) {
+        let printed = self.state.borrow_mut().core.end_all_open(clock::now_ns(), "playtrace.span.ended_by_pagehide");
+        for text in printed {
+            web_sys::console::log_1(&JsValue::from_str(&text));
+        }
+    }
+
     fn on_page_leaving(self: &Rc<Self>) {
+        // Requests that finished but wait for Resource Timing end now, at their own end time.
+        let settling: Vec<_> = self.state.borrow_mut().settling.drain(..).collect();
+        for (handle, end_ns) in settling {
+            let ended = self.state.borrow_mut().core.end_span(handle, end_ns);
+            self.after_end(ended);
+        }
         self.flush(true);
         // Bodies waiting for a retry would die with the page: keep them for the next visit.
         let waiting: Vec<Body> = self.state.borrow_mut().retrying.drain(..).map(|(_, b)| b).collect();
