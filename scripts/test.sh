@@ -31,6 +31,7 @@ for suite in "${suites[@]}"; do
     e2e)
       echo "== end-to-end: Chromium driven by playwright-core against local servers"
       wasm-pack --log-level warn build --release --target web --out-dir target/e2e-pkg >/dev/null
+      scripts/build-demo.sh
       node --test --test-concurrency=1 tests/e2e/
       ;;
     size)

@@ -5,12 +5,19 @@
 use std::sync::Arc;
 
 pub mod api;
+pub mod forward;
 pub mod game;
 pub mod ingest;
+pub mod site;
 pub mod store;
 
-/// Everything the devserver answers: receivers, query API and the game API, on one store.
-pub fn app(store: Arc<store::Store>, settings: api::Settings) -> rusqlite::Result<axum::Router> {
+/// Everything the devserver answers: receivers, query API, the game API, the viewer and, from
+/// `game_dir`, the built game.
+pub fn app(
+    store: Arc<store::Store>,
+    settings: api::Settings,
+    game_dir: Option<std::path::PathBuf>,
+) -> rusqlite::Result<axum::Router> {
     let game = game::Game::new(Arc::clone(&store))?;
-    Ok(api::router(store, settings).merge(game::routes(game)))
+    Ok(api::router(store, settings).merge(game::routes(game)).merge(site::routes(game_dir)))
 }

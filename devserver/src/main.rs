@@ -1,4 +1,4 @@
-//! `playtrace-devserver [--addr 127.0.0.1:8080] [--db FILE] [--max-spans N]
+//! `playtrace-devserver [--addr 127.0.0.1:8080] [--game DIR] [--db FILE] [--forward http://COLLECTOR/v1/traces] [--max-spans N]
 //!  [--max-body-bytes N] [--allow-origin ORIGIN]...`
 
 use std::net::SocketAddr;
@@ -10,6 +10,8 @@ use playtrace_devserver::store::Store;
 
 struct Args {
     addr: SocketAddr,
+    forward: Option<String>,
+    game_dir: Option<std::path::PathBuf>,
     db: String,
     max_spans: usize,
     settings: Settings,
@@ -18,6 +20,8 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        forward: None,
+        game_dir: None,
         db: "playtrace-dev.sqlite".into(),
         max_spans: 200_000,
         settings: Settings { max_body_bytes: 4 * 1024 * 1024, allowed_origins: Vec::new() },
@@ -28,6 +32,8 @@ fn parse_args() -> Result<Args, String> {
         match flag.as_str() {
             "--addr" => args.addr = value()?.parse().map_err(|e| format!("--addr: {e}"))?,
             "--db" => args.db = value()?,
+            "--forward" => args.forward = Some(value()?),
+            "--game" => args.game_dir = Some(value()?.into()),
             "--max-spans" => args.max_spans = value()?.parse().map_err(|e| format!("--max-spans: {e}"))?,
             "--max-body-bytes" => {
                 args.settings.max_body_bytes = value()?.parse().map_err(|e| format!("--max-body-bytes: {e}"))?
@@ -48,7 +54,7 @@ async fn main() -> ExitCode {
             if !e.is_empty() {
                 eprintln!("playtrace-devserver: {e}");
             }
-            eprintln!("usage: playtrace-devserver [--addr 127.0.0.1:8080] [--db FILE] [--max-spans N] [--max-body-bytes N] [--allow-origin ORIGIN]...");
+            eprintln!("usage: playtrace-devserver [--addr 127.0.0.1:8080] [--game DIR] [--db FILE] [--forward http://COLLECTOR/v1/traces] [--max-spans N] [--max-body-bytes N] [--allow-origin ORIGIN]...");
             return ExitCode::from(2);
         }
     };
@@ -59,6 +65,15 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(url) = &args.forward {
+        match playtrace_devserver::forward::start(url) {
+            Ok(tx) => store.forward_to(tx),
+            Err(e) => {
+                eprintln!("playtrace-devserver: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(l) => l,
         Err(e) => {
@@ -66,11 +81,10 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!(
-        "playtrace devserver on http://{} (OTLP: /v1/traces, Zipkin: /api/v2/spans, traces: /api/traces)",
-        args.addr
-    );
-    let app = match playtrace_devserver::app(store, args.settings) {
+    // The real address (port 0 picks a free one), for people and for the end-to-end tests.
+    let addr = listener.local_addr().unwrap_or(args.addr);
+    println!("playtrace devserver: game http://{addr}/  viewer http://{addr}/viewer/  (OTLP /v1/traces, Zipkin /api/v2/spans)");
+    let app = match playtrace_devserver::app(store, args.settings, args.game_dir) {
         Ok(app) => app,
         Err(e) => {
             eprintln!("playtrace-devserver: cannot set up the game: {e}");

@@ -1,0 +1,164 @@
+// The whole promise, end to end: the real devserver binary serves the built game; a click in
+// Chromium becomes one trace in the store (action, fetch, the SDK's server span and its child);
+// closing the page loses nothing; an API error shows on both sides; the viewer draws the trace.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+let server, base, browser, dbDir;
+
+before(async () => {
+  dbDir = mkdtempSync(join(tmpdir(), "playtrace-demo-"));
+  server = spawn(join(root, "target/release/playtrace-devserver"),
+    ["--game", join(root, "www/dist"), "--addr", "127.0.0.1:0", "--db", join(dbDir, "traces.sqlite")],
+    { stdio: ["ignore", "pipe", "inherit"] });
+  base = await new Promise((resolve, reject) => {
+    let out = "";
+    server.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/game (http:\/\/127\.0\.0\.1:\d+)\//);
+      if (m) resolve(m[1]);
+    });
+    server.on("exit", (code) => reject(new Error(`devserver exited with ${code}`)));
+    setTimeout(() => reject(new Error("devserver did not start")), 20000);
+  });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill("SIGINT");
+  rmSync(dbDir, { recursive: true, force: true });
+});
+
+const api = async (path) => (await fetch(base + path)).json();
+
+/** Polls the store until trace `id` has spans matching `ok`. */
+async function storedTrace(id, ok, ms = 8000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const res = await fetch(`${base}/api/traces/${id}`);
+    if (res.ok) {
+      const t = await res.json();
+      const flat = [];
+      const walk = (s, parent) => { flat.push({ ...s, parent }); s.children.forEach((c) => walk(c, s)); };
+      t.roots.forEach((r) => walk(r, null));
+      if (ok(flat)) return flat;
+    }
+    if (Date.now() > until) throw new Error(`trace ${id} never complete`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function openGame() {
+  const page = await (await browser.newContext()).newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  await page.goto(`${base}/`);
+  await page.waitForFunction(() => window.arena !== undefined);
+  page.errors = errors;
+  return page;
+}
+
+/** Clicks `selector` and returns the trace ID the game links for that action. */
+async function clickAction(page, selector) {
+  const before = await page.locator("#log a").count();
+  const clickedAt = Date.now();
+  await page.click(selector);
+  await page.waitForFunction((n) => document.querySelectorAll("#log a").length > n, before);
+  const traceId = await page.locator("#log a").first().getAttribute("data-trace-id");
+  return { traceId, clickedAt };
+}
+
+const timings = [];
+
+test("a click yields one trace: action, fetch, the SDK's server span and its child", async () => {
+  const page = await openGame();
+  const { traceId, clickedAt } = await clickAction(page, "#buy-sword");
+  await page.evaluate(() => window.arena.tracer.flush());
+  const spans = await storedTrace(traceId, (s) => s.some((x) => x.name === "buy_item") && s.some((x) => x.kind === 3) && s.some((x) => x.name === "db.update wallet"));
+  timings.push(Date.now() - clickedAt);
+  const action = spans.find((s) => s.name === "buy_item");
+  const fetchSpan = spans.find((s) => s.kind === 3);
+  const serverSpan = spans.find((s) => s.kind === 2);
+  const child = spans.find((s) => s.name === "db.update wallet");
+  assert.equal(action.service, "arena-web");
+  assert.equal(action.parent, null, "the action is the root");
+  assert.equal(fetchSpan.parentSpanId, action.spanId, "fetch under the action");
+  assert.equal(fetchSpan.service, "arena-web");
+  assert.equal(serverSpan.parentSpanId, fetchSpan.spanId, "the SDK's server span under the fetch");
+  assert.equal(serverSpan.service, "arena-api");
+  assert.equal(serverSpan.name, "POST /api/game/buy");
+  assert.equal(child.parentSpanId, serverSpan.spanId, "the server's own child");
+  assert.ok(spans.every((s) => s.traceId === traceId), "one trace ID");
+  assert.equal(action.attributes["game.item"], "sword");
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("closing the page right after several actions loses none of their spans", async () => {
+  const page = await openGame();
+  const ids = [];
+  for (const sel of ["#buy-potion", "#submit-score", "#leaderboard", "#buy-shield"]) ids.push((await clickAction(page, sel)).traceId);
+  await page.close({ runBeforeUnload: true }); // no flush: pagehide must deliver them
+  for (const id of ids) {
+    const spans = await storedTrace(id, (s) => s.some((x) => x.kind === 3) && s.some((x) => x.parent === null && x.service === "arena-web"));
+    assert.ok(spans.some((s) => s.kind === 2), `trace ${id} has its server span`);
+  }
+});
+
+test("an API error is an error on the client and the server spans", async () => {
+  const page = await openGame();
+  const { traceId } = await clickAction(page, "#buy-glitch");
+  await page.evaluate(() => window.arena.tracer.flush());
+  const spans = await storedTrace(traceId, (s) => s.some((x) => x.kind === 3) && s.some((x) => x.kind === 2));
+  const client = spans.find((s) => s.kind === 3);
+  const server = spans.find((s) => s.kind === 2);
+  assert.equal(client.status.code, 2, "client span is an error");
+  assert.equal(client.attributes["http.response.status_code"], 500);
+  assert.equal(server.status.code, 2, "server span is an error");
+  assert.equal(spans.find((s) => s.name === "buy_item").status.code, 2, "the action failed too");
+  assert.equal(page.locator("#log .error").first() !== null, true);
+  await page.context().close();
+});
+
+test("the viewer draws the trace's waterfall from the stored spans", async () => {
+  const page = await openGame();
+  const { traceId } = await clickAction(page, "#buy-potion");
+  await page.evaluate(() => window.arena.tracer.flush());
+  const spans = await storedTrace(traceId, (s) => s.length >= 5);
+  const viewer = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
+  await viewer.goto(`${base}/viewer/#trace=${traceId}`);
+  await viewer.waitForFunction((id) => document.body.dataset.rendered === id, traceId);
+  const shot = join(root, "target", "viewer-waterfall.png");
+  await viewer.screenshot({ path: shot });
+  const rows = await viewer.$$eval(".row", (rs) => rs.map((r) => ({ id: r.dataset.spanId, name: r.dataset.name, service: r.dataset.service, depth: Number(r.dataset.depth) })));
+  assert.equal(rows.length, spans.length, "one row a stored span");
+  assert.deepEqual(new Set(rows.map((r) => r.id)), new Set(spans.map((s) => s.spanId)));
+  const depth = (s) => (s.parent ? depth(spans.find((p) => p.spanId === s.parent.spanId)) + 1 : 0);
+  for (const s of spans) assert.equal(rows.find((r) => r.id === s.spanId).depth, depth(s), `${s.name} nested under its parent`);
+  const services = new Set(rows.map((r) => r.service));
+  assert.ok(services.has("arena-web") && services.has("arena-api"), "client and server spans in one tree");
+  const widths = await viewer.$$eval(".bar", (bs) => bs.map((b) => parseFloat(b.style.width)));
+  assert.ok(Math.abs(widths[0] - 100) < 0.01, "the root spans the whole trace");
+  assert.ok(widths.every((w) => w <= 100.001));
+  await viewer.click(".row >> nth=2");
+  assert.match(await viewer.textContent("#details"), /"spanId"/, "attributes and events on selection");
+  console.log(`viewer screenshot: ${shot}`);
+  await viewer.context().close();
+  await page.context().close();
+});
+
+after(() => {
+  if (timings.length) console.log(`click to stored trace: ${timings.map((t) => `${t} ms`).join(", ")}`);
+});

@@ -1,0 +1,25 @@
+// Builds the demo game in www/ into www/dist, with playtrace's wasm from pkg/ (wasm-pack's
+// bundler target). index.html is copied as it is; the bundle is www/dist/game.js.
+const fs = require("fs");
+const path = require("path");
+
+class CopyIndexHtml {
+  apply(compiler) {
+    compiler.hooks.thisCompilation.tap("CopyIndexHtml", (compilation) => {
+      compilation.hooks.processAssets.tap({ name: "CopyIndexHtml", stage: compiler.webpack.Compilation.PROCESS_ASSETS_STAGE_ADDITIONS }, () => {
+        const html = fs.readFileSync(path.join(__dirname, "www", "index.html"));
+        compilation.emitAsset("index.html", new compiler.webpack.sources.RawSource(html));
+      });
+    });
+  }
+}
+
+module.exports = {
+  mode: "production",
+  entry: "./www/game.js",
+  output: { path: path.join(__dirname, "www", "dist"), filename: "game.js", clean: true },
+  resolve: { alias: { playtrace: path.join(__dirname, "pkg", "playtrace.js") } },
+  experiments: { asyncWebAssembly: true },
+  performance: { hints: false },
+  plugins: [new CopyIndexHtml()],
+};
