@@ -33,6 +33,8 @@ pub struct TraceSummary {
 pub struct Store {
     conn: Mutex<Connection>,
     max_spans: i64,
+    /// `--forward`: every accepted batch also goes here.
+    forward: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Vec<StoredSpan>>>>,
 }
 
 fn row_to_span(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredSpan> {
@@ -73,7 +75,12 @@ impl Store {
                UNIQUE (trace_id, span_id) ON CONFLICT REPLACE);
              CREATE INDEX IF NOT EXISTS spans_by_trace ON spans (trace_id);",
         )?;
-        Ok(Self { conn: Mutex::new(conn), max_spans: max_spans.max(1) as i64 })
+        Ok(Self { conn: Mutex::new(conn), max_spans: max_spans.max(1) as i64, forward: Mutex::new(None) })
+    }
+
+    /// Also hands every stored batch to `forward` (see [`crate::forward`]).
+    pub fn forward_to(&self, forward: tokio::sync::mpsc::UnboundedSender<Vec<StoredSpan>>) {
+        *self.forward.lock().unwrap_or_else(|p| p.into_inner()) = Some(forward);
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -110,7 +117,13 @@ impl Store {
             }
         }
         tx.execute("DELETE FROM spans WHERE id <= (SELECT MAX(id) FROM spans) - ?1", params![self.max_spans])?;
-        tx.commit()
+        tx.commit()?;
+        if let Some(forward) = self.forward.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            if !spans.is_empty() {
+                let _ = forward.send(spans.to_vec());
+            }
+        }
+        Ok(())
     }
 
     /// Spans stored.
