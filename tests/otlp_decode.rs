@@ -92,12 +92,20 @@ fn compare(got: &PSpan, want: &SpanData) -> Result<(), TestCaseError> {
     eq!(got.kind, kind as i32);
     eq!(got.start_time_unix_nano, want.start_time_ns);
     eq!(got.end_time_unix_nano, want.end_time_ns.unwrap());
+    let want_message = match &want.status {
+        Status::Error(m) => m.as_str(),
+        _ => "",
+    };
+    let got_message = got.status.as_ref().map_or("", |s| s.message.as_str());
     let trimmed = got.attributes.len() < want.attributes.items().len()
         || got.events.len() < want.events.len()
         || got.links.len() < want.links.len()
-        || got.name != want.name;
+        || got.name != want.name
+        || got_message != want_message;
     if trimmed {
+        // Text is only ever shortened, never changed.
         proptest::prop_assert!(want.name.starts_with(&got.name));
+        proptest::prop_assert!(want_message.starts_with(got_message));
         let lost = (want.attributes.items().len() - got.attributes.len()) as u32;
         eq!(got.dropped_attributes_count, want.attributes.dropped() + lost);
         let kept: Vec<KeyValue> = want

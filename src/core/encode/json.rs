@@ -48,6 +48,18 @@ pub fn write_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Appends `open`, then each item written by `each` with commas between, then `close`.
+pub fn write_joined<T>(out: &mut String, open: &str, items: &[T], close: &str, mut each: impl FnMut(&mut String, &T)) {
+    out.push_str(open);
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        each(out, item);
+    }
+    out.push_str(close);
+}
+
 /// Appends an unsigned integer.
 pub fn write_u64(out: &mut String, mut v: u64) {
     let mut buf = [0u8; 20];

@@ -2,7 +2,7 @@
 //! IDs in lowercase hex (not base64), lowerCamelCase keys, enums as integers, 64-bit integers as
 //! decimal strings. Default values are omitted, as proto3 JSON allows, to keep bodies small.
 
-use super::json::{non_finite_name, write_finite_f64, write_i64, write_str, write_u64};
+use super::json::{non_finite_name, write_finite_f64, write_i64, write_joined, write_str, write_u64};
 use super::Resource;
 use crate::core::span::{AttributeValue, Event, KeyValue, Link, SpanData, Status};
 use crate::core::span_context::SpanContext;
@@ -19,15 +19,8 @@ fn write_double(out: &mut String, v: f64) {
     }
 }
 
-fn write_array<T>(out: &mut String, items: &[T], mut each: impl FnMut(&mut String, &T)) {
-    out.push_str("{\"arrayValue\":{\"values\":[");
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        each(out, item);
-    }
-    out.push_str("]}}");
+fn write_array<T>(out: &mut String, items: &[T], each: impl FnMut(&mut String, &T)) {
+    write_joined(out, "{\"arrayValue\":{\"values\":[", items, "]}}", each);
 }
 
 /// Writes an `AnyValue`.
@@ -76,14 +69,7 @@ pub(super) fn write_key_value(out: &mut String, kv: &KeyValue) {
 /// Writes `,"attributes":[...]` and `,"droppedAttributesCount":n` when they are not empty.
 fn write_attributes(out: &mut String, items: &[KeyValue], dropped: u32) {
     if !items.is_empty() {
-        out.push_str(",\"attributes\":[");
-        for (i, kv) in items.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_key_value(out, kv);
-        }
-        out.push(']');
+        write_joined(out, ",\"attributes\":[", items, "]", write_key_value);
     }
     write_count(out, "droppedAttributesCount", dropped);
 }
@@ -146,14 +132,7 @@ fn write_list<T>(out: &mut String, key: &str, items: &[T], each: fn(&mut String,
     }
     out.push_str(",\"");
     out.push_str(key);
-    out.push_str("\":[");
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        each(out, item);
-    }
-    out.push(']');
+    write_joined(out, "\":[", items, "]", each);
 }
 
 /// Writes one `Span` object.

@@ -3,21 +3,14 @@
 //! `localEndpoint.serviceName`, events as annotations, status and dropped counts as `otel.*`
 //! tags. Zipkin has no links; they are not sent.
 
-use super::json::{non_finite_name, write_finite_f64, write_i64, write_str, write_u64};
+use super::json::{non_finite_name, write_finite_f64, write_i64, write_joined, write_str, write_u64};
 use crate::core::span::{AttributeValue, Event, KeyValue, SpanData, SpanKind, Status};
 
 /// The tag text of a value: strings as they are, scalars in their usual text form, arrays as a
 /// JSON array (non-finite doubles inside arrays become JSON strings).
 pub(super) fn value_text(v: &AttributeValue, out: &mut String) {
-    fn list<T>(out: &mut String, items: &[T], mut each: impl FnMut(&mut String, &T)) {
-        out.push('[');
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            each(out, item);
-        }
-        out.push(']');
+    fn list<T>(out: &mut String, items: &[T], each: impl FnMut(&mut String, &T)) {
+        write_joined(out, "[", items, "]", each);
     }
     match v {
         AttributeValue::String(s) => out.push_str(s),
@@ -124,14 +117,7 @@ pub(super) fn write_span(out: &mut String, s: &SpanData, service_name: &str, sco
     write_str(out, service_name);
     out.push('}');
     if !s.events.is_empty() {
-        out.push_str(",\"annotations\":[");
-        for (i, e) in s.events.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_annotation(out, e);
-        }
-        out.push(']');
+        write_joined(out, ",\"annotations\":[", &s.events, "]", write_annotation);
     }
     out.push_str(",\"tags\":{");
     let mut first = true;
