@@ -47,6 +47,4 @@ pub struct Stats {
     pub recovered: u64,
     /// Spans printed by the console format.
     pub printed: u64,
-    /// Failures inside the tracer that were contained (never thrown into the game).
-    pub internal_errors: u64,
 }

@@ -182,57 +182,10 @@ pub struct Tracer {
 #[wasm_bindgen]
 impl Tracer {
     /// Starts a span. Its parent is `options.parent` if given (`null` for a new trace), else the
-    /// span active through `withSpan`, else none.
+    /// span active through `withSpan`, else the most recently started open `action`, else none.
     #[wasm_bindgen(js_name = startSpan)]
     pub fn start_span(&self, name: &str, options: Option<SpanOptionsInput>) -> Span {
-        let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-        let has_options = options.is_object();
-        let opt = |key: &str| if has_options { get(&options, key) } else { JsValue::UNDEFINED };
-        let parent_value = opt("parent");
-        let explicit_parent =
-            if parent_value.is_null() { Some(None) } else { context_from_js(&parent_value).map(Some) };
-        let start = time_ns(opt("startTime").as_f64());
-        let kind = kind_from_js(&opt("kind"));
-        // Everything read from JS (getters, spanContext() methods) is read before the state is
-        // borrowed: JS may call back into the tracer.
-        let attrs = attributes::from_object(&opt("attributes"));
-        let links_value = opt("links");
-        let links: Vec<Option<(SpanContext, attributes::Converted)>> = if Array::is_array(&links_value) {
-            Array::from(&links_value)
-                .iter()
-                .map(|link| {
-                    context_from_js(&get(&link, "context"))
-                        .map(|cx| (cx, attributes::from_object(&get(&link, "attributes"))))
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let mut s = self.inner.state.borrow_mut();
-        let parent = match explicit_parent {
-            Some(p) => p,
-            None => s.active.last().map(|(cx, _)| cx.clone()),
-        };
-        let (context, handle) = s.core.start_span(name, kind, parent.as_ref(), start, clock::now_ns());
-        if let Some(span) = handle.and_then(|h| s.core.span_mut(h)) {
-            apply_attributes(span, attrs);
-            for link in links {
-                match link {
-                    Some((cx, (list, dropped))) => {
-                        span.add_link(cx, list);
-                        if let Some(l) = span.links.last_mut() {
-                            l.attributes.count_dropped(dropped);
-                        }
-                    }
-                    None => span.dropped_links = span.dropped_links.saturating_add(1),
-                }
-            }
-        }
-        drop(s);
-        if handle.is_some() {
-            self.inner.schedule();
-        }
-        Span { inner: Rc::clone(&self.inner), handle, context }
+        self.start(name, options, true)
     }
 
     /// Runs a player action: starts a span, calls `f(span)`, and ends the span when the promise
@@ -243,7 +196,7 @@ impl Tracer {
     /// `{ playtraceParent: span }` to `fetch` when overlapping actions must stay apart.
     /// Resolves or rejects exactly as `f`'s promise does.
     pub fn action(&self, name: &str, options: Option<SpanOptionsInput>, f: &ActionCallback) -> Promise {
-        let span = self.start_span(name, options);
+        let span = self.start(name, options, false);
         let id = {
             let mut s = self.inner.state.borrow_mut();
             let id = s.next_action_id;
@@ -394,7 +347,7 @@ impl Tracer {
         let s = self.inner.state.borrow();
         let st = s.core.stats();
         let o = Object::new();
-        let fields: [(&str, u64); 23] = [
+        let fields: [(&str, u64); 22] = [
             ("spansStarted", st.spans_started),
             ("spansEnded", st.spans_ended),
             ("sampledOut", st.sampled_out),
@@ -417,12 +370,68 @@ impl Tracer {
             ("persisted", st.persisted),
             ("recovered", st.recovered),
             ("printed", st.printed),
-            ("internalErrors", st.internal_errors),
         ];
         for (k, v) in fields {
             set(&o, k, &(v as f64).into());
         }
         o.unchecked_into()
+    }
+}
+
+impl Tracer {
+    /// Starts a span; `actions_parent`: whether an open action may be the implicit parent (a
+    /// new player action never is: each one starts its own trace).
+    fn start(&self, name: &str, options: Option<SpanOptionsInput>, actions_parent: bool) -> Span {
+        let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
+
+        let has_options = options.is_object();
+        let opt = |key: &str| if has_options { get(&options, key) } else { JsValue::UNDEFINED };
+        let parent_value = opt("parent");
+        let explicit_parent =
+            if parent_value.is_null() { Some(None) } else { context_from_js(&parent_value).map(Some) };
+        let start = time_ns(opt("startTime").as_f64());
+        let kind = kind_from_js(&opt("kind"));
+        // Everything read from JS (getters, spanContext() methods) is read before the state is
+        // borrowed: JS may call back into the tracer.
+        let attrs = attributes::from_object(&opt("attributes"));
+        let links_value = opt("links");
+        let links: Vec<Option<(SpanContext, attributes::Converted)>> = if Array::is_array(&links_value) {
+            Array::from(&links_value)
+                .iter()
+                .map(|link| {
+                    context_from_js(&get(&link, "context"))
+                        .map(|cx| (cx, attributes::from_object(&get(&link, "attributes"))))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut s = self.inner.state.borrow_mut();
+        let parent = match explicit_parent {
+            Some(p) => p,
+            None if actions_parent => s.implicit_parent(),
+            None => s.active.last().map(|(cx, _)| cx.clone()),
+        };
+        let (context, handle) = s.core.start_span(name, kind, parent.as_ref(), start, clock::now_ns());
+        if let Some(span) = handle.and_then(|h| s.core.span_mut(h)) {
+            apply_attributes(span, attrs);
+            for link in links {
+                match link {
+                    Some((cx, (list, dropped))) => {
+                        span.add_link(cx, list);
+                        if let Some(l) = span.links.last_mut() {
+                            l.attributes.count_dropped(dropped);
+                        }
+                    }
+                    None => span.dropped_links = span.dropped_links.saturating_add(1),
+                }
+            }
+        }
+        drop(s);
+        if handle.is_some() {
+            self.inner.schedule();
+        }
+        Span { inner: Rc::clone(&self.inner), handle, context }
     }
 }
 

@@ -79,7 +79,7 @@ export interface SpanLink {
 export interface SpanOptions {
   attributes?: Attributes;
   kind?: SpanKindName;
-  /** The parent; `null` starts a new trace even inside `withSpan`. Default: the active span. */
+  /** The parent; `null` starts a new trace. Default: the `withSpan` span, else the open action. */
   parent?: Span | SpanContextInfo | null;
   startTime?: TimeInput;
   links?: SpanLink[];
@@ -102,7 +102,7 @@ export interface TracerStats {
   queued: number; exported: number; bodiesSent: number; bytesSent: number;
   beaconsSent: number; beaconsRefused: number;
   fallbackKeepalive: number; fallbackFetch: number; fallbackFetchLater: number; retries: number;
-  persisted: number; recovered: number; printed: number; internalErrors: number;
+  persisted: number; recovered: number; printed: number;
 }
 "#;
 

@@ -109,14 +109,16 @@ fn on_send(weak: &Weak<Inner>, xhr: &JsValue, set_header: &Function) -> JsValue 
     for (name, value) in start.headers.unwrap_or_default() {
         let _ = set_header.call2(xhr, &name.into(), &value.into());
     }
-    let (handle, start_page_ms) = (start.handle, start.start_page_ms);
+    let (Some(handle), start_page_ms) = (start.handle, start.start_page_ms) else {
+        return JsValue::UNDEFINED; // not sampled: nothing to record when it ends
+    };
     let done = Closure::once_into_js(move |status: u16, outcome: String| {
         let outcome = match outcome.as_str() {
             "abort" => HttpOutcome::Aborted,
             "load" => HttpOutcome::Response(status),
             other => HttpOutcome::Failed { error_type: other.to_owned(), message: String::new() },
         };
-        super::fetch::settle(&inner, handle, &href, start_page_ms, outcome);
+        super::fetch::settle(&inner, Some(handle), &href, start_page_ms, outcome);
     });
     done
 }
