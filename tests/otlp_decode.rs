@@ -65,7 +65,7 @@ fn normalised(v: &AttributeValue) -> AttributeValue {
 fn same_attrs(got: &[PKeyValue], want: &[KeyValue]) -> Result<(), TestCaseError> {
     proptest::prop_assert_eq!(got.len(), want.len());
     for (g, w) in got.iter().zip(want) {
-        proptest::prop_assert_eq!(&g.key, &w.key);
+        proptest::prop_assert_eq!(g.key.as_str(), &*w.key);
         let gv = value(g.value.as_ref().expect("KeyValue has a value"));
         proptest::prop_assert_eq!(normalised(&gv), normalised(&w.value));
     }
@@ -100,7 +100,7 @@ fn compare(got: &PSpan, want: &SpanData) -> Result<(), TestCaseError> {
     let trimmed = got.attributes.len() < want.attributes.items().len()
         || got.events.len() < want.events.len()
         || got.links.len() < want.links.len()
-        || got.name != want.name
+        || *got.name != *want.name
         || got_message != want_message;
     if trimmed {
         // Text is only ever shortened, never changed.
@@ -112,7 +112,7 @@ fn compare(got: &PSpan, want: &SpanData) -> Result<(), TestCaseError> {
             .attributes
             .items()
             .iter()
-            .filter(|kv| got.attributes.iter().any(|g| g.key == kv.key))
+            .filter(|kv| got.attributes.iter().any(|g| *g.key == *kv.key))
             .cloned()
             .collect();
         same_attrs(&got.attributes, &kept)?;
@@ -120,7 +120,7 @@ fn compare(got: &PSpan, want: &SpanData) -> Result<(), TestCaseError> {
         eq!(got.dropped_links_count, want.dropped_links + (want.links.len() - got.links.len()) as u32);
         return Ok(());
     }
-    eq!(&got.name, &want.name);
+    eq!(got.name.as_str(), &*want.name);
     same_attrs(&got.attributes, want.attributes.items())?;
     eq!(got.dropped_attributes_count, want.attributes.dropped());
     eq!(got.events.len(), want.events.len());
@@ -187,7 +187,7 @@ fn thousands_of_generated_bodies_decode_with_opentelemetry_proto() {
                 proptest::prop_assert_eq!(ss.spans.len(), body.spans);
                 for got in &ss.spans {
                     let want = by_id.get(&got.span_id).expect("decoded span matches a generated one");
-                    if got.name != want.name || got.attributes.len() < want.attributes.items().len() {
+                    if *got.name != *want.name || got.attributes.len() < want.attributes.items().len() {
                         trimmed_seen.set(trimmed_seen.get() + 1);
                     }
                     compare(got, want)?;

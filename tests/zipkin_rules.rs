@@ -126,13 +126,13 @@ fn compare(o: &Map<String, Value>, want: &SpanData, service: &str) -> Result<(),
     let tags = o["tags"].as_object().unwrap();
     eq!(tags["otel.scope.name"].as_str().unwrap(), "playtrace");
     let name = o["name"].as_str().unwrap();
-    let trimmed = name != want.name
-        || want.attributes.items().iter().any(|kv| !tags.contains_key(&kv.key))
+    let trimmed = name != &*want.name
+        || want.attributes.items().iter().any(|kv| !tags.contains_key(&*kv.key))
         || o.get("annotations").and_then(Value::as_array).map_or(0, Vec::len) < want.events.len();
     if !trimmed {
         for kv in want.attributes.items() {
             // A double's text must parse back to the same number; other values match exactly.
-            let got = tags[&kv.key].as_str().unwrap();
+            let got = tags[&*kv.key].as_str().unwrap();
             match &kv.value {
                 AttributeValue::Double(d) => eq!(got.parse::<f64>().unwrap().to_bits(), d.to_bits()),
                 AttributeValue::DoubleArray(a) => {
@@ -173,7 +173,7 @@ fn compare(o: &Map<String, Value>, want: &SpanData, service: &str) -> Result<(),
             tags.get("otel.dropped_attributes_count").and_then(Value::as_str).map(String::from),
             (dropped > 0).then(|| dropped.to_string())
         );
-        eq!(name, want.name.as_str());
+        eq!(name, &*want.name);
     }
     match &want.status {
         Status::Unset => eq!(tags.get("otel.status_code"), None),

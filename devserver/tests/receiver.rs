@@ -199,7 +199,7 @@ async fn the_store_keeps_at_most_its_cap_newest_first() {
     let mut names = Vec::new();
     for i in 0..5u64 {
         let cx = SpanContext::new(ids.trace_id(), ids.span_id(), TraceFlags::SAMPLED, false);
-        let mut s = SpanData::new(cx, None, &format!("s{i}"), SpanKind::Internal, 1_000 + i, SpanLimits::default());
+        let mut s = SpanData::new(cx, None, format!("s{i}"), SpanKind::Internal, 1_000 + i, SpanLimits::default());
         s.end(2_000 + i);
         names.push(s.context.trace_id.to_string());
         let (status, _, _) = send(&app, post("/v1/traces", "application/json", otlp_body(&[s]))).await;

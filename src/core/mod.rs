@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod context;
 pub mod encode;
 mod hex;
 pub mod http;

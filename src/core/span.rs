@@ -1,8 +1,52 @@
 //! The span model: what a span records, and the limits that keep one span from growing without
 //! bound. Everything a limit drops is counted, so a backend can show that data was lost.
 
+use std::sync::Arc;
+
 use super::ids::SpanId;
 use super::span_context::SpanContext;
+
+/// Text shared rather than copied: span names and attribute keys repeat on every span, so a
+/// span holds a reference to the one copy (on wasm, cloning one costs an increment, not a
+/// malloc).
+pub type SharedStr = Arc<str>;
+
+/// Text that can become a [`SharedStr`]: a shared one is passed on as it is, anything else is
+/// copied once.
+pub trait IntoSharedStr: AsRef<str> {
+    /// The shared text.
+    fn into_shared(self) -> SharedStr;
+}
+
+impl IntoSharedStr for SharedStr {
+    fn into_shared(self) -> SharedStr {
+        self
+    }
+}
+
+impl IntoSharedStr for &SharedStr {
+    fn into_shared(self) -> SharedStr {
+        Arc::clone(self)
+    }
+}
+
+impl IntoSharedStr for &str {
+    fn into_shared(self) -> SharedStr {
+        self.into()
+    }
+}
+
+impl IntoSharedStr for String {
+    fn into_shared(self) -> SharedStr {
+        self.into()
+    }
+}
+
+impl IntoSharedStr for &String {
+    fn into_shared(self) -> SharedStr {
+        self.as_str().into()
+    }
+}
 
 /// What role a span plays, as in OpenTelemetry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -130,7 +174,7 @@ impl AttributeValue {
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeyValue {
     /// The key; keys are never empty.
-    pub key: String,
+    pub key: SharedStr,
     /// The value.
     pub value: AttributeValue,
 }
@@ -181,16 +225,17 @@ pub struct Attributes {
 impl Attributes {
     /// Sets `key`. An existing key is overwritten in place; a new key beyond `max_count` is
     /// dropped and counted; an empty key is invalid and counted as dropped.
-    pub fn set(&mut self, key: &str, mut value: AttributeValue, max_count: u32, max_len: Option<u32>) {
-        if key.is_empty() {
+    pub fn set<K: IntoSharedStr>(&mut self, key: K, mut value: AttributeValue, max_count: u32, max_len: Option<u32>) {
+        let k = key.as_ref();
+        if k.is_empty() {
             self.dropped = self.dropped.saturating_add(1);
             return;
         }
         value.limit_length(max_len);
-        if let Some(kv) = self.items.iter_mut().find(|kv| kv.key == key) {
+        if let Some(kv) = self.items.iter_mut().find(|kv| &*kv.key == k) {
             kv.value = value;
         } else if self.items.len() < max_count as usize {
-            self.items.push(KeyValue { key: key.to_owned(), value });
+            self.items.push(KeyValue { key: key.into_shared(), value });
         } else {
             self.dropped = self.dropped.saturating_add(1);
         }
@@ -204,7 +249,7 @@ impl Attributes {
 
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&AttributeValue> {
-        self.items.iter().find(|kv| kv.key == key).map(|kv| &kv.value)
+        self.items.iter().find(|kv| &*kv.key == key).map(|kv| &kv.value)
     }
 
     /// The attributes, in insertion order.
@@ -287,7 +332,7 @@ pub struct SpanData {
     /// Whether the parent lives in another process.
     pub parent_is_remote: bool,
     /// The operation name.
-    pub name: String,
+    pub name: SharedStr,
     /// The role of the span.
     pub kind: SpanKind,
     /// Start, in nanoseconds since the Unix epoch.
@@ -315,7 +360,7 @@ impl SpanData {
     pub fn new(
         context: SpanContext,
         parent: Option<&SpanContext>,
-        name: &str,
+        name: impl IntoSharedStr,
         kind: SpanKind,
         start_time_ns: u64,
         limits: SpanLimits,
@@ -324,7 +369,7 @@ impl SpanData {
             context,
             parent_span_id: parent.map(|p| p.span_id),
             parent_is_remote: parent.is_some_and(|p| p.is_remote),
-            name: name.to_owned(),
+            name: name.into_shared(),
             kind,
             start_time_ns,
             end_time_ns: None,
@@ -339,7 +384,7 @@ impl SpanData {
     }
 
     /// Sets an attribute within the span's limits.
-    pub fn set_attribute(&mut self, key: &str, value: AttributeValue) {
+    pub fn set_attribute<K: IntoSharedStr>(&mut self, key: K, value: AttributeValue) {
         let l = self.limits;
         self.attributes.set(key, value, l.attribute_count, l.attribute_value_length);
     }
@@ -353,7 +398,7 @@ impl SpanData {
         let l = self.limits;
         let mut attrs = Attributes::default();
         for (k, v) in attributes {
-            attrs.set(&k, v, l.attributes_per_event, l.attribute_value_length);
+            attrs.set(k, v, l.attributes_per_event, l.attribute_value_length);
         }
         self.events.push(Event { name: name.to_owned(), time_ns, attributes: attrs });
     }
@@ -367,7 +412,7 @@ impl SpanData {
         let l = self.limits;
         let mut attrs = Attributes::default();
         for (k, v) in attributes {
-            attrs.set(&k, v, l.attributes_per_link, l.attribute_value_length);
+            attrs.set(k, v, l.attributes_per_link, l.attribute_value_length);
         }
         self.links.push(Link { context, attributes: attrs });
     }
@@ -383,7 +428,7 @@ impl SpanData {
 
     /// Renames the span (the seeds' SetOperationName).
     pub fn update_name(&mut self, name: &str) {
-        name.clone_into(&mut self.name);
+        self.name = name.into();
     }
 
     /// Ends the span; an end before the start is clamped to the start. Returns false, changing
@@ -418,14 +463,14 @@ mod tests {
     fn attribute_limit_counts_drops_and_overwrites_in_place() {
         let mut s = span(SpanLimits::default());
         for i in 0..200 {
-            s.set_attribute(&format!("k{i}"), (i as i64).into());
+            s.set_attribute(format!("k{i}"), (i as i64).into());
         }
         assert_eq!(s.attributes.items().len(), 128);
         assert_eq!(s.attributes.dropped(), 72);
         s.set_attribute("k0", "replaced".into());
         assert_eq!(s.attributes.get("k0"), Some(&AttributeValue::String("replaced".into())));
         assert_eq!(s.attributes.dropped(), 72);
-        assert_eq!(s.attributes.items()[0].key, "k0");
+        assert_eq!(&*s.attributes.items()[0].key, "k0");
         s.set_attribute("", true.into());
         assert_eq!(s.attributes.dropped(), 73);
     }
@@ -485,7 +530,7 @@ mod tests {
         assert!(!s.end(50));
         assert_eq!(s.end_time_ns, Some(10));
         s.update_name("renamed");
-        assert_eq!(s.name, "renamed");
+        assert_eq!(&*s.name, "renamed");
     }
 
     #[test]

@@ -48,3 +48,41 @@ pub struct Stats {
     /// Spans printed by the console format.
     pub printed: u64,
 }
+
+impl Stats {
+    /// Every counter with the name `stats()` gives it in JS, and `queued` (spans waiting now,
+    /// which the caller knows) in its place: the one list of what a game can read.
+    ///
+    /// ```
+    /// use playtrace::core::stats::Stats;
+    /// let stats = Stats { exported: 7, ..Stats::default() };
+    /// let fields = stats.fields(3);
+    /// assert!(fields.contains(&("exported", 7)) && fields.contains(&("queued", 3)));
+    /// ```
+    pub fn fields(&self, queued: u64) -> [(&'static str, u64); 22] {
+        [
+            ("spansStarted", self.spans_started),
+            ("spansEnded", self.spans_ended),
+            ("sampledOut", self.sampled_out),
+            ("timedOut", self.timed_out),
+            ("trimmed", self.trimmed),
+            ("droppedQueueFull", self.dropped_queue_full),
+            ("droppedTooLarge", self.dropped_too_large),
+            ("droppedSendFailed", self.dropped_send_failed),
+            ("droppedStorageFull", self.dropped_storage_full),
+            ("queued", queued),
+            ("exported", self.exported),
+            ("bodiesSent", self.bodies_sent),
+            ("bytesSent", self.bytes_sent),
+            ("beaconsSent", self.beacons_sent),
+            ("beaconsRefused", self.beacons_refused),
+            ("fallbackKeepalive", self.fallback_keepalive),
+            ("fallbackFetch", self.fallback_fetch),
+            ("fallbackFetchLater", self.fallback_fetch_later),
+            ("retries", self.retries),
+            ("persisted", self.persisted),
+            ("recovered", self.recovered),
+            ("printed", self.printed),
+        ]
+    }
+}

@@ -23,8 +23,41 @@ pub struct SpanHandle {
     generation: u32,
 }
 
+/// Generations wrap below 2^21, so that a handle fits the 53 bits a JS number holds exactly.
+const GENERATION_MASK: u32 = (1 << 21) - 1;
+
+impl SpanHandle {
+    /// The handle as one number, never 0 (0 means "no recording span" at the JS boundary).
+    ///
+    /// ```
+    /// use playtrace::core::config::TracerConfig;
+    /// use playtrace::core::encode::Resource;
+    /// use playtrace::core::ids::IdGenerator;
+    /// use playtrace::core::span::SpanKind;
+    /// use playtrace::core::tracer::{SpanHandle, TracerCore};
+    /// let mut t = TracerCore::new(&TracerConfig::new("g"), Resource::new("g"), IdGenerator::from_seed(1)).unwrap();
+    /// let h = t.start_span("a", SpanKind::Internal, None, 0, 0).1.unwrap();
+    /// assert_eq!(SpanHandle::from_bits(h.to_bits()), Some(h));
+    /// assert_eq!(SpanHandle::from_bits(0), None);
+    /// ```
+    pub fn to_bits(self) -> u64 {
+        (u64::from(self.generation) << 32) | (u64::from(self.index) + 1)
+    }
+
+    /// The handle [`to_bits`](Self::to_bits) gave; `None` for 0 or anything it never gives.
+    pub fn from_bits(bits: u64) -> Option<Self> {
+        let low = (bits & 0xFFFF_FFFF) as u32;
+        let generation = (bits >> 32) as u32;
+        (low != 0 && generation <= GENERATION_MASK).then(|| Self { index: low - 1, generation })
+    }
+}
+
+/// Where a span lives from its start until it is encoded: an ended span waits in its slot (no
+/// copy of the span is made), and the slot is reused once the span is encoded or dropped.
 struct Slot {
     generation: u32,
+    /// Still open: the handle of this generation may change it.
+    open: bool,
     span: Option<SpanData>,
 }
 
@@ -63,6 +96,11 @@ pub struct TracerCore {
     format: ExportFormat,
     encoder: Encoder,
     queue: BatchQueue,
+    /// Slots of ended spans not encoded yet, with the time each ended: encoding waits for the
+    /// flush, so that ending a span inside a frame costs a push, not a JSON writer.
+    ended: VecDeque<(u32, u64)>,
+    /// An estimate of the encoded bytes of `ended`, for the byte trigger; bodies are exact.
+    ended_bytes: usize,
     slots: Vec<Slot>,
     free: Vec<u32>,
     /// Open spans with the clock time they opened (their start may be the caller's, far in the
@@ -100,6 +138,8 @@ impl TracerCore {
             format: config.format,
             encoder,
             queue,
+            ended: VecDeque::new(),
+            ended_bytes: 0,
             slots: Vec::new(),
             free: Vec::new(),
             opened: VecDeque::new(),
@@ -131,15 +171,15 @@ impl TracerCore {
 
     /// Spans waiting to be sent.
     pub fn queue_len(&self) -> usize {
-        self.queue.len()
+        self.queue.len() + self.ended.len()
     }
 
     /// Starts a span: a child of `parent` (same trace, its trace state) or the root of a new
     /// trace. Returns its context and, if the sampler sampled it, the handle of the recording
     /// span. Unsampled spans are never recorded: they cost an ID and a sampling decision.
-    pub fn start_span(
+    pub fn start_span<N: super::span::IntoSharedStr>(
         &mut self,
-        name: &str,
+        name: N,
         kind: SpanKind,
         parent: Option<&SpanContext>,
         start_ns: u64,
@@ -151,7 +191,10 @@ impl TracerCore {
             None => (self.ids.trace_id(), TraceFlags::RANDOM, Default::default()),
         };
         let sampled = self.enabled
-            && self.sampler.should_sample(&SamplingParams { parent, trace_id, name, kind, now_ns }).is_sampled();
+            && self
+                .sampler
+                .should_sample(&SamplingParams { parent, trace_id, name: name.as_ref(), kind, now_ns })
+                .is_sampled();
         let mut cx = SpanContext::new(trace_id, self.ids.span_id(), base_flags.with_sampled(sampled), false);
         cx.trace_state = trace_state;
         if !sampled {
@@ -163,10 +206,11 @@ impl TracerCore {
             Some(index) => {
                 let slot = &mut self.slots[index as usize];
                 slot.span = Some(span);
+                slot.open = true;
                 SpanHandle { index, generation: slot.generation }
             }
             None => {
-                self.slots.push(Slot { generation: 0, span: Some(span) });
+                self.slots.push(Slot { generation: 0, open: true, span: Some(span) });
                 SpanHandle { index: (self.slots.len() - 1) as u32, generation: 0 }
             }
         };
@@ -175,7 +219,7 @@ impl TracerCore {
     }
 
     fn is_open(&self, handle: SpanHandle) -> bool {
-        self.slots.get(handle.index as usize).is_some_and(|s| s.generation == handle.generation && s.span.is_some())
+        self.slots.get(handle.index as usize).is_some_and(|s| s.generation == handle.generation && s.open)
     }
 
     /// Drops ended spans from the front of `opened`, so its front is the oldest open span.
@@ -191,47 +235,69 @@ impl TracerCore {
     /// The open span behind `handle`, if it has not ended.
     pub fn span_mut(&mut self, handle: SpanHandle) -> Option<&mut SpanData> {
         let slot = self.slots.get_mut(handle.index as usize)?;
-        if slot.generation != handle.generation {
+        if slot.generation != handle.generation || !slot.open {
             return None;
         }
         slot.span.as_mut()
     }
 
-    /// Ends the span at `end_ns` and queues it (or returns its console text).
-    pub fn end_span(&mut self, handle: SpanHandle, end_ns: u64) -> Ended {
-        let Some(slot) = self.slots.get_mut(handle.index as usize) else { return Ended::AlreadyEnded };
-        if slot.generation != handle.generation {
-            return Ended::AlreadyEnded;
-        }
-        let Some(mut span) = slot.span.take() else { return Ended::AlreadyEnded };
-        slot.generation = slot.generation.wrapping_add(1);
-        self.free.push(handle.index);
-        span.end(end_ns);
-        self.stats.spans_ended += 1;
-        self.export(span, end_ns)
+    /// Frees a slot whose span was encoded or dropped.
+    fn release(&mut self, index: u32) -> Option<SpanData> {
+        let span = self.slots.get_mut(index as usize)?.span.take();
+        self.free.push(index);
+        span
     }
 
-    fn export(&mut self, span: SpanData, now_ns: u64) -> Ended {
-        if self.format == ExportFormat::Console {
+    /// Ends the span at `end_ns` and queues it (or returns its console text).
+    pub fn end_span(&mut self, handle: SpanHandle, end_ns: u64) -> Ended {
+        let queued = self.queue_len();
+        let console = self.format == ExportFormat::Console;
+        let full = queued >= self.queue.config().max_queue_spans;
+        let Some(slot) = self.slots.get_mut(handle.index as usize) else { return Ended::AlreadyEnded };
+        if slot.generation != handle.generation || !slot.open {
+            return Ended::AlreadyEnded;
+        }
+        slot.open = false;
+        slot.generation = slot.generation.wrapping_add(1) & GENERATION_MASK;
+        let Some(span) = slot.span.as_mut() else { return Ended::AlreadyEnded };
+        span.end(end_ns);
+        let estimate = if console || full { 0 } else { estimated_len(span) };
+        self.stats.spans_ended += 1;
+        if console {
             let mut text = String::new();
-            console::write_span(&mut text, &span);
+            if let Some(span) = self.release(handle.index) {
+                console::write_span(&mut text, &span);
+            }
             self.stats.printed += 1;
             return Ended::Printed(text);
         }
-        let Some(encoded) = self.encoder.encode_span_within(&span, self.queue.config().max_body_bytes) else {
-            self.stats.dropped_too_large += 1;
+        if full {
+            self.release(handle.index);
+            self.stats.dropped_queue_full += 1;
             return Ended::Dropped;
-        };
-        if encoded.trimmed {
-            self.stats.trimmed += 1;
         }
-        match self.queue.push(encoded, now_ns) {
-            Ok(()) => Ended::Queued,
-            Err(_) => {
+        self.ended_bytes += estimate;
+        self.ended.push_back((handle.index, end_ns));
+        Ended::Queued
+    }
+
+    /// Encodes the ended spans into the queue, where body sizes are exact.
+    fn encode_ended(&mut self) {
+        let max = self.queue.config().max_body_bytes;
+        while let Some((index, ended_ns)) = self.ended.pop_front() {
+            let Some(span) = self.release(index) else { continue };
+            let Some(encoded) = self.encoder.encode_span_within(&span, max) else {
+                self.stats.dropped_too_large += 1;
+                continue;
+            };
+            if encoded.trimmed {
+                self.stats.trimmed += 1;
+            }
+            if self.queue.push(encoded, ended_ns).is_err() {
                 self.stats.dropped_queue_full += 1;
-                Ended::Dropped
             }
         }
+        self.ended_bytes = 0;
     }
 
     /// Ends every span open longer than the span timeout, at the moment it timed out, marked
@@ -280,18 +346,78 @@ impl TracerCore {
     pub fn next_deadline_ns(&mut self) -> Option<u64> {
         self.prune_opened();
         let timeout = self.opened.front().map(|&(t, _)| t.saturating_add(self.span_timeout_ns));
-        timeout.into_iter().chain(self.queue.timer_due_ns()).min()
+        // A full batch is due now; the caller's timer sends it once the current task is done.
+        let full = self.size_trigger().map(|_| 0);
+        timeout.into_iter().chain(self.flush_due_ns()).chain(full).min()
+    }
+
+    /// When the oldest waiting span will have waited the flush interval.
+    fn flush_due_ns(&self) -> Option<u64> {
+        let ended = self.ended.front().map(|(_, t)| t.saturating_add(self.queue.config().flush_interval_ns));
+        self.queue.timer_due_ns().into_iter().chain(ended).min()
+    }
+
+    /// How long a span may stay open before the timeout ends it.
+    pub fn span_timeout_ns(&self) -> u64 {
+        self.span_timeout_ns
+    }
+
+    /// A full batch by count, or enough bytes (estimated for spans not encoded yet) for a body:
+    /// a flush is due now, whatever the time.
+    pub fn size_trigger(&self) -> Option<FlushReason> {
+        let n = self.queue_len();
+        let config = self.queue.config();
+        if n == 0 {
+            None
+        } else if n >= config.max_batch_spans {
+            Some(FlushReason::BatchSpans)
+        } else if self.encoder.envelope_len() + self.queue.queued_bytes() + self.ended_bytes + (n - 1)
+            >= config.max_body_bytes
+        {
+            Some(FlushReason::BatchBytes)
+        } else {
+            None
+        }
     }
 
     /// Whether queued spans should be sent now, by size or age.
     pub fn should_flush(&self, now_ns: u64) -> Option<FlushReason> {
-        self.queue.should_flush(now_ns)
+        self.size_trigger().or_else(|| match self.flush_due_ns() {
+            Some(due) if now_ns >= due => Some(FlushReason::Timer),
+            _ => None,
+        })
     }
 
     /// The next body to send; the caller sends it and reports the outcome in the stats.
     pub fn next_body(&mut self) -> Option<Body> {
+        self.encode_ended();
         self.queue.next_body(&self.encoder)
     }
+}
+
+/// About the OTLP JSON length of `span`: enough for the byte trigger to fire near a full body.
+/// Bodies are packed from the exact encoding, so an estimate off by some bytes costs nothing.
+fn estimated_len(span: &SpanData) -> usize {
+    fn attrs(a: &super::span::Attributes) -> usize {
+        a.items().iter().map(|kv| kv.key.len() + value_len(&kv.value) + 36).sum()
+    }
+    fn value_len(v: &AttributeValue) -> usize {
+        match v {
+            AttributeValue::String(s) => s.len() + s.bytes().filter(|b| *b < 0x20 || *b == b'"' || *b == b'\\').count(),
+            AttributeValue::StringArray(items) => items.iter().map(|s| s.len() + 20).sum(),
+            AttributeValue::IntArray(items) => items.len() * 24,
+            AttributeValue::DoubleArray(items) => items.len() * 30,
+            AttributeValue::BoolArray(items) => items.len() * 20,
+            _ => 24,
+        }
+    }
+    let events: usize = span.events.iter().map(|e| e.name.len() + 60 + attrs(&e.attributes)).sum();
+    let links: usize = span.links.iter().map(|l| 120 + attrs(&l.attributes)).sum();
+    let status = match &span.status {
+        super::span::Status::Error(m) => m.len() + 40,
+        _ => 0,
+    };
+    230 + span.name.len() + attrs(&span.attributes) + events + links + status
 }
 
 #[cfg(test)]
@@ -335,7 +461,7 @@ mod tests {
         t.end_span(a.unwrap(), 1);
         let (_, b) = t.start_span("b", SpanKind::Internal, None, 0, 0);
         assert!(t.span_mut(a.unwrap()).is_none());
-        assert_eq!(t.span_mut(b.unwrap()).unwrap().name, "b");
+        assert_eq!(&*t.span_mut(b.unwrap()).unwrap().name, "b");
     }
 
     #[test]

@@ -102,6 +102,114 @@ pub fn parse_retry_after_seconds(value: &str) -> Option<u64> {
     v.parse::<u64>().ok().map(|s| s * 1000)
 }
 
+/// A way a body can leave the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// `navigator.sendBeacon`: survives the page, within the keepalive quota.
+    Beacon,
+    /// `fetch` with `keepalive`: survives the page, within the same quota, and reports.
+    KeepaliveFetch,
+    /// A plain `fetch`, retried on 429, 502, 503, 504 and network errors.
+    Fetch,
+    /// `fetchLater`: sent by the browser after the page is gone.
+    FetchLater,
+    /// Kept in storage for the next page of this origin.
+    Storage,
+}
+
+/// The transports to try for one body, in order: the sender moves to the next when one
+/// refuses. `fits`: the body fits the keepalive quota now. `leaving`: the page is being hidden
+/// or unloaded, so only what survives it may be used.
+///
+/// ```
+/// use playtrace::core::transport::{transport_plan, Transport};
+/// assert_eq!(transport_plan(true, false), [Transport::Beacon, Transport::KeepaliveFetch, Transport::Fetch]);
+/// assert_eq!(transport_plan(false, true), [Transport::FetchLater, Transport::Storage]);
+/// ```
+pub fn transport_plan(fits: bool, leaving: bool) -> &'static [Transport] {
+    use Transport::*;
+    match (fits, leaving) {
+        (true, false) => &[Beacon, KeepaliveFetch, Fetch],
+        (false, false) => &[Fetch],
+        (true, true) => &[Beacon, FetchLater, Storage],
+        (false, true) => &[FetchLater, Storage],
+    }
+}
+
+/// A body waiting in storage for the next page: where it goes and how many spans it holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingBody {
+    /// The collector URL.
+    pub url: String,
+    /// Spans in the body.
+    pub spans: usize,
+    /// The body.
+    pub json: String,
+}
+
+/// Bodies kept in storage at most, and characters of them.
+pub const PENDING_MAX_BODIES: usize = 32;
+/// See [`PENDING_MAX_BODIES`].
+pub const PENDING_MAX_CHARS: usize = 1_000_000;
+
+/// The bounded queue of bodies kept for the next page: the oldest go first, and the spans they
+/// held are reported so that they are counted, never silently lost.
+///
+/// ```
+/// use playtrace::core::transport::{PendingBodies, PendingBody, PENDING_MAX_BODIES};
+/// let mut p = PendingBodies::default();
+/// let body = |n| PendingBody { url: "u".into(), spans: n, json: "{}".into() };
+/// let mut dropped = 0;
+/// for _ in 0..PENDING_MAX_BODIES + 2 {
+///     dropped += p.push(body(3));
+/// }
+/// assert_eq!((p.bodies().count(), dropped), (PENDING_MAX_BODIES, 6));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct PendingBodies {
+    bodies: VecDeque<PendingBody>,
+    chars: usize,
+}
+
+impl PendingBodies {
+    /// Adds a body; returns the spans of the oldest bodies dropped to stay within the bounds.
+    pub fn push(&mut self, body: PendingBody) -> u64 {
+        self.chars += body.json.len();
+        self.bodies.push_back(body);
+        let mut dropped = 0;
+        while self.bodies.len() > PENDING_MAX_BODIES || self.chars > PENDING_MAX_CHARS {
+            dropped += self.drop_oldest();
+        }
+        dropped
+    }
+
+    /// Drops the oldest body (storage is over its quota); returns its spans.
+    pub fn drop_oldest(&mut self) -> u64 {
+        match self.bodies.pop_front() {
+            Some(b) => {
+                self.chars -= b.json.len();
+                b.spans as u64
+            }
+            None => 0,
+        }
+    }
+
+    /// The bodies, oldest first.
+    pub fn bodies(&self) -> impl Iterator<Item = &PendingBody> {
+        self.bodies.iter()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.bodies.is_empty()
+    }
+
+    /// The bodies, oldest first, taken out.
+    pub fn into_bodies(self) -> impl Iterator<Item = PendingBody> {
+        self.bodies.into_iter()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +240,29 @@ mod tests {
         for bad in ["", "-1", "1.5", "Wed, 21 Oct 2015 07:28:00 GMT", "9999999999"] {
             assert_eq!(parse_retry_after_seconds(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_plan_never_leaves_a_body_without_a_next_step() {
+        for fits in [true, false] {
+            for leaving in [true, false] {
+                let plan = transport_plan(fits, leaving);
+                assert_eq!(plan.contains(&Transport::Beacon), fits);
+                assert_eq!(plan.contains(&Transport::KeepaliveFetch), fits && !leaving);
+                let last = *plan.last().unwrap();
+                assert_eq!(last, if leaving { Transport::Storage } else { Transport::Fetch });
+            }
+        }
+    }
+
+    #[test]
+    fn pending_bodies_are_bounded_by_characters_oldest_first() {
+        let mut p = PendingBodies::default();
+        let big = |spans| PendingBody { url: "u".into(), spans, json: "x".repeat(PENDING_MAX_CHARS / 2) };
+        assert_eq!(p.push(big(1)) + p.push(big(2)), 0);
+        assert_eq!(p.push(big(3)), 1, "the oldest made room");
+        assert_eq!(p.bodies().map(|b| b.spans).collect::<Vec<_>>(), [2, 3]);
+        assert_eq!(p.drop_oldest() + p.drop_oldest() + p.drop_oldest(), 5);
+        assert!(p.is_empty());
     }
 }

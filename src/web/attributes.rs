@@ -4,12 +4,13 @@
 use js_sys::{Array, Object};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::core::span::AttributeValue;
+use crate::core::span::{AttributeValue, SpanData};
 
 /// Largest integer a JS number holds exactly; integral numbers up to it become `intValue`.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
-fn number(n: f64) -> AttributeValue {
+/// A JS number: integral values up to 2^53 are integers, the rest doubles.
+pub(crate) fn number(n: f64) -> AttributeValue {
     if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER {
         AttributeValue::Int(n as i64)
     } else {
@@ -74,4 +75,12 @@ pub(crate) fn from_object(obj: &JsValue) -> Converted {
         }
     }
     (out, dropped)
+}
+
+/// Sets converted attributes on a span and counts the dropped ones.
+pub(crate) fn apply(span: &mut SpanData, (list, dropped): Converted) {
+    for (k, v) in list {
+        span.set_attribute(k, v);
+    }
+    span.attributes.count_dropped(dropped);
 }

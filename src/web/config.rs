@@ -1,16 +1,62 @@
-//! Reads `init`'s JS config into the core's [`TracerConfig`]. Each key is read on its own with
-//! serde-wasm-bindgen, so a wrong type is reported with the key it belongs to; the core checks
-//! ranges and combinations.
+//! Reads `init`'s JS config into the core's [`TracerConfig`]. Each key is read on its own, by
+//! hand, so a wrong type is reported with the key it belongs to (and no deserializer with its
+//! formatted messages ships to players); the core checks ranges and combinations.
 
 use js_sys::{Array, Object, Reflect, RegExp};
-use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 
+use super::runtime::UrlPatterns;
 use crate::core::config::{ConfigError, ExportFormat, SamplerConfig, TracerConfig};
 use crate::core::http::PropagationTarget;
 
-fn read<T: DeserializeOwned>(key: &str, value: JsValue) -> Result<T, ConfigError> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| ConfigError::new(key, &e.to_string()))
+/// A value of one JS type, read for one config key.
+trait FromConfig: Sized {
+    /// What the key must be, for the error message.
+    const EXPECTED: &'static str;
+    fn from_js(value: &JsValue) -> Option<Self>;
+}
+
+impl FromConfig for String {
+    const EXPECTED: &'static str = "must be a string";
+    fn from_js(value: &JsValue) -> Option<Self> {
+        value.as_string()
+    }
+}
+
+impl FromConfig for bool {
+    const EXPECTED: &'static str = "must be true or false";
+    fn from_js(value: &JsValue) -> Option<Self> {
+        value.as_bool()
+    }
+}
+
+impl FromConfig for f64 {
+    const EXPECTED: &'static str = "must be a number";
+    fn from_js(value: &JsValue) -> Option<Self> {
+        value.as_f64()
+    }
+}
+
+impl FromConfig for u32 {
+    const EXPECTED: &'static str = "must be a whole number from 0 to 4294967295";
+    fn from_js(value: &JsValue) -> Option<Self> {
+        let n = value.as_f64()?;
+        (n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n)).then_some(n as u32)
+    }
+}
+
+impl FromConfig for Vec<String> {
+    const EXPECTED: &'static str = "must be an array of strings";
+    fn from_js(value: &JsValue) -> Option<Self> {
+        if !Array::is_array(value) {
+            return None;
+        }
+        Array::from(value).iter().map(|v| v.as_string()).collect()
+    }
+}
+
+fn read<T: FromConfig>(key: &str, value: JsValue) -> Result<T, ConfigError> {
+    T::from_js(&value).ok_or_else(|| ConfigError::new(key, T::EXPECTED))
 }
 
 fn object(value: &JsValue) -> Option<&Object> {
@@ -69,13 +115,6 @@ fn sampler(key: &str, value: JsValue) -> Result<SamplerConfig, ConfigError> {
         Some("parent-based") => Ok(SamplerConfig::ParentBased(Box::new(root.unwrap_or(SamplerConfig::Always)))),
         _ => Err(ConfigError::new(&sub(key, "type"), "must be always, never, ratio, rate-limited or parent-based")),
     }
-}
-
-/// The regular expressions of a config, which the pure core cannot hold.
-#[derive(Default)]
-pub(crate) struct UrlPatterns {
-    pub propagate_to: Vec<RegExp>,
-    pub ignore_urls: Vec<RegExp>,
 }
 
 enum UrlMatcher {

@@ -1,15 +1,21 @@
-//! The browser side: the wasm-bindgen API that game code calls. It only does what needs the
-//! browser (clock, entropy, JS values, timers, listeners, transports, storage); every decision
-//! is made in [`crate::core`].
+//! The browser side: the JS API that game code calls (`api.js` on the hot path, `api.rs` for the
+//! rest) and what needs the browser (clock, entropy, JS values, timers, listeners, transports,
+//! storage, instrumentation). Every decision is made in [`crate::core`].
 
 mod api;
 mod attributes;
+mod boundary;
 mod clock;
 mod config;
 mod fetch;
+mod http_span;
+mod js;
+mod lifecycle;
+mod page_load;
+mod propagation;
 mod runtime;
+mod transport;
 mod types;
 mod xhr;
 
-pub use api::{get_tracer, init, Span, Tracer};
-pub use types::*;
+pub use api::{get_tracer, init, Engine};

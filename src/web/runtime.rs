@@ -1,115 +1,434 @@
-//! The tracer's browser side: shared state, the one timer, page-lifecycle listeners and the
-//! exporter. The core decides what to send and when; this module only talks to the browser.
+//! The installed tracer's browser side: its state, the one timer, and the exporter that walks
+//! the core's transport plan. The core decides what to send, when and how; this module only
+//! talks to the browser.
 //!
-//! Transport, in order: `sendBeacon` with a typed Blob; if the beacon is refused or throws,
-//! `fetch` with `keepalive` while the 64 KiB keepalive budget allows, else a plain `fetch` that
-//! retries 429/502/503/504 and network errors with backoff (honouring `Retry-After`) while the
-//! page is visible. While the page is going away: `fetchLater` where the browser has it, else
-//! the body is persisted to `localStorage` and sent by the next `init` on this origin.
+//! The state is private and borrowed only inside these methods, never across a call into JS
+//! that could call back into the tracer: under `panic = "abort"` a re-entrant borrow would trap
+//! inside the game.
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
-use js_sys::{Array, Function, Object, Reflect, JSON};
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
+use js_sys::{Function, RegExp};
+use wasm_bindgen::JsValue;
 
 use super::clock;
-use crate::core::encode::Body;
+use super::js::{get, global, method, page_href};
+use super::transport::{self, fetch::Outcome};
+use crate::core::config::TracerConfig;
+use crate::core::context::ContextStack;
+use crate::core::encode::{Body, Resource};
+use crate::core::http::PropagationTarget;
+use crate::core::ids::IdGenerator;
 use crate::core::propagation::Baggage;
+use crate::core::span::{AttributeValue, IntoSharedStr, SharedStr, SpanData, SpanKind};
 use crate::core::span_context::SpanContext;
 use crate::core::stats::Stats;
-use crate::core::tracer::{Ended, TracerCore};
-use crate::core::transport::{self, KeepaliveBudget, BEACON_HOLD_NS};
+use crate::core::tracer::{Ended, SpanHandle, TracerCore};
+use crate::core::transport::{transport_plan, KeepaliveBudget, PendingBody, Transport, BEACON_HOLD_NS};
+use crate::{SCOPE_NAME, SCOPE_VERSION};
 
-/// Where bodies that could not be sent while the page was hiding wait for the next `init`.
-pub(crate) const STORAGE_KEY: &str = "playtrace:pending:v1";
-/// Bodies kept in storage at most, and characters of them; the oldest go first, counted.
-const STORAGE_MAX_BODIES: usize = 32;
-const STORAGE_MAX_CHARS: usize = 1_000_000;
+use super::boundary::ParentRule;
 
-/// An event listener removed when dropped.
-pub(crate) struct Listener {
-    target: web_sys::EventTarget,
-    kind: &'static str,
-    closure: Closure<dyn FnMut()>,
+thread_local! {
+    /// The installed tracer and its JS object: one per JS realm, however often `init` is called.
+    static INSTALLED: RefCell<Option<(Rc<Runtime>, JsValue)>> = const { RefCell::new(None) };
 }
 
-impl Listener {
-    fn new(target: web_sys::EventTarget, kind: &'static str, f: impl FnMut() + 'static) -> Option<Self> {
-        let closure = Closure::<dyn FnMut()>::new(f);
-        target.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref()).ok()?;
-        Some(Self { target, kind, closure })
-    }
+const SESSION_KEY: &str = "playtrace.session.id";
+
+/// Which requests are traced and which carry trace headers; fixed at `init`.
+pub(crate) struct HttpRules {
+    page_origin: String,
+    propagate_to: Vec<PropagationTarget>,
+    propagate_patterns: Vec<RegExp>,
+    ignore_urls: Vec<String>,
+    ignore_patterns: Vec<RegExp>,
+    redact_query_params: Vec<String>,
+    /// The collector: its requests are never traced.
+    endpoint: String,
 }
 
-impl Drop for Listener {
-    fn drop(&mut self) {
-        let _ = self.target.remove_event_listener_with_callback(self.kind, self.closure.as_ref().unchecked_ref());
-    }
-}
-
-pub(crate) struct State {
-    pub core: TracerCore,
-    /// Absolute collector URL.
-    pub endpoint: String,
-    /// `withSpan` contexts, innermost last, with the JS span objects for `activeSpan()`.
-    pub active: Vec<(SpanContext, JsValue)>,
-    pub baggage: Baggage,
-    budget: KeepaliveBudget,
-    timer: Option<(u64, Timeout)>,
-    listeners: Vec<Listener>,
-    /// Bodies waiting for a retry, so that a page going away can persist them.
-    retrying: Vec<(u64, Body)>,
-    next_retry_id: u64,
-    /// The page's own `fetch` as it was at `init`, so later instrumentation never sees ours.
-    fetch: Option<Function>,
-    pub shut_down: bool,
-    /// Open `tracer.action` spans (and the page load), oldest first: the implicit parents of
-    /// fetch and XHR spans.
-    pub actions: Vec<(u64, SpanContext)>,
-    pub next_action_id: u64,
-    pub http: HttpSettings,
-    pub fetch_hook: Option<super::fetch::FetchHook>,
-    pub xhr_hook: Option<super::xhr::XhrHook>,
-    /// HTTP spans whose request finished and that wait for Resource Timing, with their end time:
-    /// a page going away ends them at once rather than lose them.
-    pub settling: Vec<(crate::core::tracer::SpanHandle, u64)>,
-    /// The page-load span started from `<meta name="traceparent">`, until `load`.
-    pub page_load: Option<(Option<crate::core::tracer::SpanHandle>, u64)>,
-}
-
-/// Which requests are traced and which carry trace headers.
-pub(crate) struct HttpSettings {
-    pub page_origin: String,
-    pub propagate_to: Vec<crate::core::http::PropagationTarget>,
-    pub ignore_urls: Vec<String>,
-    pub redact_query_params: Vec<String>,
-    pub patterns: super::config::UrlPatterns,
-}
-
-impl State {
+impl HttpRules {
     /// Requests that are not traced: the collector's, and the configured `ignoreUrls`.
     pub(crate) fn is_ignored(&self, href: &str) -> bool {
         href.starts_with(&self.endpoint)
-            || self.http.ignore_urls.iter().any(|p| href.starts_with(p.as_str()))
-            || self.http.patterns.ignore_urls.iter().any(|re| re.test(href))
+            || self.ignore_urls.iter().any(|p| href.starts_with(p.as_str()))
+            || self.ignore_patterns.iter().any(|re| re.test(href))
     }
 
     /// Whether a request may carry trace headers: the page's own origin and `propagateTo` only;
     /// anything else would force a CORS preflight and leak trace IDs to third parties.
     pub(crate) fn should_propagate(&self, href: &str, origin: &str) -> bool {
-        origin == self.http.page_origin
-            || self.http.propagate_to.iter().any(|t| t.matches(href, origin))
-            || self.http.patterns.propagate_to.iter().any(|re| re.test(href))
+        origin == self.page_origin
+            || self.propagate_to.iter().any(|t| t.matches(href, origin))
+            || self.propagate_patterns.iter().any(|re| re.test(href))
     }
 
-    /// The parent of a span started with no explicit parent: the innermost `withSpan`, else the
-    /// most recently started action that is still open.
-    pub(crate) fn implicit_parent(&self) -> Option<SpanContext> {
-        self.active.last().map(|(cx, _)| cx.clone()).or_else(|| self.actions.last().map(|(_, cx)| cx.clone()))
+    /// `href` with credentials and secret query values redacted.
+    pub(crate) fn redact(&self, href: &str) -> String {
+        crate::core::http::redact_url(href, &self.redact_query_params)
+    }
+}
+
+/// The regular expressions of a config, which the pure core cannot hold.
+#[derive(Default)]
+pub(crate) struct UrlPatterns {
+    pub(crate) propagate_to: Vec<RegExp>,
+    pub(crate) ignore_urls: Vec<RegExp>,
+}
+
+struct State {
+    core: TracerCore,
+    contexts: ContextStack,
+    baggage: Baggage,
+    budget: KeepaliveBudget,
+    /// The armed timer and the time it fires for.
+    timer: Option<(u64, Timeout)>,
+    /// Listeners and instrumentation, undone when dropped at shutdown.
+    installed: Vec<Box<dyn Any>>,
+    /// Bodies waiting for a retry, so that a page going away can persist them.
+    retrying: Vec<(u64, Body)>,
+    next_retry_id: u64,
+    shut_down: bool,
+    /// HTTP spans whose request finished and that wait for Resource Timing, with their end time:
+    /// a page going away ends them at once rather than lose them.
+    settling: Vec<(SpanHandle, u64)>,
+    /// The latest clock reading: "now" for spans timed by the caller, without a clock call.
+    last_now_ns: u64,
+}
+
+/// One installed tracer.
+pub(crate) struct Runtime {
+    /// This runtime, for the timer and the requests it starts (they must not keep it alive).
+    me: Weak<Runtime>,
+    state: RefCell<State>,
+    http: HttpRules,
+    /// The page's own `fetch` as it was at `init`, so later instrumentation never sees ours.
+    fetch: Option<Function>,
+    content_type: &'static str,
+}
+
+/// `session.id`: random, kept in `sessionStorage` for the life of the tab.
+fn session_id(ids: &mut IdGenerator) -> String {
+    let storage = get(&global(), "sessionStorage");
+    let storage = wasm_bindgen::JsCast::dyn_into::<web_sys::Storage>(storage).ok();
+    if let Some(id) = storage.as_ref().and_then(|s| s.get_item(SESSION_KEY).ok().flatten()) {
+        if !id.is_empty() {
+            return id;
+        }
+    }
+    let id = ids.trace_id().to_string();
+    if let Some(s) = storage {
+        let _ = s.set_item(SESSION_KEY, &id);
+    }
+    id
+}
+
+/// The endpoint as an absolute http(s) URL, resolved against the page.
+fn resolve_endpoint(endpoint: &str) -> Result<String, String> {
+    let url = web_sys::Url::new_with_base(endpoint, &page_href())
+        .or_else(|_| web_sys::Url::new(endpoint))
+        .map_err(|_| "playtrace config: endpoint: is not a valid URL".to_owned())?;
+    match url.protocol().as_str() {
+        "http:" | "https:" => Ok(url.href()),
+        _ => Err("playtrace config: endpoint: must be an http(s) URL or a path on this origin".to_owned()),
+    }
+}
+
+fn resource(config: &TracerConfig, ids: &mut IdGenerator) -> Resource {
+    let navigator = get(&global(), "navigator");
+    let mut r = Resource::default()
+        .with("telemetry.sdk.name", SCOPE_NAME.into())
+        .with("telemetry.sdk.language", "webjs".into())
+        .with("telemetry.sdk.version", SCOPE_VERSION.into())
+        .with("session.id", session_id(ids).into());
+    for (key, prop) in [("user_agent.original", "userAgent"), ("browser.language", "language")] {
+        if let Some(v) = get(&navigator, prop).as_string() {
+            r = r.with(key, v.into());
+        }
+    }
+    for (k, v) in &config.resource_attributes {
+        r = r.with(k, v.clone());
+    }
+    r = r.with("service.name", config.service_name.as_str().into());
+    if let Some(v) = &config.service_version {
+        r = r.with("service.version", v.as_str().into());
+    }
+    if let Some(v) = &config.environment {
+        r = r.with("deployment.environment.name", v.as_str().into());
+    }
+    r
+}
+
+/// Runs `f` if the tracer still exists and has not been shut down.
+pub(crate) fn with_live(weak: &Weak<Runtime>, f: impl FnOnce(&Rc<Runtime>)) {
+    if let Some(rt) = weak.upgrade() {
+        if !rt.is_shut_down() {
+            f(&rt);
+        }
+    }
+}
+
+fn print(texts: Vec<String>) {
+    for text in texts {
+        web_sys::console::log_1(&JsValue::from_str(&text));
+    }
+}
+
+impl Runtime {
+    /// A runtime for a validated config; nothing is installed yet.
+    pub(crate) fn start(config: &TracerConfig, patterns: UrlPatterns) -> Result<Rc<Self>, String> {
+        let endpoint = resolve_endpoint(&config.endpoint)?;
+        let now = clock::now_ns();
+        let mut ids = IdGenerator::from_entropy(now);
+        let resource = resource(config, &mut ids);
+        let core = TracerCore::new(config, resource, ids).map_err(|e| e.message())?;
+        let content_type = core.encoder().content_type();
+        let http = HttpRules {
+            page_origin: get(&get(&global(), "location"), "origin").as_string().unwrap_or_default(),
+            propagate_to: config.propagate_to.clone(),
+            propagate_patterns: patterns.propagate_to,
+            ignore_urls: config.ignore_urls.clone(),
+            ignore_patterns: patterns.ignore_urls,
+            redact_query_params: config.redact_query_params.clone(),
+            endpoint,
+        };
+        Ok(Rc::new_cyclic(|me| Self {
+            me: me.clone(),
+            state: RefCell::new(State {
+                core,
+                contexts: ContextStack::default(),
+                baggage: Baggage::default(),
+                budget: KeepaliveBudget::default(),
+                timer: None,
+                installed: Vec::new(),
+                retrying: Vec::new(),
+                next_retry_id: 0,
+                shut_down: false,
+                settling: Vec::new(),
+                last_now_ns: now,
+            }),
+            http,
+            fetch: method(&global(), "fetch"),
+            content_type,
+        }))
+    }
+
+    /// Makes this the page's tracer, with `tracer` its JS object, and sends what an earlier page
+    /// of this origin could not.
+    pub(crate) fn install(self: &Rc<Self>, tracer: JsValue) {
+        INSTALLED.with(|i| *i.borrow_mut() = Some((Rc::clone(self), tracer)));
+        for body in transport::storage::take().into_bodies() {
+            self.state.borrow_mut().core.stats_mut().recovered += body.spans as u64;
+            self.spawn_fetch(body.url, Body { json: body.json, spans: body.spans }, false);
+        }
+    }
+
+    /// The installed runtime, if any.
+    pub(crate) fn installed() -> Option<Rc<Self>> {
+        INSTALLED.with(|i| i.borrow().as_ref().map(|(rt, _)| Rc::clone(rt)))
+    }
+
+    /// The installed tracer's JS object, if any.
+    pub(crate) fn installed_tracer() -> Option<JsValue> {
+        INSTALLED.with(|i| i.borrow().as_ref().map(|(_, t)| t.clone()))
+    }
+
+    /// Sends what is queued, undoes listeners, timers and instrumentation, and uninstalls `rt`.
+    pub(crate) fn uninstall(rt: &Rc<Self>) {
+        if rt.is_shut_down() {
+            return;
+        }
+        rt.send_all(page_hidden());
+        let installed = {
+            let mut s = rt.state.borrow_mut();
+            s.timer = None;
+            s.shut_down = true;
+            std::mem::take(&mut s.installed)
+        };
+        // Undoing restores globals and removes listeners; done with the state released.
+        drop(installed);
+        INSTALLED.with(|i| {
+            let mut i = i.borrow_mut();
+            if i.as_ref().is_some_and(|(r, _)| Rc::ptr_eq(r, rt)) {
+                *i = None;
+            }
+        });
+    }
+
+    /// Keeps a listener or a hook until shutdown, when dropping it undoes it.
+    pub(crate) fn keep(&self, thing: Box<dyn Any>) {
+        self.state.borrow_mut().installed.push(thing);
+    }
+
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.state.borrow().shut_down
+    }
+
+    /// The rules for HTTP requests.
+    pub(crate) fn http(&self) -> &HttpRules {
+        &self.http
+    }
+
+    /// The clock, remembered for spans timed by the caller.
+    pub(crate) fn now_ns(&self) -> u64 {
+        let now = clock::now_ns();
+        self.state.borrow_mut().last_now_ns = now;
+        now
+    }
+
+    /// A time from JS in milliseconds (epoch or page time), or now for NaN.
+    pub(crate) fn time_ns(&self, ms: f64) -> u64 {
+        if ms.is_nan() {
+            self.now_ns()
+        } else {
+            clock::time_input_ns(ms)
+        }
+    }
+
+    // ----- spans -------------------------------------------------------------------------
+
+    /// Starts a span. Returns its context and, if it records, its handle.
+    pub(crate) fn start_span<N: IntoSharedStr>(
+        &self,
+        name: N,
+        kind: SpanKind,
+        rule: ParentRule,
+        given: Option<SpanContext>,
+        start_ms: f64,
+    ) -> (SpanContext, Option<SpanHandle>) {
+        let clocked = start_ms.is_nan();
+        let start = if clocked { clock::now_ns() } else { clock::time_input_ns(start_ms) };
+        let mut s = self.state.borrow_mut();
+        // The span timeout counts from when the span opened on the clock; a caller's start time
+        // may lie in the past, so it counts from the latest clock reading at the earliest.
+        let now = if clocked { start } else { start.max(s.last_now_ns) };
+        s.last_now_ns = now;
+        let parent = match rule {
+            ParentRule::Given => given,
+            ParentRule::Root => None,
+            ParentRule::Implicit => s.contexts.implicit_parent().cloned(),
+            ParentRule::ActiveOnly => s.contexts.active().cloned(),
+        };
+        let (cx, handle) = s.core.start_span(name, kind, parent.as_ref(), start, now);
+        // The timer need only move if this span's timeout comes before the armed deadline.
+        let timeout_at = now.saturating_add(s.core.span_timeout_ns());
+        let reschedule = handle.is_some() && !matches!(s.timer, Some((armed, _)) if armed <= timeout_at);
+        drop(s);
+        if reschedule {
+            self.schedule();
+        }
+        (cx, handle)
+    }
+
+    /// Starts a span with attributes, under `parent` (`None`: the implicit parent).
+    pub(crate) fn start_child(
+        &self,
+        name: &str,
+        kind: SpanKind,
+        parent: Option<Option<SpanContext>>,
+        attributes: Vec<(String, AttributeValue)>,
+    ) -> (SpanContext, Option<SpanHandle>) {
+        let (rule, given) = match parent {
+            Some(Some(cx)) => (ParentRule::Given, Some(cx)),
+            Some(None) => (ParentRule::Root, None),
+            None => (ParentRule::Implicit, None),
+        };
+        let (cx, handle) = self.start_span(name, kind, rule, given, f64::NAN);
+        if let Some(h) = handle {
+            self.with_span(h, |span| {
+                for (k, v) in attributes {
+                    span.set_attribute(k, v);
+                }
+            });
+        }
+        (cx, handle)
+    }
+
+    /// Runs `f` on the recording span; nothing for a span that has ended.
+    pub(crate) fn with_span(&self, h: SpanHandle, f: impl FnOnce(&mut SpanData)) {
+        if let Some(span) = self.state.borrow_mut().core.span_mut(h) {
+            f(span);
+        }
+    }
+
+    pub(crate) fn set_attribute(&self, h: SpanHandle, key: SharedStr, value: AttributeValue) {
+        self.with_span(h, |span| span.set_attribute(key, value));
+    }
+
+    pub(crate) fn is_recording(&self, h: SpanHandle) -> bool {
+        self.state.borrow_mut().core.span_mut(h).is_some()
+    }
+
+    /// Ends a span at `end_ms` (NaN: now).
+    pub(crate) fn end_span(&self, h: SpanHandle, end_ms: f64) {
+        let end = if end_ms.is_nan() { clock::now_ns() } else { clock::time_input_ns(end_ms) };
+        self.end_span_ns(h, end);
+    }
+
+    /// Ends a span at `end_ns`, then prints it or makes sure the timer will send it.
+    pub(crate) fn end_span_ns(&self, h: SpanHandle, end_ns: u64) {
+        let (ended, reschedule) = {
+            let mut s = self.state.borrow_mut();
+            if s.shut_down {
+                return;
+            }
+            let ended = s.core.end_span(h, end_ns);
+            // The timer need only move for the first span queued (its flush deadline) or for a
+            // full batch (due at once); otherwise the armed deadline still holds.
+            let reschedule = ended == Ended::Queued
+                && (s.timer.is_none() || s.core.queue_len() == 1 || s.core.size_trigger().is_some());
+            (ended, reschedule)
+        };
+        match ended {
+            Ended::Printed(text) => print(vec![text]),
+            _ if reschedule => self.schedule(),
+            _ => {}
+        }
+    }
+
+    /// A request finished at `end_ns`; its span ends once Resource Timing reports it.
+    pub(crate) fn settle_later(&self, h: SpanHandle, end_ns: u64) {
+        self.state.borrow_mut().settling.push((h, end_ns));
+    }
+
+    /// Ends a settling span (Resource Timing came, or did not); false if the page's leaving
+    /// ended it already.
+    pub(crate) fn settled(&self, h: SpanHandle, end_ns: u64) {
+        let waiting = {
+            let mut s = self.state.borrow_mut();
+            let before = s.settling.len();
+            s.settling.retain(|(x, _)| *x != h);
+            s.settling.len() != before
+        };
+        if waiting {
+            self.end_span_ns(h, end_ns);
+        }
+    }
+
+    // ----- context -----------------------------------------------------------------------
+
+    pub(crate) fn push_active(&self, cx: SpanContext) {
+        self.state.borrow_mut().contexts.push_active(cx);
+    }
+
+    pub(crate) fn pop_active(&self) {
+        self.state.borrow_mut().contexts.pop_active();
+    }
+
+    pub(crate) fn open_action(&self, cx: SpanContext) -> u64 {
+        self.state.borrow_mut().contexts.open_action(cx)
+    }
+
+    pub(crate) fn open_background_action(&self, cx: SpanContext) -> u64 {
+        self.state.borrow_mut().contexts.open_background_action(cx)
+    }
+
+    pub(crate) fn close_action(&self, id: u64) {
+        self.state.borrow_mut().contexts.close_action(id);
     }
 
     /// `traceparent`, and `tracestate` and `baggage` when there are any, for `cx`.
@@ -118,208 +437,39 @@ impl State {
         if !cx.trace_state.is_empty() {
             headers.push(("tracestate", cx.trace_state.header_value()));
         }
-        if !self.baggage.is_empty() {
-            headers.push(("baggage", self.baggage.header_value()));
+        let s = self.state.borrow();
+        if !s.baggage.is_empty() {
+            headers.push(("baggage", s.baggage.header_value()));
         }
         headers
     }
-}
 
-pub(crate) struct Inner {
-    pub state: RefCell<State>,
-}
-
-fn global() -> JsValue {
-    js_sys::global().into()
-}
-
-fn get(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn page_hidden() -> bool {
-    let document = get(&global(), "document");
-    !document.is_undefined() && get(&document, "visibilityState").as_string().as_deref() == Some("hidden")
-}
-
-fn body_blob(json: &str, content_type: &str) -> Option<web_sys::Blob> {
-    let bag = web_sys::BlobPropertyBag::new();
-    bag.set_type(content_type);
-    web_sys::Blob::new_with_str_sequence_and_options(&Array::of1(&JsValue::from_str(json)), &bag).ok()
-}
-
-/// `{method: "POST", body, headers: {"Content-Type": ...}}`, plus `keepalive` when asked.
-fn post_init(json: &str, content_type: &str, keepalive: bool) -> Object {
-    let init = Object::new();
-    let headers = Object::new();
-    let _ = Reflect::set(&headers, &"Content-Type".into(), &content_type.into());
-    let _ = Reflect::set(&init, &"method".into(), &"POST".into());
-    let _ = Reflect::set(&init, &"body".into(), &json.into());
-    let _ = Reflect::set(&init, &"headers".into(), &headers);
-    if keepalive {
-        let _ = Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE);
-    }
-    init
-}
-
-/// A function-valued property of `target`, if there is one.
-fn method(target: &JsValue, name: &str) -> Option<Function> {
-    get(target, name).dyn_into::<Function>().ok()
-}
-
-enum FetchOutcome {
-    Status(u16, Option<u64>),
-    NetworkError,
-}
-
-impl Inner {
-    pub(crate) fn new(core: TracerCore, endpoint: String, http: HttpSettings) -> Rc<Self> {
-        let fetch = method(&global(), "fetch");
-        Rc::new(Self {
-            state: RefCell::new(State {
-                core,
-                endpoint,
-                active: Vec::new(),
-                baggage: Baggage::default(),
-                budget: KeepaliveBudget::default(),
-                timer: None,
-                listeners: Vec::new(),
-                retrying: Vec::new(),
-                next_retry_id: 0,
-                fetch,
-                shut_down: false,
-                actions: Vec::new(),
-                next_action_id: 0,
-                http,
-                fetch_hook: None,
-                xhr_hook: None,
-                settling: Vec::new(),
-                page_load: None,
-            }),
-        })
+    pub(crate) fn set_baggage(&self, key: &str, value: &str) -> bool {
+        self.state.borrow_mut().baggage.set(key, value)
     }
 
-    /// Page-lifecycle listeners: visibilitychange to hidden and pagehide send everything now.
-    pub(crate) fn install_listeners(self: &Rc<Self>) {
-        let g = global();
-        let mut listeners = Vec::new();
-        let document = get(&g, "document");
-        if let Ok(target) = document.dyn_into::<web_sys::EventTarget>() {
-            let weak = Rc::downgrade(self);
-            listeners.extend(Listener::new(target, "visibilitychange", move || {
-                if page_hidden() {
-                    with_inner(&weak, |inner| inner.on_page_leaving());
-                }
-            }));
-        }
-        if let Ok(window) = g.dyn_into::<web_sys::Window>() {
-            let weak = Rc::downgrade(self);
-            listeners.extend(Listener::new(window.into(), "pagehide", move || {
-                with_inner(&weak, |i| {
-                    i.end_open_spans();
-                    i.on_page_leaving();
-                })
-            }));
-        }
-        self.state.borrow_mut().listeners = listeners;
+    pub(crate) fn baggage(&self, key: &str) -> Option<String> {
+        self.state.borrow().baggage.get(key).map(str::to_owned)
     }
 
-    /// Wraps `fetch` and `XMLHttpRequest` as configured. The exporter keeps the `fetch` the page
-    /// had before, so its own requests are never traced.
-    pub(crate) fn install_instrumentation(self: &Rc<Self>, fetch: bool, xhr: bool) {
-        let original = self.state.borrow().fetch.clone();
-        let fetch_hook = if fetch { original.and_then(|f| super::fetch::FetchHook::install(self, f)) } else { None };
-        let xhr_hook = if xhr { super::xhr::XhrHook::install(self) } else { None };
-        let mut s = self.state.borrow_mut();
-        s.fetch_hook = fetch_hook;
-        s.xhr_hook = xhr_hook;
+    pub(crate) fn remove_baggage(&self, key: &str) -> bool {
+        self.state.borrow_mut().baggage.remove(key)
     }
 
-    /// A `<meta name="traceparent">` from the server makes the page load a child of the
-    /// server's trace: a `documentLoad` span from navigation start to `load`, which is the
-    /// implicit parent of requests made meanwhile.
-    pub(crate) fn start_page_load(self: &Rc<Self>) {
-        let document = get(&global(), "document");
-        let Some(query) = method(&document, "querySelector") else { return };
-        let meta = |name: &str| {
-            let mut selector = String::from("meta[name=\"");
-            selector.push_str(name);
-            selector.push_str("\"]");
-            query.call1(&document, &selector.into()).ok().and_then(|m| get(&m, "content").as_string())
-        };
-        let Some(parent) =
-            meta("traceparent").and_then(|tp| SpanContext::from_headers(&tp, meta("tracestate").as_deref()))
-        else {
-            return;
-        };
-        let page = get(&get(&global(), "location"), "href").as_string().unwrap_or_default();
-        {
-            let mut s = self.state.borrow_mut();
-            let now = clock::now_ns();
-            let start = clock::page_ms_to_ns(0.0);
-            let (cx, handle) =
-                s.core.start_span("documentLoad", crate::core::span::SpanKind::Internal, Some(&parent), start, now);
-            let url = crate::core::http::redact_url(&page, &s.http.redact_query_params);
-            if let Some(span) = handle.and_then(|h| s.core.span_mut(h)) {
-                span.set_attribute("url.full", url.into());
-            }
-            let id = s.next_action_id;
-            s.next_action_id += 1;
-            s.actions.insert(0, (id, cx));
-            s.page_load = Some((handle, id));
-        }
-        if get(&document, "readyState").as_string().as_deref() == Some("complete") {
-            self.finish_page_load();
-        } else if let Ok(window) = global().dyn_into::<web_sys::Window>() {
-            let weak = Rc::downgrade(self);
-            let listener = Listener::new(window.into(), "load", move || with_inner(&weak, |i| i.finish_page_load()));
-            self.state.borrow_mut().listeners.extend(listener);
-        }
-        self.schedule();
+    /// `stats()`: every counter, and the spans queued now.
+    pub(crate) fn counters(&self) -> Vec<(&'static str, u64)> {
+        let s = self.state.borrow();
+        s.core.stats().fields(s.core.queue_len() as u64).to_vec()
     }
 
-    fn finish_page_load(self: &Rc<Self>) {
-        let ended = {
-            let mut s = self.state.borrow_mut();
-            let Some((handle, id)) = s.page_load.take() else { return };
-            s.actions.retain(|(i, _)| *i != id);
-            handle.map(|h| s.core.end_span(h, clock::now_ns()))
-        };
-        if let Some(ended) = ended {
-            self.after_end(ended);
-        }
+    fn stats(&self, f: impl FnOnce(&mut Stats)) {
+        f(self.state.borrow_mut().core.stats_mut());
     }
 
-    /// Removes instrumentation, listeners and the timer; queued spans are sent first.
-    pub(crate) fn shutdown(self: &Rc<Self>) {
-        self.flush(page_hidden());
-        let (fetch_hook, xhr_hook) = {
-            let mut s = self.state.borrow_mut();
-            s.listeners.clear();
-            s.timer = None;
-            s.shut_down = true;
-            (s.fetch_hook.take(), s.xhr_hook.take())
-        };
-        // Restoring the globals runs no code of ours, but is done with the state released.
-        drop(fetch_hook);
-        drop(xhr_hook);
-    }
-
-    /// After a span ended: print it, or send now if the queue says so, or make sure the timer
-    /// will come back for it.
-    pub(crate) fn after_end(self: &Rc<Self>, ended: Ended) {
-        match ended {
-            Ended::Printed(text) => web_sys::console::log_1(&JsValue::from_str(&text)),
-            Ended::Queued => {
-                self.flush_due();
-                self.schedule();
-            }
-            Ended::Dropped | Ended::AlreadyEnded => {}
-        }
-    }
+    // ----- timer and flushing ------------------------------------------------------------
 
     /// Arms the timer for the core's next deadline, unless an earlier one is armed already.
-    pub(crate) fn schedule(self: &Rc<Self>) {
+    fn schedule(&self) {
         let mut s = self.state.borrow_mut();
         if s.shut_down {
             return;
@@ -329,50 +479,28 @@ impl Inner {
             return;
         }
         let now = clock::now_ns();
-        let ms = (due.saturating_sub(now) / 1_000_000 + 1).min(u64::from(u32::MAX / 2)) as u32;
-        let weak = Rc::downgrade(self);
-        s.timer = Some((due, Timeout::new(ms, move || with_inner(&weak, |inner| inner.on_timer()))));
+        // A full batch is due at once; a deadline a millisecond after it, so the timer never
+        // fires a little before it is due.
+        let ms = if due <= now { 0 } else { ((due - now) / 1_000_000 + 1).min(u64::from(u32::MAX / 2)) as u32 };
+        let weak = self.me.clone();
+        s.timer = Some((due, Timeout::new(ms, move || with_live(&weak, |rt| rt.on_timer()))));
     }
 
-    fn on_timer(self: &Rc<Self>) {
-        let now = clock::now_ns();
+    fn on_timer(&self) {
+        let now = self.now_ns();
         let printed = {
             let mut s = self.state.borrow_mut();
             s.timer = None;
             s.core.expire_spans(now)
         };
-        for text in printed {
-            web_sys::console::log_1(&JsValue::from_str(&text));
-        }
-        self.flush_due();
+        print(printed);
+        self.send_due();
         self.schedule();
     }
 
-    /// The document is being unloaded: every span still open is ended now and marked
-    /// `playtrace.span.ended_by_pagehide`, so that it is sent rather than lost.
-    fn end_open_spans(self: &Rc<Self>) {
-        let printed = self.state.borrow_mut().core.end_all_open(clock::now_ns(), "playtrace.span.ended_by_pagehide");
-        for text in printed {
-            web_sys::console::log_1(&JsValue::from_str(&text));
-        }
-    }
-
-    fn on_page_leaving(self: &Rc<Self>) {
-        // Requests that finished but wait for Resource Timing end now, at their own end time.
-        let settling: Vec<_> = self.state.borrow_mut().settling.drain(..).collect();
-        for (handle, end_ns) in settling {
-            let ended = self.state.borrow_mut().core.end_span(handle, end_ns);
-            self.after_end(ended);
-        }
-        self.flush(true);
-        // Bodies waiting for a retry would die with the page: keep them for the next visit.
-        let waiting: Vec<Body> = self.state.borrow_mut().retrying.drain(..).map(|(_, b)| b).collect();
-        self.persist(waiting);
-    }
-
-    /// Sends bodies while the queue says one is due (a full batch, a full body, or a span that
+    /// Sends bodies while the core says one is due (a full batch, a full body, or a span that
     /// waited the flush interval); a partial batch stays for the timer.
-    fn flush_due(self: &Rc<Self>) {
+    fn send_due(&self) {
         loop {
             let body = {
                 let mut s = self.state.borrow_mut();
@@ -386,9 +514,15 @@ impl Inner {
         }
     }
 
+    /// `tracer.flush()`: sends everything queued now.
+    pub(crate) fn flush_now(&self) {
+        self.send_all(false);
+        self.schedule();
+    }
+
     /// Sends everything queued. `leaving`: the page is being hidden or unloaded, so only
     /// transports that survive it are used.
-    pub(crate) fn flush(self: &Rc<Self>, leaving: bool) {
+    fn send_all(&self, leaving: bool) {
         loop {
             let body = self.state.borrow_mut().core.next_body();
             let Some(body) = body else { break };
@@ -396,137 +530,142 @@ impl Inner {
         }
     }
 
+    // ----- page lifecycle ----------------------------------------------------------------
+
+    /// The document is being unloaded: every span still open is ended now and marked
+    /// `playtrace.span.ended_by_pagehide`, so that it is sent rather than lost.
+    pub(crate) fn end_open_spans(&self) {
+        let now = self.now_ns();
+        let printed = self.state.borrow_mut().core.end_all_open(now, "playtrace.span.ended_by_pagehide");
+        print(printed);
+    }
+
+    /// The page is being hidden or unloaded: send everything by what survives it, and keep what
+    /// cannot be sent for the next page.
+    pub(crate) fn on_page_leaving(&self) {
+        // Requests that finished but wait for Resource Timing end now, at their own end time.
+        let settling: Vec<_> = self.state.borrow_mut().settling.drain(..).collect();
+        for (handle, end_ns) in settling {
+            self.end_span_ns(handle, end_ns);
+        }
+        self.send_all(true);
+        // Bodies waiting for a retry would die with the page: keep them for the next visit.
+        let waiting: Vec<Body> = self.state.borrow_mut().retrying.drain(..).map(|(_, b)| b).collect();
+        self.persist(waiting);
+    }
+
+    // ----- sending -----------------------------------------------------------------------
+
     fn record_sent(stats: &mut Stats, body: &Body) {
         stats.exported += body.spans as u64;
         stats.bodies_sent += 1;
         stats.bytes_sent += body.json.len() as u64;
     }
 
-    fn send(self: &Rc<Self>, body: Body, leaving: bool) {
+    /// Walks the core's transport plan until a transport takes the body.
+    fn send(&self, body: Body, leaving: bool) {
+        let url = &self.http.endpoint;
         let now = clock::now_ns();
-        let (url, content_type, fits) = {
-            let mut s = self.state.borrow_mut();
-            let fits = s.budget.fits(body.json.len(), now);
-            (s.endpoint.clone(), s.core.encoder().content_type(), fits)
-        };
-        if fits && self.try_beacon(&url, &body, content_type) {
-            let mut s = self.state.borrow_mut();
-            s.budget.reserve(body.json.len(), now, BEACON_HOLD_NS);
-            s.core.stats_mut().beacons_sent += 1;
-            Self::record_sent(s.core.stats_mut(), &body);
+        let fits = self.state.borrow_mut().budget.fits(body.json.len(), now);
+        for step in transport_plan(fits, leaving) {
+            match step {
+                Transport::Beacon => {
+                    if transport::beacon::send(url, &body.json, self.content_type) {
+                        let mut s = self.state.borrow_mut();
+                        s.budget.reserve(body.json.len(), now, BEACON_HOLD_NS);
+                        s.core.stats_mut().beacons_sent += 1;
+                        Self::record_sent(s.core.stats_mut(), &body);
+                        return;
+                    }
+                    self.stats(|st| st.beacons_refused += 1);
+                }
+                Transport::KeepaliveFetch => {
+                    if self.state.borrow_mut().budget.fits(body.json.len(), clock::now_ns()) {
+                        self.stats(|st| st.fallback_keepalive += 1);
+                        self.spawn_fetch(url.clone(), body, true);
+                        return;
+                    }
+                }
+                Transport::Fetch => {
+                    self.stats(|st| st.fallback_fetch += 1);
+                    self.spawn_fetch(url.clone(), body, false);
+                    return;
+                }
+                Transport::FetchLater => {
+                    if transport::fetch_later::send(url, &body.json, self.content_type) {
+                        let mut s = self.state.borrow_mut();
+                        s.core.stats_mut().fallback_fetch_later += 1;
+                        Self::record_sent(s.core.stats_mut(), &body);
+                        return;
+                    }
+                }
+                Transport::Storage => {
+                    self.persist(vec![body]);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Posts with `fetch`, retrying 429, 502, 503, 504 and network errors with backoff while
+    /// the page is visible; what is still waiting when the page goes away is persisted.
+    fn spawn_fetch(&self, url: String, body: Body, keepalive: bool) {
+        let weak = self.me.clone();
+        let Some(fetch) = self.fetch.clone() else {
+            self.stats(|st| st.dropped_send_failed += body.spans as u64);
             return;
-        }
-        if leaving {
-            if !self.try_fetch_later(&url, &body, content_type) {
-                self.persist(vec![body]);
-            }
-            return;
-        }
-        let keepalive = self.state.borrow_mut().budget.fits(body.json.len(), clock::now_ns());
-        {
-            let mut s = self.state.borrow_mut();
-            let stats = s.core.stats_mut();
-            if keepalive {
-                stats.fallback_keepalive += 1;
-            } else {
-                stats.fallback_fetch += 1;
-            }
-        }
-        self.spawn_fetch(url, body, keepalive);
-    }
-
-    fn try_beacon(&self, url: &str, body: &Body, content_type: &str) -> bool {
-        let navigator = get(&global(), "navigator");
-        let (Some(send_beacon), Some(blob)) = (method(&navigator, "sendBeacon"), body_blob(&body.json, content_type))
-        else {
-            return false;
         };
-        match send_beacon.call2(&navigator, &url.into(), &blob) {
-            Ok(v) if v.as_bool() == Some(true) => true,
-            _ => {
-                self.state.borrow_mut().core.stats_mut().beacons_refused += 1;
-                false
-            }
-        }
-    }
-
-    fn try_fetch_later(&self, url: &str, body: &Body, content_type: &str) -> bool {
-        let g = global();
-        let Some(fetch_later) = method(&g, "fetchLater") else { return false };
-        if fetch_later.call2(&g, &url.into(), &post_init(&body.json, content_type, false)).is_err() {
-            return false;
-        }
-        let mut s = self.state.borrow_mut();
-        s.core.stats_mut().fallback_fetch_later += 1;
-        Self::record_sent(s.core.stats_mut(), body);
-        true
-    }
-
-    async fn fetch_once(&self, url: &str, body: &Body, keepalive: bool) -> FetchOutcome {
-        let (fetch, content_type) = {
-            let s = self.state.borrow();
-            (s.fetch.clone(), s.core.encoder().content_type())
-        };
-        let Some(fetch) = fetch else { return FetchOutcome::NetworkError };
-        let Ok(promise) = fetch.call2(&global(), &url.into(), &post_init(&body.json, content_type, keepalive)) else {
-            return FetchOutcome::NetworkError;
-        };
-        let Ok(response) = JsFuture::from(js_sys::Promise::resolve(&promise)).await else {
-            return FetchOutcome::NetworkError;
-        };
-        let Ok(response) = response.dyn_into::<web_sys::Response>() else { return FetchOutcome::NetworkError };
-        let retry_after = response.headers().get("retry-after").ok().flatten().and_then(|v| {
-            transport::parse_retry_after_seconds(&v).or_else(|| {
-                let at = js_sys::Date::parse(&v);
-                at.is_finite().then(|| (at - js_sys::Date::now()).max(0.0) as u64)
-            })
-        });
-        FetchOutcome::Status(response.status(), retry_after)
-    }
-
-    fn spawn_fetch(self: &Rc<Self>, url: String, body: Body, keepalive: bool) {
-        let inner = Rc::clone(self);
+        let content_type = self.content_type;
         wasm_bindgen_futures::spawn_local(async move {
             let mut body = body;
             let mut keepalive = keepalive;
             let mut retry = 0;
             loop {
-                let ticket = keepalive
-                    .then(|| inner.state.borrow_mut().budget.reserve(body.json.len(), clock::now_ns(), u64::MAX / 4));
-                let outcome = inner.fetch_once(&url, &body, keepalive).await;
+                let ticket = match weak.upgrade() {
+                    Some(rt) if keepalive => {
+                        Some(rt.state.borrow_mut().budget.reserve(body.json.len(), clock::now_ns(), u64::MAX / 4))
+                    }
+                    _ => None,
+                };
+                let outcome = transport::fetch::post(&fetch, &url, &body.json, content_type, keepalive).await;
+                let Some(rt) = weak.upgrade() else { return };
                 if let Some(t) = ticket {
-                    inner.state.borrow_mut().budget.release(t);
+                    rt.state.borrow_mut().budget.release(t);
                 }
                 let retry_after = match outcome {
-                    FetchOutcome::Status(status, _) if (200..300).contains(&status) => {
-                        Self::record_sent(inner.state.borrow_mut().core.stats_mut(), &body);
+                    Outcome::Status(status, _) if (200..300).contains(&status) => {
+                        Self::record_sent(rt.state.borrow_mut().core.stats_mut(), &body);
                         return;
                     }
-                    FetchOutcome::Status(status, retry_after) if transport::is_retryable_status(status) => retry_after,
-                    FetchOutcome::NetworkError => None,
-                    FetchOutcome::Status(..) => {
-                        inner.state.borrow_mut().core.stats_mut().dropped_send_failed += body.spans as u64;
+                    Outcome::Status(status, retry_after) if crate::core::transport::is_retryable_status(status) => {
+                        retry_after
+                    }
+                    Outcome::NetworkError => None,
+                    Outcome::Status(..) => {
+                        rt.stats(|st| st.dropped_send_failed += body.spans as u64);
                         return;
                     }
                 };
                 retry += 1;
-                let jitter = (inner.state.borrow_mut().core.ids().span_id().to_bytes()[0]) as f64 / 255.0;
-                let Some(delay) = transport::retry_delay_ms(retry, retry_after, jitter) else {
-                    inner.state.borrow_mut().core.stats_mut().dropped_send_failed += body.spans as u64;
+                let jitter = f64::from(rt.state.borrow_mut().core.ids().span_id().to_bytes()[0]) / 255.0;
+                let Some(delay) = crate::core::transport::retry_delay_ms(retry, retry_after, jitter) else {
+                    rt.stats(|st| st.dropped_send_failed += body.spans as u64);
                     return;
                 };
                 // Park the body where a page going away can find and persist it.
                 let id = {
-                    let mut s = inner.state.borrow_mut();
+                    let mut s = rt.state.borrow_mut();
                     s.core.stats_mut().retries += 1;
                     let id = s.next_retry_id;
                     s.next_retry_id += 1;
                     s.retrying.push((id, body));
                     id
                 };
+                drop(rt);
                 gloo_timers::future::TimeoutFuture::new(delay as u32).await;
+                let Some(rt) = weak.upgrade() else { return };
                 let parked = {
-                    let mut s = inner.state.borrow_mut();
+                    let mut s = rt.state.borrow_mut();
                     let at = s.retrying.iter().position(|(i, _)| *i == id);
                     at.map(|at| s.retrying.remove(at).1)
                 };
@@ -534,112 +673,34 @@ impl Inner {
                 body = b;
                 keepalive = false;
                 if page_hidden() {
-                    inner.persist(vec![body]);
+                    rt.persist(vec![body]);
                     return;
                 }
             }
         });
     }
 
-    fn storage() -> Option<web_sys::Storage> {
-        let storage = get(&global(), "localStorage");
-        storage.dyn_into::<web_sys::Storage>().ok()
-    }
-
-    /// Appends bodies to storage, bounded: the oldest are dropped and counted.
+    /// Keeps bodies in storage for the next page, counting what storage cannot hold.
     fn persist(&self, bodies: Vec<Body>) {
         if bodies.is_empty() {
             return;
         }
-        let url = self.state.borrow().endpoint.clone();
-        let Some(storage) = Self::storage() else {
-            let lost: usize = bodies.iter().map(|b| b.spans).sum();
-            self.state.borrow_mut().core.stats_mut().dropped_send_failed += lost as u64;
-            return;
-        };
-        let mut entries = read_stored(&storage);
-        let mut persisted = 0;
-        for b in bodies {
-            persisted += b.spans as u64;
-            entries.push(StoredBody { url: url.clone(), spans: b.spans, json: b.json });
-        }
-        let mut dropped = 0u64;
-        loop {
-            let chars: usize = entries.iter().map(|e| e.json.len()).sum();
-            if entries.len() > STORAGE_MAX_BODIES || chars > STORAGE_MAX_CHARS {
-                dropped += entries.remove(0).spans as u64;
-                continue;
-            }
-            if entries.is_empty() || storage.set_item(STORAGE_KEY, &write_stored(&entries)).is_ok() {
-                break;
-            }
-            // Over the browser's quota: make room, oldest first.
-            dropped += entries.remove(0).spans as u64;
-        }
-        let mut s = self.state.borrow_mut();
-        let stats = s.core.stats_mut();
-        stats.persisted += persisted;
-        stats.dropped_storage_full += dropped;
-    }
-
-    /// Sends what an earlier page on this origin could not, and clears it from storage.
-    pub(crate) fn recover(self: &Rc<Self>) {
-        let Some(storage) = Self::storage() else { return };
-        let entries = read_stored(&storage);
-        if entries.is_empty() {
-            return;
-        }
-        let _ = storage.remove_item(STORAGE_KEY);
-        for e in entries {
-            self.state.borrow_mut().core.stats_mut().recovered += e.spans as u64;
-            let body = Body { json: e.json, spans: e.spans };
-            self.spawn_fetch(e.url, body, false);
+        let spans: u64 = bodies.iter().map(|b| b.spans as u64).sum();
+        let url = &self.http.endpoint;
+        let pending =
+            bodies.into_iter().map(|b| PendingBody { url: url.clone(), spans: b.spans, json: b.json }).collect();
+        match transport::storage::append(pending) {
+            Ok(dropped) => self.stats(|st| {
+                st.persisted += spans;
+                st.dropped_storage_full += dropped;
+            }),
+            Err(lost) => self.stats(|st| st.dropped_send_failed += lost),
         }
     }
 }
 
-/// Runs `f` if the tracer still exists and has not been shut down.
-fn with_inner(weak: &Weak<Inner>, f: impl FnOnce(&Rc<Inner>)) {
-    if let Some(inner) = weak.upgrade() {
-        if !inner.state.borrow().shut_down {
-            f(&inner);
-        }
-    }
-}
-
-struct StoredBody {
-    url: String,
-    spans: usize,
-    json: String,
-}
-
-/// Reads the stored bodies; anything unreadable is ignored.
-fn read_stored(storage: &web_sys::Storage) -> Vec<StoredBody> {
-    let Some(text) = storage.get_item(STORAGE_KEY).ok().flatten() else { return Vec::new() };
-    let Ok(list) = JSON::parse(&text) else { return Vec::new() };
-    if !Array::is_array(&list) {
-        return Vec::new();
-    }
-    Array::from(&list)
-        .iter()
-        .filter_map(|e| {
-            Some(StoredBody {
-                url: get(&e, "url").as_string()?,
-                spans: get(&e, "spans").as_f64()? as usize,
-                json: get(&e, "body").as_string()?,
-            })
-        })
-        .collect()
-}
-
-fn write_stored(entries: &[StoredBody]) -> String {
-    let list = Array::new();
-    for e in entries {
-        let o = Object::new();
-        let _ = Reflect::set(&o, &"url".into(), &e.url.as_str().into());
-        let _ = Reflect::set(&o, &"spans".into(), &(e.spans as f64).into());
-        let _ = Reflect::set(&o, &"body".into(), &e.json.as_str().into());
-        list.push(&o);
-    }
-    JSON::stringify(&list).ok().and_then(|s| s.as_string()).unwrap_or_default()
+/// Whether the document is hidden (a worker never is).
+pub(crate) fn page_hidden() -> bool {
+    let document = get(&global(), "document");
+    !document.is_undefined() && get(&document, "visibilityState").as_string().as_deref() == Some("hidden")
 }

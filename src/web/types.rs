@@ -104,44 +104,55 @@ export interface TracerStats {
   fallbackKeepalive: number; fallbackFetch: number; fallbackFetchLater: number; retries: number;
   persisted: number; recovered: number; printed: number;
 }
-"#;
-
-#[wasm_bindgen]
-extern "C" {
-    /// `PlaytraceConfig` from JS.
-    #[wasm_bindgen(typescript_type = "PlaytraceConfig")]
-    pub type ConfigInput;
-    /// `SpanOptions` from JS.
-    #[wasm_bindgen(typescript_type = "SpanOptions")]
-    pub type SpanOptionsInput;
-    /// `Attributes` from JS.
-    #[wasm_bindgen(typescript_type = "Attributes")]
-    pub type AttributesInput;
-    /// `AttributeValue` from JS.
-    #[wasm_bindgen(typescript_type = "AttributeValue")]
-    pub type AttributeValueInput;
-    /// `SpanStatus` from JS.
-    #[wasm_bindgen(typescript_type = "SpanStatus")]
-    pub type StatusInput;
-    /// `Carrier` from JS.
-    #[wasm_bindgen(typescript_type = "Carrier")]
-    pub type CarrierInput;
-    /// `SpanContextInfo` to JS.
-    #[wasm_bindgen(typescript_type = "SpanContextInfo")]
-    pub type SpanContextOutput;
-    /// `SpanContextInfo | null` to JS.
-    #[wasm_bindgen(typescript_type = "SpanContextInfo | null")]
-    pub type MaybeSpanContextOutput;
-    /// A `Span` (or anything with `spanContext()`) from JS.
-    #[wasm_bindgen(typescript_type = "Span")]
-    pub type SpanInput;
-    /// The callback of `withSpan`.
-    #[wasm_bindgen(typescript_type = "() => any")]
-    pub type SpanCallback;
-    /// The callback of `action`.
-    #[wasm_bindgen(typescript_type = "(span: Span) => unknown")]
-    pub type ActionCallback;
-    /// `TracerStats` to JS.
-    #[wasm_bindgen(typescript_type = "TracerStats")]
-    pub type StatsOutput;
+/** One unit of work: a player action, a request, a level load. Methods never throw. */
+export interface Span {
+  /** Sets one attribute; a value without an attribute type is dropped and counted. */
+  setAttribute(key: string, value: AttributeValue | null | undefined): this;
+  setAttributes(attributes: Attributes): this;
+  /** Records an event (at `time`, or now). */
+  addEvent(name: string, attributes?: Attributes, time?: TimeInput): this;
+  /** An `exception` event with the error's type, message and stack; the status is left alone. */
+  recordException(exception: unknown, time?: TimeInput): void;
+  setStatus(status: SpanStatus): this;
+  updateName(name: string): this;
+  /** Ends the span (at `endTime`, or now). Later calls do nothing. */
+  end(endTime?: TimeInput): void;
+  /** IDs, flags and trace state, for propagation or as another span's parent. */
+  spanContext(): SpanContextInfo;
+  /** Sampled and not yet ended. */
+  isRecording(): boolean;
 }
+/** Creates spans and carries trace context for one game. */
+export interface Tracer {
+  /**
+   * Starts a span. Its parent is `options.parent` if given (`null` for a new trace), else the
+   * span active through `withSpan`, else the most recently started open `action`, else none.
+   */
+  startSpan(name: string, options?: SpanOptions): Span;
+  /**
+   * Runs a player action: starts a span, calls `fn(span)`, and ends the span when the promise
+   * `fn` returns settles (a rejection is recorded as an exception and an error status). While
+   * the action is open it is the implicit parent of `fetch` and XHR spans, also after `await`s.
+   * Resolves or rejects exactly as `fn`'s promise does.
+   */
+  action<T>(name: string, options: SpanOptions | undefined, fn: (span: Span) => T | Promise<T>): Promise<T>;
+  /** Runs `fn` with `span` as the active parent, and returns what `fn` returns. */
+  withSpan<T>(span: Span | SpanContextInfo, fn: () => T): T;
+  /** The span made active by the innermost `withSpan`, if any. */
+  activeSpan(): Span | SpanContextInfo | undefined;
+  /** Writes `traceparent` (and `tracestate`, `baggage`) for `span`, or the active span. */
+  inject(carrier: Carrier, span?: Span | SpanContextInfo): void;
+  /** Reads trace context; `null` without a valid `traceparent`. Use the result as `parent`. */
+  extract(carrier: Carrier): SpanContextInfo | null;
+  /** Sets a baggage entry sent with every `inject`; false for an invalid key. */
+  setBaggage(key: string, value: string): boolean;
+  getBaggage(key: string): string | undefined;
+  removeBaggage(key: string): boolean;
+  /** Sends every queued span now. */
+  flush(): void;
+  /** Sends what is queued, removes listeners, timers and instrumentation, and uninstalls. */
+  shutdown(): void;
+  /** Counters since `init`, and the spans queued now. */
+  stats(): TracerStats;
+}
+"#;

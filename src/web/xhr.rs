@@ -4,11 +4,13 @@
 
 use std::rc::{Rc, Weak};
 
-use js_sys::{Function, Reflect};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::runtime::Inner;
+use super::http_span;
+use super::js::{get, set};
+use super::runtime::Runtime;
 use crate::core::http::HttpOutcome;
 
 #[wasm_bindgen(inline_js = r#"
@@ -55,36 +57,36 @@ type HeaderHook = Closure<dyn FnMut(JsValue, String)>;
 type SendHook = Closure<dyn FnMut(JsValue, Function) -> JsValue>;
 
 /// The patched prototype; dropping it restores the methods that are still ours.
-pub(crate) struct XhrHook {
+struct XhrHook {
     restore: Function,
     _hooks: (OpenHook, HeaderHook, SendHook),
 }
 
-impl XhrHook {
-    pub(crate) fn install(inner: &Rc<Inner>) -> Option<Self> {
-        let on_open = OpenHook::new(|xhr: JsValue, method: String, url: String| {
-            let notes = js_sys::Object::new();
-            let _ = Reflect::set(&notes, &"method".into(), &method.into());
-            let _ = Reflect::set(&notes, &"url".into(), &url.into());
-            let _ = Reflect::set(&xhr, &NOTES.into(), &notes);
-        });
-        let on_header = HeaderHook::new(|xhr: JsValue, name: String| {
-            if name.eq_ignore_ascii_case("traceparent") {
-                let notes = Reflect::get(&xhr, &NOTES.into()).unwrap_or(JsValue::UNDEFINED);
-                if notes.is_object() {
-                    let _ = Reflect::set(&notes, &"callerTraceparent".into(), &JsValue::TRUE);
-                }
+/// Patches `XMLHttpRequest.prototype`; the runtime keeps the hook until shutdown.
+pub(crate) fn install(rt: &Rc<Runtime>) {
+    let on_open = OpenHook::new(|xhr: JsValue, method: String, url: String| {
+        let notes: JsValue = js_sys::Object::new().into();
+        set(&notes, "method", &method.into());
+        set(&notes, "url", &url.into());
+        set(&xhr, NOTES, &notes);
+    });
+    let on_header = HeaderHook::new(|xhr: JsValue, name: String| {
+        if name.eq_ignore_ascii_case("traceparent") {
+            let notes = get(&xhr, NOTES);
+            if notes.is_object() {
+                set(&notes, "callerTraceparent", &JsValue::TRUE);
             }
-        });
-        let weak = Rc::downgrade(inner);
-        let on_send = SendHook::new(move |xhr: JsValue, set_header: Function| on_send(&weak, &xhr, &set_header));
-        let restore = patch_xhr(
-            on_open.as_ref().unchecked_ref(),
-            on_header.as_ref().unchecked_ref(),
-            on_send.as_ref().unchecked_ref(),
-        );
-        let restore = restore.dyn_into::<Function>().ok()?;
-        Some(Self { restore, _hooks: (on_open, on_header, on_send) })
+        }
+    });
+    let weak = Rc::downgrade(rt);
+    let on_send = SendHook::new(move |xhr: JsValue, set_header: Function| on_send(&weak, &xhr, &set_header));
+    let restore = patch_xhr(
+        on_open.as_ref().unchecked_ref(),
+        on_header.as_ref().unchecked_ref(),
+        on_send.as_ref().unchecked_ref(),
+    );
+    if let Ok(restore) = restore.dyn_into::<Function>() {
+        rt.keep(Box::new(XhrHook { restore, _hooks: (on_open, on_header, on_send) }));
     }
 }
 
@@ -96,29 +98,28 @@ impl Drop for XhrHook {
 
 /// Starts the span and sets trace headers; returns the `loadend` callback, or `undefined`
 /// when the request is not traced.
-fn on_send(weak: &Weak<Inner>, xhr: &JsValue, set_header: &Function) -> JsValue {
-    let Some(inner) = weak.upgrade() else { return JsValue::UNDEFINED };
-    let notes = Reflect::get(xhr, &NOTES.into()).unwrap_or(JsValue::UNDEFINED);
-    let field = |k: &str| Reflect::get(&notes, &k.into()).ok().and_then(|v| v.as_string());
+fn on_send(weak: &Weak<Runtime>, xhr: &JsValue, set_header: &Function) -> JsValue {
+    let Some(rt) = weak.upgrade() else { return JsValue::UNDEFINED };
+    let notes = get(xhr, NOTES);
+    let field = |k: &str| get(&notes, k).as_string();
     let (Some(method), Some(raw_url)) = (field("method"), field("url")) else { return JsValue::UNDEFINED };
-    let caller_traceparent = Reflect::get(&notes, &"callerTraceparent".into()).is_ok_and(|v| v.is_truthy());
+    let caller_traceparent = get(&notes, "callerTraceparent").is_truthy();
     let Some(href) = super::fetch::resolve(&raw_url) else { return JsValue::UNDEFINED };
-    let Some(start) = super::fetch::start_client_span(&inner, &href, &method, None, caller_traceparent) else {
+    let Some(mut span) = http_span::start(&rt, &href, &method, None, caller_traceparent) else {
         return JsValue::UNDEFINED;
     };
-    for (name, value) in start.headers.unwrap_or_default() {
+    for (name, value) in span.headers.take().unwrap_or_default() {
         let _ = set_header.call2(xhr, &name.into(), &value.into());
     }
-    let (Some(handle), start_page_ms) = (start.handle, start.start_page_ms) else {
+    if span.handle.is_none() {
         return JsValue::UNDEFINED; // not sampled: nothing to record when it ends
-    };
-    let done = Closure::once_into_js(move |status: u16, outcome: String| {
+    }
+    Closure::once_into_js(move |status: u16, outcome: String| {
         let outcome = match outcome.as_str() {
             "abort" => HttpOutcome::Aborted,
             "load" => HttpOutcome::Response(status),
             other => HttpOutcome::Failed { error_type: other.to_owned(), message: String::new() },
         };
-        super::fetch::settle(&inner, Some(handle), &href, start_page_ms, outcome);
-    });
-    done
+        http_span::finish(&rt, span, outcome);
+    })
 }

@@ -71,9 +71,9 @@ pub fn span() -> impl Strategy<Value = SpanData> {
             }
             let parent =
                 has_parent.then(|| SpanContext::new(cx.trace_id, ids.span_id(), TraceFlags::SAMPLED, seed % 2 == 0));
-            let mut s = SpanData::new(cx, parent.as_ref(), &name, kind, start, limits);
+            let mut s = SpanData::new(cx, parent.as_ref(), name.as_str(), kind, start, limits);
             for (k, v) in attributes {
-                s.set_attribute(&k, v);
+                s.set_attribute(k, v);
             }
             for (n, t, a) in events {
                 s.add_event(&n, t, a);

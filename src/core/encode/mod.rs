@@ -250,7 +250,9 @@ impl Encoder {
             if s.name.is_empty() && message_len == 0 {
                 return None;
             }
-            halve(&mut s.name);
+            let mut name = s.name.to_string();
+            halve(&mut name);
+            s.name = name.into();
             if let super::span::Status::Error(m) = &mut s.status {
                 halve(m);
             }

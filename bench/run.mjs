@@ -1,0 +1,453 @@
+// playtrace against OpenTelemetry JS web, in one headless Chromium run: both libraries are
+// loaded into fresh pages of the same browser, alternated over several rounds, and measured on
+// the same span shape with their export pipelines active. Prints a table (median and spread)
+// and writes bench/results.json. `make bench` builds both libraries first.
+//
+//   node bench/run.mjs [--rounds N]     env: PT_PKG (playtrace web build), OTEL_JS (the bundle)
+
+import { createServer } from "node:http";
+import { readFile, writeFile } from "node:fs/promises";
+import { gzipSync, brotliCompressSync, constants as zlib } from "node:zlib";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const ptDir = process.env.PT_PKG || join(root, "target", "bench", "pkg");
+const otelShip = process.env.OTEL_SHIP || join(root, "target", "bench", "otel-ship.js");
+const otelBench = process.env.OTEL_JS || join(root, "target", "bench", "otel.js");
+const argRounds = process.argv.indexOf("--rounds");
+const ROUNDS = Math.max(5, Number(argRounds > 0 ? process.argv[argRounds + 1] : process.env.ROUNDS || 5));
+
+const SPANS = 100_000; // `span`, `span_caller_time`, `floor`
+const TOTAL_ROUND = 1_000; // `span_total`: spans a flushed round, under both queues' 2048
+const TOTAL_ROUNDS = 20;
+const NESTED = 30_000; // three-deep nests
+const FETCHES = 50; // concurrent calls a batch
+const ENCODE = 512;
+
+// ---------------------------------------------------------------------------------------------
+// The pages. Each library gets the same loops, written out for it (no adapter in the loop).
+
+const CONFIG = `{ serviceName: "bench", endpoint: "/v1/traces" }`;
+
+const LIB = {
+  pt: `
+    // The encode figure counts the bytes of whichever transport takes each body; the exporter
+    // keeps the fetch it finds at init, so the counting stubs go in first (inactive otherwise).
+    let counting = false, counted = 0;
+    const beacon = navigator.sendBeacon.bind(navigator), realFetch = window.fetch;
+    navigator.sendBeacon = (url, blob) => (counting ? ((counted += blob.size), true) : beacon(url, blob));
+    window.fetch = (url, init) => counting && init && init.body
+      ? ((counted += init.body.length), Promise.resolve(new Response("{}")))
+      : realFetch(url, init);
+    import wasmInit, * as pt from "/pt/playtrace.js";
+    const exports = await wasmInit();
+    window.setup = () => {
+    const tracer = pt.init(${CONFIG});
+    window.lib = {
+      name: "playtrace",
+      wasmBytes: () => exports.memory.buffer.byteLength,
+      span(n) {
+        for (let i = 0; i < n; i++) {
+          const s = tracer.startSpan("op");
+          s.setAttribute("i", i); s.setAttribute("s", "text"); s.setAttribute("b", true);
+          s.end();
+        }
+      },
+      spanCallerTime(n) {
+        let t = performance.now();
+        for (let i = 0; i < n; i++) {
+          const s = tracer.startSpan("op", { startTime: t });
+          s.setAttribute("i", i); s.setAttribute("s", "text"); s.setAttribute("b", true);
+          s.end(t + 0.5);
+          t += 0.001;
+        }
+      },
+      nested(n) {
+        for (let i = 0; i < n; i++) {
+          const a = tracer.startSpan("a");
+          tracer.withSpan(a, () => {
+            const b = tracer.startSpan("b");
+            tracer.withSpan(b, () => tracer.startSpan("c").end());
+            b.end();
+          });
+          a.end();
+        }
+      },
+      async flush() { tracer.flush(); },
+      dropped: () => tracer.stats().droppedQueueFull,
+      // Spans of the same shape, ended and queued; then the time to write them into bodies
+      // (at most 60,000 bytes each, as the keepalive quota wants) and hand them on.
+      async encode(n) {
+        tracer.flush();
+        counting = true;
+        counted = 0;
+        for (let i = 0; i < n; i++) {
+          const s = tracer.startSpan("op");
+          s.setAttribute("i", i); s.setAttribute("s", "text"); s.setAttribute("b", true);
+          s.end();
+        }
+        const t0 = performance.now();
+        tracer.flush();
+        const t1 = performance.now();
+        await new Promise((r) => setTimeout(r, 0)); // fetch fallbacks post from a microtask
+        counting = false;
+        return { ms: t1 - t0, bytes: counted };
+      },
+    };
+    };`,
+  otel: `
+    await new Promise((resolve, reject) => {
+      const s = document.createElement("script");
+      s.src = "/otel.js"; s.onload = resolve; s.onerror = reject;
+      document.head.appendChild(s);
+    });
+    window.setup = () => {
+    const { provider, tracer, trace, context } = benchOtel.setup(location.origin + "/v1/traces", []);
+    window.lib = {
+      name: "otel",
+      span(n) {
+        for (let i = 0; i < n; i++) {
+          const s = tracer.startSpan("op");
+          s.setAttribute("i", i); s.setAttribute("s", "text"); s.setAttribute("b", true);
+          s.end();
+        }
+      },
+      spanCallerTime(n) {
+        let t = performance.now();
+        for (let i = 0; i < n; i++) {
+          const s = tracer.startSpan("op", { startTime: t });
+          s.setAttribute("i", i); s.setAttribute("s", "text"); s.setAttribute("b", true);
+          s.end(t + 0.5);
+          t += 0.001;
+        }
+      },
+      nested(n) {
+        for (let i = 0; i < n; i++) {
+          tracer.startActiveSpan("a", (a) => {
+            tracer.startActiveSpan("b", (b) => {
+              tracer.startActiveSpan("c", (c) => c.end());
+              b.end();
+            });
+            a.end();
+          });
+        }
+      },
+      flush: () => provider.forceFlush(),
+      dropped: () => NaN,
+      async encode(n) {
+        const mem = benchOtel.memory();
+        for (let i = 0; i < n; i++) {
+          const s = mem.tracer.startSpan("op");
+          s.setAttribute("i", i); s.setAttribute("s", "text"); s.setAttribute("b", true);
+          s.end();
+        }
+        const spans = mem.spans();
+        const t0 = performance.now();
+        const body = benchOtel.serialize(spans);
+        const t1 = performance.now();
+        return { ms: t1 - t0, bytes: body.byteLength };
+      },
+    };
+    };`,
+};
+
+const page = (lib) => `<!doctype html><html><head><meta charset="utf-8"></head><body><script type="module">
+  ${LIB[lib]}
+  if (!location.search.includes("defer")) window.setup();
+  window.readyMs = performance.now();
+  window.ready = true;
+</script></body></html>`;
+
+// ---------------------------------------------------------------------------------------------
+// A local server: the pages, both libraries, a collector that accepts everything, an endpoint.
+
+const types = { ".js": "text/javascript", ".wasm": "application/wasm" };
+const server = createServer(async (req, res) => {
+  const url = new URL(req.url, "http://x");
+  for await (const _ of req); // drain the body
+  if (url.pathname === "/v1/traces") return res.writeHead(200, { "content-type": "application/json" }).end("{}");
+  if (url.pathname === "/api/item") return res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+  if (url.pathname.startsWith("/page/")) {
+    return res.writeHead(200, { "content-type": "text/html", "cache-control": "no-store" }).end(page(url.pathname.slice(6)));
+  }
+  if (url.pathname === "/otel.js") {
+    return res.writeHead(200, { "content-type": "text/javascript" }).end(await readFile(otelBench));
+  }
+  if (url.pathname.startsWith("/pt/")) {
+    const file = normalize(join(ptDir, url.pathname.slice(4)));
+    if (!file.startsWith(ptDir)) return res.writeHead(403).end();
+    try {
+      return res.writeHead(200, { "content-type": types[extname(file)] || "application/octet-stream" }).end(await readFile(file));
+    } catch {
+      return res.writeHead(404).end();
+    }
+  }
+  res.writeHead(404).end();
+});
+await new Promise((r) => server.listen(0, "127.0.0.1", r));
+const origin = `http://127.0.0.1:${server.address().port}`;
+setTimeout(() => { console.error("bench: timed out"); process.exit(2); }, 40 * 60_000).unref();
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run"],
+});
+
+async function open(lib, query = "") {
+  const context = await browser.newContext();
+  const p = await context.newPage();
+  const errors = [];
+  p.on("pageerror", (e) => errors.push(e));
+  await p.goto(`${origin}/page/${lib}${query}`);
+  await p.waitForFunction(() => window.ready === true || window.failed, null, { timeout: 60_000 });
+  if (errors.length) throw new Error(`${lib}: ${errors[0]}`);
+  const cdp = await context.newCDPSession(p);
+  return { p, cdp, close: () => context.close() };
+}
+
+/** Main-thread CPU (ms) that `fn` causes, from CDP's TaskDuration. */
+async function cpuMs(cdp, fn) {
+  await cdp.send("Performance.enable", { timeDomain: "threadTicks" });
+  const task = async () => (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration").value;
+  const before = await task();
+  await fn();
+  const after = await task();
+  await cdp.send("Performance.disable");
+  return (after - before) * 1000;
+}
+
+async function heap(cdp) {
+  await cdp.send("HeapProfiler.collectGarbage");
+  return (await cdp.send("Runtime.getHeapUsage")).usedSize;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One round for one library: every figure but size and memory.
+
+async function round(lib) {
+  const { p, cdp, close } = await open(lib);
+  try {
+    const r = {};
+    r.ready = await p.evaluate(() => window.readyMs);
+    const timed = (fn, n) => p.evaluate(([fn, n]) => {
+      window.lib[fn](Math.min(n, 2000)); // warm-up
+      const t0 = performance.now();
+      window.lib[fn](n);
+      return ((performance.now() - t0) * 1e6) / n;
+    }, [fn, n]);
+    r.span = await timed("span", SPANS);
+    await p.evaluate(() => window.lib.flush());
+    r.span_caller_time = await timed("spanCallerTime", SPANS);
+    await p.evaluate(() => window.lib.flush());
+    r.nested = (await timed("nested", NESTED)) / 3;
+    await p.evaluate(() => window.lib.flush());
+    await p.waitForTimeout(300);
+    r.floor = await p.evaluate((n) => {
+      const buf = new Float64Array(1024);
+      const loop = () => {
+        for (let i = 0; i < n; i++) {
+          const a = performance.now();
+          const b = performance.now();
+          buf[i & 1023] = b - a;
+        }
+      };
+      loop();
+      const t0 = performance.now();
+      loop();
+      return ((performance.now() - t0) * 1e6) / n;
+    }, SPANS);
+    // Everything each library does for a span, deferred work included: CPU, not wall time.
+    const dropped0 = await p.evaluate(() => window.lib.dropped());
+    const ms = await cpuMs(cdp, async () => {
+      for (let i = 0; i < TOTAL_ROUNDS; i++) {
+        await p.evaluate(async (n) => {
+          window.lib.span(n);
+          await window.lib.flush();
+          await new Promise((r) => setTimeout(r, 30)); // let deferred work run inside the window
+        }, TOTAL_ROUND);
+      }
+    });
+    r.span_total = (ms * 1e6) / (TOTAL_ROUNDS * TOTAL_ROUND);
+    const dropped = (await p.evaluate(() => window.lib.dropped())) - dropped0;
+    if (dropped > 0) throw new Error(`${lib}: span_total dropped ${dropped} spans`);
+    const enc = [];
+    for (let i = 0; i < 9; i++) enc.push(await p.evaluate((n) => window.lib.encode(n), ENCODE));
+    r.encode = median(enc.map((e) => (e.ms * 1e6) / ENCODE));
+    r.encode_bytes = median(enc.map((e) => e.bytes / ENCODE));
+    return r;
+  } finally {
+    await close();
+  }
+}
+
+/**
+ * Added µs per `fetch` to a local endpoint, to call and to settle: in one page, the bare fetch
+ * first, then the same calls with the library installed (its instrumentation wraps fetch).
+ */
+async function fetchCost(lib) {
+  const { p, close } = await open(lib, "?defer");
+  try {
+    return await p.evaluate(async (n) => {
+      const batch = async () => {
+        const t0 = performance.now();
+        const pending = [];
+        for (let i = 0; i < n; i++) pending.push(fetch(`/api/item?id=${i}`, { headers: { "x-game": "1" } }));
+        const t1 = performance.now();
+        await Promise.all(pending);
+        const t2 = performance.now();
+        return { call: ((t1 - t0) * 1000) / n, settle: ((t2 - t0) * 1000) / n };
+      };
+      const med = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
+      const measure = async () => {
+        await batch(); // warm-up: connections open, code compiled
+        const runs = [];
+        for (let i = 0; i < 15; i++) runs.push(await batch());
+        return { call: med(runs.map((r) => r.call)), settle: med(runs.map((r) => r.settle)) };
+      };
+      const bare = await measure();
+      window.setup();
+      const traced = await measure();
+      return { call: traced.call - bare.call, settle: traced.settle - bare.settle, bareCall: bare.call, bareSettle: bare.settle };
+    }, FETCHES);
+  } finally {
+    await close();
+  }
+}
+
+/** Memory after 100k and after 1M spans: wasm memory and the JS heap, after a GC. */
+async function memory(lib) {
+  const { p, cdp, close } = await open(lib);
+  try {
+    const out = {};
+    let done = 0;
+    for (const target of [100_000, 1_000_000]) {
+      while (done < target) {
+        await p.evaluate(async (n) => { window.lib.span(n); await window.lib.flush(); }, 10_000);
+        await p.waitForTimeout(10);
+        done += 10_000;
+      }
+      await p.waitForTimeout(200);
+      const k = target === 100_000 ? "100k" : "1M";
+      out[`heap_${k}`] = await heap(cdp);
+      out[`wasm_${k}`] = await p.evaluate(() => (window.lib.wasmBytes ? window.lib.wasmBytes() : 0));
+    }
+    return out;
+  } finally {
+    await close();
+  }
+}
+
+async function sizes() {
+  const pkg = JSON.parse(await readFile(join(ptDir, "package.json"), "utf8"));
+  const files = [...new Set([...(pkg.files || []), pkg.module || pkg.main])].filter((f) => /\.(js|wasm)$/.test(f));
+  const sum = async (paths) => {
+    let gz = 0, br = 0, raw = 0;
+    for (const f of paths) {
+      const data = await readFile(f);
+      raw += data.length;
+      gz += gzipSync(data, { level: 9 }).length;
+      br += brotliCompressSync(data, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length;
+    }
+    return { raw, gz, br };
+  };
+  const snippets = await listSnippets(join(ptDir, "snippets"));
+  return { pt: await sum([...files.map((f) => join(ptDir, f)), ...snippets]), otel: await sum([otelShip]) };
+}
+
+async function listSnippets(dir) {
+  const { readdir } = await import("node:fs/promises");
+  try {
+    const out = [];
+    for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+      if (e.isFile() && e.name.endsWith(".js")) out.push(join(e.parentPath ?? e.path, e.name));
+    }
+    return out;
+  } catch {
+    return [];
+  }
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const samples = { pt: [], otel: [] };
+try {
+  for (let i = 0; i < ROUNDS; i++) {
+    const order = i % 2 ? ["otel", "pt"] : ["pt", "otel"];
+    for (const lib of order) {
+      const r = await round(lib);
+      r.fetch = await fetchCost(lib);
+      samples[lib].push(r);
+    }
+    process.stderr.write(`bench: round ${i + 1}/${ROUNDS} done\n`);
+  }
+  const mem = { pt: await memory("pt"), otel: await memory("otel") };
+  const size = await sizes();
+
+  const stat = (lib, f) => {
+    const xs = samples[lib].map(f);
+    return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+  };
+  const fig = (f, withFloor) => {
+    const o = { playtrace: stat("pt", f), otel: stat("otel", f) };
+    if (withFloor) o.floor = stat("pt", (r) => r.floor);
+    return o;
+  };
+  const all = [...samples.pt, ...samples.otel];
+  const bareCall = median(all.map((r) => r.fetch.bareCall));
+  const bareSettle = median(all.map((r) => r.fetch.bareSettle));
+  const results = {
+    rounds: ROUNDS,
+    span: { unit: "ns per span", ...fig((r) => r.span, true) },
+    span_caller_time: { unit: "ns per span", ...fig((r) => r.span_caller_time) },
+    span_total: { unit: "ns of main-thread CPU per span", ...fig((r) => r.span_total) },
+    nested: { unit: "ns per span", ...fig((r) => r.nested) },
+    floor: { unit: "ns per loop step", playtrace: stat("pt", (r) => r.floor), otel: stat("otel", (r) => r.floor) },
+    fetch_call: { unit: "µs added per call", ...fig((r) => r.fetch.call), bare: bareCall },
+    fetch_settle: { unit: "µs added per call, settled", ...fig((r) => r.fetch.settle), bare: bareSettle },
+    encode: { unit: "ns per span, 512-span body", ...fig((r) => r.encode) },
+    encode_bytes: { unit: "bytes per span", ...fig((r) => r.encode_bytes) },
+    size: { unit: "bytes shipped", playtrace: size.pt, otel: size.otel },
+    memory: { unit: "bytes", playtrace: mem.pt, otel: mem.otel },
+    ready: { unit: "ms from page start, cold", ...fig((r) => r.ready) },
+  };
+  await writeFile(join(root, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
+
+  const n = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d }) : "-");
+  const cell = (s, d) => `${n(s.median, d)} (${n(s.min, d)}-${n(s.max, d)})`;
+  const rows = [];
+  const row = (name, f, d = 0, note = "") => {
+    const ratio = f.otel.median / f.playtrace.median;
+    rows.push([name, cell(f.playtrace, d), cell(f.otel, d), Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : "-", note]);
+  };
+  row("span (ns)", results.span, 0, `floor ${cell(results.span.floor, 0)}`);
+  row("span_caller_time (ns)", results.span_caller_time, 0, `${(results.span.otel.median / results.span_caller_time.playtrace.median).toFixed(1)}x OTel's span`);
+  row("span_total (ns CPU)", results.span_total);
+  row("nested (ns)", results.nested);
+  row("fetch call (µs added)", results.fetch_call, 1, `bare ${n(bareCall, 1)}`);
+  row("fetch settle (µs added)", results.fetch_settle, 1, `bare ${n(bareSettle, 1)}`);
+  row("encode (ns/span)", results.encode);
+  row("encode (bytes/span)", results.encode_bytes);
+  rows.push(["size gzip -9 (bytes)", n(size.pt.gz), n(size.otel.gz), `${(size.otel.gz / size.pt.gz).toFixed(2)}x`, `brotli ${n(size.pt.br)} vs ${n(size.otel.br)}`]);
+  rows.push(["memory after 100k", `wasm ${n(mem.pt.wasm_100k)}, heap ${n(mem.pt.heap_100k)}`, `heap ${n(mem.otel.heap_100k)}`, "", ""]);
+  rows.push(["memory after 1M", `wasm ${n(mem.pt.wasm_1M)}, heap ${n(mem.pt.heap_1M)}`, `heap ${n(mem.otel.heap_1M)}`, "", ""]);
+  row("ready (ms)", results.ready, 1);
+  const head = ["figure", "playtrace median (min-max)", "OpenTelemetry JS", "OTel / playtrace", ""];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (r) => `| ${r.map((c, i) => String(c).padEnd(widths[i])).join(" | ")} |`;
+  console.log(`${ROUNDS} rounds, each library in fresh pages of one Chromium, alternating`);
+  console.log(line(head));
+  console.log(line(widths.map((w) => "-".repeat(w))));
+  for (const r of rows) console.log(line(r));
+  console.log("written: bench/results.json");
+} finally {
+  await browser.close();
+  server.close();
+}

@@ -1,0 +1,102 @@
+//! Which span is the parent of a span started without one: the context stack of `withSpan`
+//! and the open player actions. Browsers have no async context, so an action stays the implicit
+//! parent of requests for as long as it is open, also across `await`s.
+
+use super::span_context::SpanContext;
+
+/// The `withSpan` stack and the open actions, oldest first.
+///
+/// ```
+/// use playtrace::core::context::ContextStack;
+/// use playtrace::core::ids::IdGenerator;
+/// use playtrace::core::span_context::{SpanContext, TraceFlags};
+/// let mut ids = IdGenerator::from_seed(3);
+/// let mut cx = || SpanContext::new(ids.trace_id(), ids.span_id(), TraceFlags::SAMPLED, false);
+/// let (action, active) = (cx(), cx());
+/// let mut stack = ContextStack::default();
+/// let id = stack.open_action(action.clone());
+/// assert_eq!(stack.implicit_parent(), Some(&action));
+/// stack.push_active(active.clone());
+/// assert_eq!(stack.implicit_parent(), Some(&active)); // withSpan wins
+/// assert_eq!(stack.active(), Some(&active));
+/// stack.pop_active();
+/// stack.close_action(id);
+/// assert_eq!(stack.implicit_parent(), None);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ContextStack {
+    active: Vec<SpanContext>,
+    actions: Vec<(u64, SpanContext)>,
+    next_action: u64,
+}
+
+impl ContextStack {
+    /// `withSpan(span, ...)` began: `cx` is the parent of spans started inside it.
+    pub fn push_active(&mut self, cx: SpanContext) {
+        self.active.push(cx);
+    }
+
+    /// The innermost `withSpan` ended.
+    pub fn pop_active(&mut self) {
+        self.active.pop();
+    }
+
+    /// The innermost `withSpan` context.
+    pub fn active(&self) -> Option<&SpanContext> {
+        self.active.last()
+    }
+
+    /// An action opened; returns the ID that closes it. IDs start at 1.
+    pub fn open_action(&mut self, cx: SpanContext) -> u64 {
+        self.next_action += 1;
+        self.actions.push((self.next_action, cx));
+        self.next_action
+    }
+
+    /// Opens an action that yields to every other open action (the page load, which opens
+    /// before any of the game's).
+    pub fn open_background_action(&mut self, cx: SpanContext) -> u64 {
+        self.next_action += 1;
+        self.actions.insert(0, (self.next_action, cx));
+        self.next_action
+    }
+
+    /// The action with this ID settled; unknown IDs are ignored.
+    pub fn close_action(&mut self, id: u64) {
+        self.actions.retain(|(i, _)| *i != id);
+    }
+
+    /// The parent of a span started with no explicit parent: the innermost `withSpan`, else the
+    /// most recently opened action that is still open.
+    pub fn implicit_parent(&self) -> Option<&SpanContext> {
+        self.active.last().or_else(|| self.actions.last().map(|(_, cx)| cx))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::ids::IdGenerator;
+    use crate::core::span_context::TraceFlags;
+
+    #[test]
+    fn the_latest_open_action_parents_and_the_page_load_yields() {
+        let mut ids = IdGenerator::from_seed(5);
+        let mut cx = || SpanContext::new(ids.trace_id(), ids.span_id(), TraceFlags::SAMPLED, false);
+        let (first, second, page) = (cx(), cx(), cx());
+        let mut s = ContextStack::default();
+        let a = s.open_action(first.clone());
+        let b = s.open_action(second.clone());
+        let p = s.open_background_action(page.clone());
+        assert_eq!(s.implicit_parent(), Some(&second));
+        s.close_action(b);
+        assert_eq!(s.implicit_parent(), Some(&first));
+        s.close_action(a);
+        assert_eq!(s.implicit_parent(), Some(&page));
+        s.close_action(p);
+        s.close_action(p);
+        assert_eq!(s.implicit_parent(), None);
+        s.pop_active(); // an unbalanced pop is harmless
+        assert!(s.active().is_none());
+    }
+}

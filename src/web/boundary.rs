@@ -1,0 +1,272 @@
+//! The numeric boundary: the wasm exports that the JS API (`api.js`) calls on every span.
+//!
+//! Each takes and returns numbers only, so JS calls them directly, with no glue, no copied
+//! objects and no allocation on the JS side. Strings cross once through a scratch buffer in wasm
+//! memory that JS writes with `TextEncoder.encodeInto`; span names and attribute keys are
+//! interned, so they cross once per page rather than once per span. Span contexts cross as six
+//! 32-bit words (trace ID, span ID, big-endian), the flags and the trace state in the same buffer.
+//!
+//! Scratch layout, in bytes from its start: `[0, 32)` a context (words: trace ID x4, span ID x2,
+//! flags, trace-state length), `[32, 544)` its trace state, `[544, ..)` one string.
+
+use std::cell::RefCell;
+
+use super::runtime::Runtime;
+use crate::core::ids::{SpanId, TraceId};
+use crate::core::propagation::TraceState;
+use crate::core::span::{SharedStr, SpanKind};
+use crate::core::span_context::{SpanContext, TraceFlags};
+use crate::core::tracer::SpanHandle;
+
+const CONTEXT_BYTES: usize = 32;
+const TRACE_STATE_BYTES: usize = 512;
+const STRING_AT: usize = CONTEXT_BYTES + TRACE_STATE_BYTES;
+
+/// The memory JS writes into and the strings it interned.
+struct Shared {
+    scratch: Vec<u8>,
+    interned: Vec<SharedStr>,
+}
+
+thread_local! {
+    static SHARED: RefCell<Shared> = RefCell::new(Shared { scratch: vec![0; STRING_AT + 4096], interned: Vec::new() });
+}
+
+fn with_shared<R>(f: impl FnOnce(&mut Shared) -> R) -> R {
+    SHARED.with(|s| f(&mut s.borrow_mut()))
+}
+
+/// Where the scratch buffer starts in wasm memory (it moves when it grows).
+pub(crate) fn scratch_ptr() -> u32 {
+    with_shared(|s| s.scratch.as_ptr() as u32)
+}
+
+/// Makes room for a string of `bytes` and returns the buffer's (possibly new) address.
+#[no_mangle]
+pub extern "C" fn pt_scratch(bytes: u32) -> u32 {
+    with_shared(|s| {
+        let need = STRING_AT + bytes as usize;
+        if s.scratch.len() < need {
+            s.scratch.resize(need.next_power_of_two(), 0);
+        }
+        s.scratch.as_ptr() as u32
+    })
+}
+
+impl Shared {
+    /// The string of `len` bytes that JS wrote at the string offset (`TextEncoder` writes
+    /// valid UTF-8; anything else is replaced, never trusted).
+    fn string(&self, len: u32) -> String {
+        let bytes = &self.scratch[STRING_AT..(STRING_AT + len as usize).min(self.scratch.len())];
+        match std::str::from_utf8(bytes) {
+            Ok(text) => text.to_owned(),
+            Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+        }
+    }
+
+    /// An interned string; an unknown ID reads as the empty string.
+    fn interned(&self, id: u32) -> SharedStr {
+        self.interned.get(id as usize).cloned().unwrap_or_else(|| "".into())
+    }
+}
+
+/// Interns the string in the scratch buffer; JS remembers the returned ID for that string. JS
+/// bounds the table: when its own is full it clears both (`pt_intern_clear`).
+#[no_mangle]
+pub extern "C" fn pt_intern(len: u32) -> u32 {
+    with_shared(|s| {
+        let text = s.string(len).into();
+        s.interned.push(text);
+        (s.interned.len() - 1) as u32
+    })
+}
+
+/// Forgets every interned string (JS clears its own table at the same moment).
+#[no_mangle]
+pub extern "C" fn pt_intern_clear() {
+    with_shared(|s| s.interned.clear());
+}
+
+/// An interned string; an unknown ID reads as the empty string.
+pub(crate) fn interned(id: u32) -> SharedStr {
+    with_shared(|s| s.interned(id))
+}
+
+/// Writes `cx` where JS reads the context of a span it just started.
+pub(crate) fn write_context(cx: &SpanContext) {
+    with_shared(|shared| {
+        let s = &mut shared.scratch;
+        let trace = cx.trace_id.to_bytes();
+        let span = cx.span_id.to_bytes();
+        let mut words = [0u32; 8];
+        for (i, w) in words.iter_mut().take(4).enumerate() {
+            *w = u32::from_be_bytes([trace[i * 4], trace[i * 4 + 1], trace[i * 4 + 2], trace[i * 4 + 3]]);
+        }
+        words[4] = u32::from_be_bytes([span[0], span[1], span[2], span[3]]);
+        words[5] = u32::from_be_bytes([span[4], span[5], span[6], span[7]]);
+        words[6] = u32::from(cx.flags.bits());
+        let state = if cx.trace_state.is_empty() { String::new() } else { cx.trace_state.header_value() };
+        let state = if state.len() <= TRACE_STATE_BYTES { state } else { String::new() };
+        words[7] = state.len() as u32;
+        for (i, w) in words.iter().enumerate() {
+            s[i * 4..i * 4 + 4].copy_from_slice(&w.to_le_bytes());
+        }
+        s[CONTEXT_BYTES..CONTEXT_BYTES + state.len()].copy_from_slice(state.as_bytes());
+    });
+}
+
+/// The context JS wrote (a span of this page: never remote).
+pub(crate) fn read_context() -> Option<SpanContext> {
+    with_shared(|shared| {
+        let s = &shared.scratch;
+        let word = |i: usize| u32::from_le_bytes([s[i * 4], s[i * 4 + 1], s[i * 4 + 2], s[i * 4 + 3]]);
+        let mut trace = [0u8; 16];
+        for i in 0..4 {
+            trace[i * 4..i * 4 + 4].copy_from_slice(&word(i).to_be_bytes());
+        }
+        let mut span = [0u8; 8];
+        span[..4].copy_from_slice(&word(4).to_be_bytes());
+        span[4..].copy_from_slice(&word(5).to_be_bytes());
+        let flags = TraceFlags::from_wire((word(6) & 0xFF) as u8);
+        let state_len = (word(7) as usize).min(TRACE_STATE_BYTES);
+        let mut cx = SpanContext::new(TraceId::from_bytes(trace)?, SpanId::from_bytes(span)?, flags, false);
+        if state_len > 0 {
+            let text = String::from_utf8_lossy(&s[CONTEXT_BYTES..CONTEXT_BYTES + state_len]);
+            cx.trace_state = TraceState::parse(&text).unwrap_or_default();
+        }
+        Some(cx)
+    })
+}
+
+/// A handle from JS: 0 (or anything that is not one) is no span.
+pub(crate) fn handle(bits: f64) -> Option<SpanHandle> {
+    if bits.is_finite() && bits >= 1.0 {
+        SpanHandle::from_bits(bits as u64)
+    } else {
+        None
+    }
+}
+
+fn kind(code: u32) -> SpanKind {
+    match code {
+        1 => SpanKind::Server,
+        2 => SpanKind::Client,
+        3 => SpanKind::Producer,
+        4 => SpanKind::Consumer,
+        _ => SpanKind::Internal,
+    }
+}
+
+/// Where a new span's parent comes from (`pt_start`'s `parent`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ParentRule {
+    /// The `withSpan` span, else the most recently started open action.
+    Implicit,
+    /// The `withSpan` span only: a new action never nests in another.
+    ActiveOnly,
+    /// None: a new trace.
+    Root,
+    /// The context in the scratch buffer.
+    Given,
+}
+
+impl ParentRule {
+    fn from_code(code: u32) -> Self {
+        match code {
+            1 => Self::ActiveOnly,
+            2 => Self::Root,
+            3 => Self::Given,
+            _ => Self::Implicit,
+        }
+    }
+}
+
+/// Starts a span named by interned `name`, of span kind `kind` (0 internal ... 4 consumer), with
+/// its parent by `parent` (0 implicit, 1 `withSpan` only, 2 none, 3 the scratch context), at
+/// `start_ms` (NaN: now). Writes its context to the scratch buffer; returns its handle, or 0
+/// when it does not record (sampled out, disabled, no tracer).
+#[no_mangle]
+pub extern "C" fn pt_start(name: u32, kind_code: u32, parent: u32, start_ms: f64) -> f64 {
+    let Some(rt) = Runtime::installed() else { return 0.0 };
+    let rule = ParentRule::from_code(parent);
+    let given = if rule == ParentRule::Given { read_context() } else { None };
+    let (cx, handle) = rt.start_span(interned(name), kind(kind_code), rule, given, start_ms);
+    write_context(&cx);
+    handle.map_or(0.0, |h| h.to_bits() as f64)
+}
+
+/// Sets a number attribute (integral values become `intValue`).
+#[no_mangle]
+pub extern "C" fn pt_attr_num(span: f64, key: u32, value: f64) {
+    if let (Some(rt), Some(h)) = (Runtime::installed(), handle(span)) {
+        rt.set_attribute(h, interned(key), super::attributes::number(value));
+    }
+}
+
+/// Sets a boolean attribute (`value` 0 or 1).
+#[no_mangle]
+pub extern "C" fn pt_attr_bool(span: f64, key: u32, value: u32) {
+    if let (Some(rt), Some(h)) = (Runtime::installed(), handle(span)) {
+        rt.set_attribute(h, interned(key), (value != 0).into());
+    }
+}
+
+/// Sets a string attribute whose value JS wrote to the scratch buffer (`len` bytes).
+#[no_mangle]
+pub extern "C" fn pt_attr_str(span: f64, key: u32, len: u32) {
+    if let (Some(rt), Some(h)) = (Runtime::installed(), handle(span)) {
+        let (key, value) = with_shared(|s| (s.interned(key), s.string(len)));
+        rt.set_attribute(h, key, value.into());
+    }
+}
+
+/// Ends a span at `end_ms` (NaN: now). Later calls do nothing.
+#[no_mangle]
+pub extern "C" fn pt_end(span: f64, end_ms: f64) {
+    if let (Some(rt), Some(h)) = (Runtime::installed(), handle(span)) {
+        rt.end_span(h, end_ms);
+    }
+}
+
+/// 1 if the span still records (not ended, also not by the span timeout), else 0.
+#[no_mangle]
+pub extern "C" fn pt_is_recording(span: f64) -> u32 {
+    match (Runtime::installed(), handle(span)) {
+        (Some(rt), Some(h)) => u32::from(rt.is_recording(h)),
+        _ => 0,
+    }
+}
+
+/// `withSpan`: the scratch context becomes the active parent until `pt_pop_active`.
+#[no_mangle]
+pub extern "C" fn pt_push_active() {
+    if let (Some(rt), Some(cx)) = (Runtime::installed(), read_context()) {
+        rt.push_active(cx);
+    }
+}
+
+/// Ends the innermost `withSpan`.
+#[no_mangle]
+pub extern "C" fn pt_pop_active() {
+    if let Some(rt) = Runtime::installed() {
+        rt.pop_active();
+    }
+}
+
+/// An action opened: the scratch context is an implicit parent of requests until
+/// `pt_action_end` with the returned ID.
+#[no_mangle]
+pub extern "C" fn pt_action_begin() -> f64 {
+    match (Runtime::installed(), read_context()) {
+        (Some(rt), Some(cx)) => rt.open_action(cx) as f64,
+        _ => 0.0,
+    }
+}
+
+/// The action with this ID settled.
+#[no_mangle]
+pub extern "C" fn pt_action_end(id: f64) {
+    if let Some(rt) = Runtime::installed() {
+        rt.close_action(id as u64);
+    }
+}

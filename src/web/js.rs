@@ -1,0 +1,33 @@
+//! JS property helpers, in one place: reading and writing properties by name never throws
+//! into game code and never traps (a missing or throwing getter reads as `undefined`).
+
+use js_sys::{Function, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// The global object (`window` or the worker's `self`).
+pub(crate) fn global() -> JsValue {
+    js_sys::global().into()
+}
+
+/// `target[key]`, or `undefined` when it cannot be read.
+pub(crate) fn get(target: &JsValue, key: &str) -> JsValue {
+    if !target.is_object() && !target.is_function() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `target[key] = value`, ignoring failures (frozen objects, throwing setters).
+pub(crate) fn set(target: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// A function-valued property of `target`, if there is one.
+pub(crate) fn method(target: &JsValue, name: &str) -> Option<Function> {
+    get(target, name).dyn_into::<Function>().ok()
+}
+
+/// `location.href` of the page (or worker), or "".
+pub(crate) fn page_href() -> String {
+    get(&get(&global(), "location"), "href").as_string().unwrap_or_default()
+}

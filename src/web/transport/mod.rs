@@ -1,0 +1,26 @@
+//! The transports a body can leave by, one a file. Each only does the IO and reports what
+//! happened; which one to use, and what to do after a refusal, is the core's transport plan.
+
+pub(crate) mod beacon;
+pub(crate) mod fetch;
+pub(crate) mod fetch_later;
+pub(crate) mod storage;
+
+use js_sys::Object;
+use wasm_bindgen::JsValue;
+
+use super::js::set;
+
+/// `{method: "POST", body, headers: {"Content-Type": ...}}`, plus `keepalive` when asked.
+fn post_init(json: &str, content_type: &str, keepalive: bool) -> JsValue {
+    let init: JsValue = Object::new().into();
+    let headers: JsValue = Object::new().into();
+    set(&headers, "Content-Type", &content_type.into());
+    set(&init, "method", &"POST".into());
+    set(&init, "body", &json.into());
+    set(&init, "headers", &headers);
+    if keepalive {
+        set(&init, "keepalive", &JsValue::TRUE);
+    }
+    init
+}
