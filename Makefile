@@ -1,6 +1,7 @@
 # `make demo` builds and serves the demo game with its dev backend; `make test` installs what
-# is missing and runs every suite; the other targets run one.
-.PHONY: test demo setup native browser e2e size
+# is missing and runs every suite; the other targets run one. `make bench` measures playtrace
+# against OpenTelemetry JS in one headless Chromium run.
+.PHONY: test demo setup lint native browser e2e size bench
 
 test:
 	scripts/test.sh
@@ -11,5 +12,8 @@ demo:
 setup:
 	scripts/setup.sh
 
-native browser e2e size:
+bench:
+	scripts/bench.sh
+
+lint native browser e2e size:
 	scripts/test.sh $@

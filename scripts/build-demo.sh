@@ -6,8 +6,11 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 scripts/setup.sh >/dev/null
-wasm-pack --log-level warn build --release --target bundler --out-dir pkg >/dev/null
-node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers -o pkg/playtrace_bg.wasm pkg/playtrace_bg.wasm
+scripts/build-pkg.sh bundler pkg
 node_modules/.bin/webpack --config webpack.config.js --no-stats
-cargo build --locked --release -p playtrace-devserver 2>&1 | grep -vE '^\s+(Compiling|Finished|Building)' || true
-[ -x target/release/playtrace-devserver ] || { echo "demo: the devserver did not build" >&2; exit 1; }
+# A failed build must stop here: serving the previous binary would hide the failure.
+if ! cargo build --locked --release -p playtrace-devserver 2>target/devserver-build.log; then
+  cat target/devserver-build.log >&2
+  echo "demo: the devserver did not build" >&2
+  exit 1
+fi

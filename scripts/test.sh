@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
-# Runs the test suites named as arguments (native, browser, size), or all of them:
+# Runs the test suites named as arguments, or all of them:
+#   lint     cargo fmt --check, and cargo clippy -D warnings for the native and wasm32 builds
 #   native   core unit tests, property tests against opentelemetry-proto and the zipkin2 rules,
 #            doc examples, and the devserver's receiver, store and query tests
 #   browser  wasm-bindgen-test in headless Chromium
 #   e2e      fetch/XHR instrumentation in headless Chromium (playwright-core) against local
 #            echo servers
-#   size     release build, gzipped size against the budget
+#   size     release build, gzipped size of everything shipped against the budget
 # Installs whatever is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(native browser e2e size)
+[ ${#suites[@]} -gt 0 ] || suites=(lint native browser e2e size)
 
 scripts/setup.sh
 
 for suite in "${suites[@]}"; do
   case "$suite" in
+    lint)
+      echo "== lint: rustfmt and clippy"
+      cargo fmt --all --check
+      cargo clippy --locked --workspace --all-targets -- -D warnings
+      cargo clippy --locked --target wasm32-unknown-unknown --features browser-tests --all-targets -- -D warnings
+      ;;
     native)
       echo "== native tests: cargo test"
       cargo test --locked --workspace -- --show-output
@@ -30,7 +37,7 @@ for suite in "${suites[@]}"; do
       ;;
     e2e)
       echo "== end-to-end: Chromium driven by playwright-core against local servers"
-      wasm-pack --log-level warn build --release --target web --out-dir target/e2e-pkg >/dev/null
+      scripts/build-pkg.sh web target/e2e-pkg
       scripts/build-demo.sh
       node --test --test-concurrency=1 tests/e2e/
       ;;
@@ -41,7 +48,7 @@ for suite in "${suites[@]}"; do
       scripts/check-types.sh
       ;;
     *)
-      echo "test: unknown suite '$suite' (native, browser, e2e, size)" >&2
+      echo "test: unknown suite '$suite' (lint, native, browser, e2e, size)" >&2
       exit 2
       ;;
   esac

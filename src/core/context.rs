@@ -4,6 +4,19 @@
 
 use super::span_context::SpanContext;
 
+/// Where a new span's parent comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParentRule {
+    /// The `withSpan` span, else the most recently started open action.
+    Implicit,
+    /// The `withSpan` span only: a new action never nests in another.
+    ActiveOnly,
+    /// None: a new trace.
+    Root,
+    /// The one given with the call.
+    Given,
+}
+
 /// The `withSpan` stack and the open actions, oldest first.
 ///
 /// ```
@@ -71,6 +84,22 @@ impl ContextStack {
     pub fn implicit_parent(&self) -> Option<&SpanContext> {
         self.active.last().or_else(|| self.actions.last().map(|(_, cx)| cx))
     }
+
+    /// The parent by `rule`, `given` being the one given with the call.
+    ///
+    /// ```
+    /// use playtrace::core::context::{ContextStack, ParentRule};
+    /// let stack = ContextStack::default();
+    /// assert_eq!(stack.parent(ParentRule::Implicit, None), None);
+    /// ```
+    pub fn parent(&self, rule: ParentRule, given: Option<SpanContext>) -> Option<SpanContext> {
+        match rule {
+            ParentRule::Given => given,
+            ParentRule::Root => None,
+            ParentRule::Implicit => self.implicit_parent().cloned(),
+            ParentRule::ActiveOnly => self.active().cloned(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -98,5 +127,20 @@ mod tests {
         assert_eq!(s.implicit_parent(), None);
         s.pop_active(); // an unbalanced pop is harmless
         assert!(s.active().is_none());
+    }
+
+    #[test]
+    fn an_action_nests_only_under_with_span_never_under_another_action() {
+        let mut ids = IdGenerator::from_seed(6);
+        let mut cx = || SpanContext::new(ids.trace_id(), ids.span_id(), TraceFlags::SAMPLED, false);
+        let (action, active, given) = (cx(), cx(), cx());
+        let mut s = ContextStack::default();
+        s.open_action(action.clone());
+        assert_eq!(s.parent(ParentRule::ActiveOnly, None), None);
+        assert_eq!(s.parent(ParentRule::Implicit, None), Some(action.clone()));
+        s.push_active(active.clone());
+        assert_eq!(s.parent(ParentRule::ActiveOnly, None), Some(active.clone()));
+        assert_eq!(s.parent(ParentRule::Given, Some(given.clone())), Some(given));
+        assert_eq!(s.parent(ParentRule::Root, None), None);
     }
 }

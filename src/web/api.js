@@ -7,71 +7,9 @@
 // parents, limits, queueing, encoding, transport), is the Rust engine's. Nothing here throws into
 // game code for a bad value: such values are dropped and counted by the engine.
 
-let X; // the wasm instance's exports
-let BASE = 0; // the scratch buffer's address; words [BASE/4, BASE/4 + 8) are a context
-let W = 0; // BASE / 4
-let U32 = new Uint32Array(0);
-let U8 = new Uint8Array(0);
-let STR = new Uint8Array(0); // the string area of the scratch buffer
-const STRING_AT = 544;
-const MAX_INTERNED = 4096;
-const IDS = new Map(); // interned names and keys -> IDs
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+import { X, BASE, W, U8, encoder, decoder, words, put, intern, IMPLICIT, ACTIVE_ONLY, ROOT, GIVEN } from "./boundary.js";
+
 const KINDS = new Map([["internal", 0], ["server", 1], ["client", 2], ["producer", 3], ["consumer", 4]]);
-// pt_start's parent rules.
-const IMPLICIT = 0, ACTIVE_ONLY = 1, ROOT = 2, GIVEN = 3;
-
-function views(base) {
-  BASE = base;
-  W = base >>> 2;
-  const buffer = X.memory.buffer;
-  U32 = new Uint32Array(buffer);
-  U8 = new Uint8Array(buffer);
-  STR = new Uint8Array(buffer, base + STRING_AT, U8.length - base - STRING_AT);
-}
-
-// Views of a grown memory are detached (length 0) and are made again.
-function words() {
-  if (U32.length === 0) views(BASE);
-  return U32;
-}
-
-/** Writes `s` as UTF-8 into the string area; returns its length in bytes. */
-function put(s) {
-  if (typeof s !== "string") s = String(s);
-  const n = s.length;
-  let area = STR;
-  if (area.length === 0 || n * 3 > area.length) {
-    views(X.pt_scratch(n * 3));
-    area = STR;
-  }
-  // Short ASCII, the usual attribute value, is copied by hand: cheaper than a TextEncoder call.
-  if (n <= 32) {
-    let i = 0;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c > 0x7f) break;
-      area[i] = c;
-    }
-    if (i === n) return n;
-  }
-  return encoder.encodeInto(s, area).written;
-}
-
-/** The interned ID of a name or key. */
-function intern(s) {
-  let id = IDS.get(s);
-  if (id === undefined) {
-    if (IDS.size >= MAX_INTERNED) {
-      IDS.clear();
-      X.pt_intern_clear();
-    }
-    id = X.pt_intern(put(s));
-    IDS.set(s, id);
-  }
-  return id;
-}
 
 const hex8 = (n) => (n >>> 0).toString(16).padStart(8, "0");
 
@@ -262,9 +200,7 @@ export class Tracer {
   }
 }
 
-/** Called once by `init`: binds this module to the wasm instance and wraps the engine. */
-export function make_tracer(engine, exports, scratch) {
-  X = exports;
-  views(scratch);
+/** Called by `init` (after it bound the boundary): the tracer game code holds. */
+export function make_tracer(engine) {
   return new Tracer(engine);
 }

@@ -8,15 +8,16 @@ use js_sys::{Array, Object};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use wasm_bindgen::prelude::*;
 
-use super::boundary::{self, ParentRule};
+use super::boundary;
 use super::js::get;
 use super::runtime::Runtime;
 use super::{attributes, config, fetch, lifecycle, page_load, propagation, xhr};
+use crate::core::context::ParentRule;
 use crate::core::span::{AttributeValue, Status};
 
 #[wasm_bindgen(module = "/src/web/api.js")]
 extern "C" {
-    fn make_tracer(engine: Engine, exports: JsValue, scratch: u32) -> JsValue;
+    fn make_tracer(engine: Engine) -> JsValue;
 }
 
 /// Starts tracing: validates `config`, installs the tracer for this page (listeners, fetch and
@@ -32,15 +33,16 @@ pub fn init(#[wasm_bindgen(unchecked_param_type = "PlaytraceConfig")] config: Js
     }
     let (config, patterns) = config::parse(&config).map_err(|e| JsError::new(&e.message()))?;
     let rt = Runtime::start(&config, patterns).map_err(|e| JsError::new(&e))?;
+    boundary::bind_js();
     lifecycle::install(&rt);
     if config.instrument_fetch {
-        fetch::install(&rt);
+        fetch::install(&rt, &Engine::new(Rc::clone(&rt)).into());
     }
     if config.instrument_xhr {
         xhr::install(&rt);
     }
     page_load::start(&rt);
-    let tracer = make_tracer(Engine { rt: Rc::clone(&rt) }, wasm_bindgen::exports(), boundary::scratch_ptr());
+    let tracer = make_tracer(Engine::new(Rc::clone(&rt)));
     rt.install(tracer.clone());
     Ok(tracer)
 }
@@ -55,6 +57,12 @@ pub fn get_tracer() -> JsValue {
 #[wasm_bindgen(skip_typescript)]
 pub struct Engine {
     rt: Rc<Runtime>,
+}
+
+impl Engine {
+    pub(crate) fn new(rt: Rc<Runtime>) -> Self {
+        Self { rt }
+    }
 }
 
 /// Counters as a plain JS object of numbers, in the order `Stats::fields` lists them.
@@ -194,6 +202,19 @@ impl Engine {
     pub fn update_name(&self, span: f64, name: String) {
         if let Some(h) = boundary::handle(span) {
             self.rt.with_span(h, |s| s.update_name(&name));
+        }
+    }
+
+    /// Writes a context that is not one of our spans (from `extract` or another SDK) where the
+    /// engine reads a given parent; false if it is not a context.
+    #[wasm_bindgen(js_name = putContext)]
+    pub fn put_context(&self, span: JsValue) -> bool {
+        match propagation::context_from_js(&span) {
+            Some(cx) => {
+                boundary::write_context(&cx);
+                true
+            }
+            None => false,
         }
     }
 

@@ -11,7 +11,10 @@
 
 use std::cell::RefCell;
 
+use wasm_bindgen::prelude::*;
+
 use super::runtime::Runtime;
+use crate::core::context::ParentRule;
 use crate::core::ids::{SpanId, TraceId};
 use crate::core::propagation::TraceState;
 use crate::core::span::{SharedStr, SpanKind};
@@ -21,6 +24,17 @@ use crate::core::tracer::SpanHandle;
 const CONTEXT_BYTES: usize = 32;
 const TRACE_STATE_BYTES: usize = 512;
 const STRING_AT: usize = CONTEXT_BYTES + TRACE_STATE_BYTES;
+
+#[wasm_bindgen(module = "/src/web/boundary.js")]
+extern "C" {
+    /// Gives the JS half the instance's exports and the scratch buffer's address.
+    fn bind(exports: JsValue, scratch: u32);
+}
+
+/// Binds the JS half of the boundary to this instance (once per `init`).
+pub(crate) fn bind_js() {
+    bind(wasm_bindgen::exports(), scratch_ptr());
+}
 
 /// The memory JS writes into and the strings it interned.
 struct Shared {
@@ -57,7 +71,13 @@ impl Shared {
     /// The string of `len` bytes that JS wrote at the string offset (`TextEncoder` writes
     /// valid UTF-8; anything else is replaced, never trusted).
     fn string(&self, len: u32) -> String {
-        let bytes = &self.scratch[STRING_AT..(STRING_AT + len as usize).min(self.scratch.len())];
+        self.string_at(0, len)
+    }
+
+    /// The string of `len` bytes at byte `at` of the string area.
+    fn string_at(&self, at: u32, len: u32) -> String {
+        let start = (STRING_AT + at as usize).min(self.scratch.len());
+        let bytes = &self.scratch[start..(start + len as usize).min(self.scratch.len())];
         match std::str::from_utf8(bytes) {
             Ok(text) => text.to_owned(),
             Err(_) => String::from_utf8_lossy(bytes).into_owned(),
@@ -68,6 +88,30 @@ impl Shared {
     fn interned(&self, id: u32) -> SharedStr {
         self.interned.get(id as usize).cloned().unwrap_or_else(|| "".into())
     }
+}
+
+/// Strings JS wrote one after another into the string area, by their lengths.
+pub(crate) fn scratch_strings<const N: usize>(lens: [u32; N]) -> [String; N] {
+    with_shared(|s| {
+        let mut at = 0;
+        lens.map(|len| {
+            let text = s.string_at(at, len);
+            at += len;
+            text
+        })
+    })
+}
+
+/// Writes text for JS into the string area, and its length in bytes into the first context word.
+pub(crate) fn write_text(text: &str) {
+    with_shared(|s| {
+        let need = STRING_AT + text.len();
+        if s.scratch.len() < need {
+            s.scratch.resize(need.next_power_of_two(), 0);
+        }
+        s.scratch[STRING_AT..need].copy_from_slice(text.as_bytes());
+        s.scratch[..4].copy_from_slice(&(text.len() as u32).to_le_bytes());
+    });
 }
 
 /// Interns the string in the scratch buffer; JS remembers the returned ID for that string. JS
@@ -147,7 +191,7 @@ pub(crate) fn handle(bits: f64) -> Option<SpanHandle> {
     }
 }
 
-fn kind(code: u32) -> SpanKind {
+pub(crate) fn kind(code: u32) -> SpanKind {
     match code {
         1 => SpanKind::Server,
         2 => SpanKind::Client,
@@ -157,27 +201,13 @@ fn kind(code: u32) -> SpanKind {
     }
 }
 
-/// Where a new span's parent comes from (`pt_start`'s `parent`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ParentRule {
-    /// The `withSpan` span, else the most recently started open action.
-    Implicit,
-    /// The `withSpan` span only: a new action never nests in another.
-    ActiveOnly,
-    /// None: a new trace.
-    Root,
-    /// The context in the scratch buffer.
-    Given,
-}
-
-impl ParentRule {
-    fn from_code(code: u32) -> Self {
-        match code {
-            1 => Self::ActiveOnly,
-            2 => Self::Root,
-            3 => Self::Given,
-            _ => Self::Implicit,
-        }
+/// `pt_start`'s `parent` code: 0 implicit, 1 `withSpan` only, 2 none, 3 the scratch context.
+pub(crate) fn parent_rule(code: u32) -> ParentRule {
+    match code {
+        1 => ParentRule::ActiveOnly,
+        2 => ParentRule::Root,
+        3 => ParentRule::Given,
+        _ => ParentRule::Implicit,
     }
 }
 
@@ -188,7 +218,7 @@ impl ParentRule {
 #[no_mangle]
 pub extern "C" fn pt_start(name: u32, kind_code: u32, parent: u32, start_ms: f64) -> f64 {
     let Some(rt) = Runtime::installed() else { return 0.0 };
-    let rule = ParentRule::from_code(parent);
+    let rule = parent_rule(parent);
     let given = if rule == ParentRule::Given { read_context() } else { None };
     let (cx, handle) = rt.start_span(interned(name), kind(kind_code), rule, given, start_ms);
     write_context(&cx);

@@ -1,12 +1,15 @@
 //! The client span of an HTTP request, shared by the `fetch` and XHR wrappers: started when the
 //! request is made, with the trace headers it may carry, and ended with its outcome and, where
-//! the browser reports them, its Resource Timing phases.
+//! the browser reports them, its Resource Timing phases. The `pt_http_*` exports are the same
+//! for the JS fetch wrapper, with numbers and scratch strings.
 
 use std::rc::Rc;
 
+use super::boundary;
 use super::clock;
 use super::js::{get, global, method};
 use super::runtime::Runtime;
+use crate::core::context::ParentRule;
 use crate::core::http::{
     fetch_normalized_method, record_outcome, timing_events, url_parts, HttpOutcome, HttpRequest, ResourceTiming,
 };
@@ -18,8 +21,6 @@ use crate::core::tracer::SpanHandle;
 pub(crate) struct ClientSpan {
     pub(crate) handle: Option<SpanHandle>,
     pub(crate) headers: Option<Vec<(&'static str, String)>>,
-    pub(crate) url: String,
-    start_page_ms: f64,
 }
 
 /// Starts the client span for a request to the absolute `href`: `None` when it is not traced
@@ -45,46 +46,58 @@ pub(crate) fn start(
     };
     let (context, handle) = rt.start_child(request.span_name(), SpanKind::Client, explicit, request.attributes());
     let propagate = !caller_traceparent && http.should_propagate(href, &parts.origin);
-    Some(ClientSpan {
-        handle,
-        headers: propagate.then(|| rt.trace_headers(&context)),
-        url: href.to_owned(),
-        start_page_ms: clock::page_now_ms(),
-    })
+    Some(ClientSpan { handle, headers: propagate.then(|| rt.trace_headers(&context)) })
 }
 
-/// Records the outcome and ends the span, after adding Resource Timing phases if the browser
-/// reports the request within a short wait (its entry appears once the body has arrived).
-pub(crate) fn finish(rt: &Rc<Runtime>, span: ClientSpan, outcome: HttpOutcome) {
-    let Some(handle) = span.handle else { return };
+/// Records how the request ended. A response waits for its Resource Timing ([`settle`]); a
+/// failure or an abort ends the span now.
+pub(crate) fn respond(rt: &Runtime, handle: SpanHandle, outcome: HttpOutcome) {
     let end_ns = rt.now_ns();
     rt.with_span(handle, |s| record_outcome(s, &outcome, end_ns));
-    if !matches!(outcome, HttpOutcome::Response(_)) {
+    if matches!(outcome, HttpOutcome::Response(_)) {
+        rt.settle_later(handle, end_ns);
+    } else {
         rt.end_span_ns(handle, end_ns);
+    }
+}
+
+/// Adds the Resource Timing phases, if the browser reported them, and ends the span (at the
+/// response's end, if that came after the request settled).
+pub(crate) fn settle(rt: &Runtime, handle: SpanHandle, timing: Option<ResourceTiming>) {
+    let mut end = 0;
+    if let Some(t) = timing {
+        let events = timing_events(&t, clock::page_ms_to_ns);
+        rt.with_span(handle, |s| {
+            for (name, at, attrs) in events {
+                s.add_event(&name, at, attrs);
+            }
+        });
+        end = clock::page_ms_to_ns(t.response_end);
+    }
+    rt.settled(handle, end);
+}
+
+/// [`respond`], then [`settle`] once the entry appears or after four looks (XHR).
+pub(crate) fn finish(rt: &Rc<Runtime>, span: ClientSpan, url: String, start_page_ms: f64, outcome: HttpOutcome) {
+    let Some(handle) = span.handle else { return };
+    let response = matches!(outcome, HttpOutcome::Response(_));
+    respond(rt, handle, outcome);
+    if !response {
         return;
     }
-    rt.settle_later(handle, end_ns);
     let rt = Rc::clone(rt);
     wasm_bindgen_futures::spawn_local(async move {
-        let mut end = end_ns;
-        // Responses that never get an entry (cache, service worker) cost four looks, not a
-        // stream of timers.
+        let mut timing = None;
         for wait_ms in [0, 50, 200, 1000] {
             if wait_ms > 0 {
                 gloo_timers::future::TimeoutFuture::new(wait_ms).await;
             }
-            if let Some(t) = find_timing(&span.url, span.start_page_ms) {
-                let events = timing_events(&t, clock::page_ms_to_ns);
-                rt.with_span(handle, |s| {
-                    for (name, at, attrs) in events {
-                        s.add_event(&name, at, attrs);
-                    }
-                });
-                end = end.max(clock::page_ms_to_ns(t.response_end));
+            timing = find_timing(&url, start_page_ms);
+            if timing.is_some() {
                 break;
             }
         }
-        rt.settled(handle, end);
+        settle(&rt, handle, timing);
     });
 }
 
@@ -110,4 +123,83 @@ fn find_timing(url: &str, start_page_ms: f64) -> Option<ResourceTiming> {
         response_start: n("responseStart"),
         response_end: n("responseEnd"),
     })
+}
+
+/// A request to the absolute URL (`url_len` bytes) with the method (`method_len` bytes after
+/// it) in the scratch buffer, its parent by the `pt_start` rule. Returns -1 when it is not
+/// traced, else the span's handle (0 when not sampled). The trace headers it should carry, as
+/// `name\nvalue\n...`, are written for JS with their length in the first context word (0: none).
+#[no_mangle]
+pub extern "C" fn pt_http_start(url_len: u32, method_len: u32, parent: u32) -> f64 {
+    let Some(rt) = Runtime::installed() else { return -1.0 };
+    let rule = boundary::parent_rule(parent);
+    let explicit = match rule {
+        ParentRule::Given => Some(boundary::read_context()),
+        ParentRule::Root => Some(None),
+        _ => None,
+    };
+    let [url, method] = boundary::scratch_strings([url_len, method_len]);
+    let Some(span) = start(&rt, &url, &method, explicit, false) else { return -1.0 };
+    let mut text = String::new();
+    for (name, value) in span.headers.iter().flatten() {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(name);
+        text.push('\n');
+        text.push_str(value);
+    }
+    boundary::write_text(&text);
+    span.handle.map_or(0.0, |h| h.to_bits() as f64)
+}
+
+/// The request answered with `status`.
+#[no_mangle]
+pub extern "C" fn pt_http_response(span: f64, status: u32) {
+    if let (Some(rt), Some(h)) = (Runtime::installed(), boundary::handle(span)) {
+        respond(&rt, h, HttpOutcome::Response(status.min(u32::from(u16::MAX)) as u16));
+    }
+}
+
+/// The request was aborted (`aborted` 1), or failed with the error's name and message in the
+/// scratch buffer.
+#[no_mangle]
+pub extern "C" fn pt_http_failed(span: f64, aborted: u32, name_len: u32, message_len: u32) {
+    let (Some(rt), Some(h)) = (Runtime::installed(), boundary::handle(span)) else { return };
+    let outcome = if aborted != 0 {
+        HttpOutcome::Aborted
+    } else {
+        let [error_type, message] = boundary::scratch_strings([name_len, message_len]);
+        HttpOutcome::Failed { error_type, message }
+    };
+    respond(&rt, h, outcome);
+}
+
+/// The request's Resource Timing entry (page-time milliseconds), if `found`; ends the span.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn pt_http_settle(
+    span: f64,
+    found: u32,
+    domain_lookup_start: f64,
+    domain_lookup_end: f64,
+    connect_start: f64,
+    secure_connection_start: f64,
+    connect_end: f64,
+    request_start: f64,
+    response_start: f64,
+    response_end: f64,
+) {
+    let (Some(rt), Some(h)) = (Runtime::installed(), boundary::handle(span)) else { return };
+    let timing = (found != 0).then_some(ResourceTiming {
+        domain_lookup_start,
+        domain_lookup_end,
+        connect_start,
+        secure_connection_start,
+        connect_end,
+        request_start,
+        response_start,
+        response_end,
+    });
+    settle(&rt, h, timing);
 }

@@ -31,3 +31,8 @@ pub(crate) fn method(target: &JsValue, name: &str) -> Option<Function> {
 pub(crate) fn page_href() -> String {
     get(&get(&global(), "location"), "href").as_string().unwrap_or_default()
 }
+
+/// `href` resolved against the page, as the browser would resolve it.
+pub(crate) fn resolve(href: &str) -> Option<String> {
+    web_sys::Url::new_with_base(href, &page_href()).ok().map(|u| u.href())
+}

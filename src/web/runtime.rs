@@ -18,7 +18,7 @@ use super::clock;
 use super::js::{get, global, method, page_href};
 use super::transport::{self, fetch::Outcome};
 use crate::core::config::TracerConfig;
-use crate::core::context::ContextStack;
+use crate::core::context::{ContextStack, ParentRule};
 use crate::core::encode::{Body, Resource};
 use crate::core::http::PropagationTarget;
 use crate::core::ids::IdGenerator;
@@ -29,8 +29,6 @@ use crate::core::stats::Stats;
 use crate::core::tracer::{Ended, SpanHandle, TracerCore};
 use crate::core::transport::{transport_plan, KeepaliveBudget, PendingBody, Transport, BEACON_HOLD_NS};
 use crate::{SCOPE_NAME, SCOPE_VERSION};
-
-use super::boundary::ParentRule;
 
 thread_local! {
     /// The installed tracer and its JS object: one per JS realm, however often `init` is called.
@@ -307,12 +305,7 @@ impl Runtime {
         // may lie in the past, so it counts from the latest clock reading at the earliest.
         let now = if clocked { start } else { start.max(s.last_now_ns) };
         s.last_now_ns = now;
-        let parent = match rule {
-            ParentRule::Given => given,
-            ParentRule::Root => None,
-            ParentRule::Implicit => s.contexts.implicit_parent().cloned(),
-            ParentRule::ActiveOnly => s.contexts.active().cloned(),
-        };
+        let parent = s.contexts.parent(rule, given);
         let (cx, handle) = s.core.start_span(name, kind, parent.as_ref(), start, now);
         // The timer need only move if this span's timeout comes before the armed deadline.
         let timeout_at = now.saturating_add(s.core.span_timeout_ns());
@@ -395,17 +388,16 @@ impl Runtime {
         self.state.borrow_mut().settling.push((h, end_ns));
     }
 
-    /// Ends a settling span (Resource Timing came, or did not); false if the page's leaving
-    /// ended it already.
-    pub(crate) fn settled(&self, h: SpanHandle, end_ns: u64) {
+    /// Ends a settling span (Resource Timing came, or did not) at its recorded end, or at
+    /// `at_least_ns` if that is later; nothing if the page's leaving ended it already.
+    pub(crate) fn settled(&self, h: SpanHandle, at_least_ns: u64) {
         let waiting = {
             let mut s = self.state.borrow_mut();
-            let before = s.settling.len();
-            s.settling.retain(|(x, _)| *x != h);
-            s.settling.len() != before
+            let at = s.settling.iter().position(|(x, _)| *x == h);
+            at.map(|at| s.settling.swap_remove(at).1)
         };
-        if waiting {
-            self.end_span_ns(h, end_ns);
+        if let Some(end_ns) = waiting {
+            self.end_span_ns(h, end_ns.max(at_least_ns));
         }
     }
 

@@ -104,10 +104,11 @@ fn on_send(weak: &Weak<Runtime>, xhr: &JsValue, set_header: &Function) -> JsValu
     let field = |k: &str| get(&notes, k).as_string();
     let (Some(method), Some(raw_url)) = (field("method"), field("url")) else { return JsValue::UNDEFINED };
     let caller_traceparent = get(&notes, "callerTraceparent").is_truthy();
-    let Some(href) = super::fetch::resolve(&raw_url) else { return JsValue::UNDEFINED };
+    let Some(href) = super::js::resolve(&raw_url) else { return JsValue::UNDEFINED };
     let Some(mut span) = http_span::start(&rt, &href, &method, None, caller_traceparent) else {
         return JsValue::UNDEFINED;
     };
+    let start_page_ms = super::clock::page_now_ms();
     for (name, value) in span.headers.take().unwrap_or_default() {
         let _ = set_header.call2(xhr, &name.into(), &value.into());
     }
@@ -120,6 +121,6 @@ fn on_send(weak: &Weak<Runtime>, xhr: &JsValue, set_header: &Function) -> JsValu
             "load" => HttpOutcome::Response(status),
             other => HttpOutcome::Failed { error_type: other.to_owned(), message: String::new() },
         };
-        http_span::finish(&rt, span, outcome);
+        http_span::finish(&rt, span, href, start_page_ms, outcome);
     })
 }

@@ -1,0 +1,76 @@
+// The JS half of the numeric boundary (boundary.rs): the wasm exports, the scratch buffer in
+// wasm memory, and the interned names and keys. Shared by the JS API and the fetch wrapper.
+
+export let X; // the wasm instance's exports
+export let BASE = 0; // the scratch buffer's address; words [BASE/4, BASE/4 + 8) are a context
+export let W = 0; // BASE / 4
+let U32 = new Uint32Array(0);
+export let U8 = new Uint8Array(0);
+let STR = new Uint8Array(0); // the string area of the scratch buffer
+const STRING_AT = 544;
+const MAX_INTERNED = 4096;
+const IDS = new Map(); // interned names and keys -> IDs
+export const encoder = new TextEncoder();
+export const decoder = new TextDecoder();
+// pt_start's parent rules.
+export const IMPLICIT = 0, ACTIVE_ONLY = 1, ROOT = 2, GIVEN = 3;
+
+function views(base) {
+  BASE = base;
+  W = base >>> 2;
+  const buffer = X.memory.buffer;
+  U32 = new Uint32Array(buffer);
+  U8 = new Uint8Array(buffer);
+  STR = new Uint8Array(buffer, base + STRING_AT, U8.length - base - STRING_AT);
+}
+
+// Views of a grown memory are detached (length 0) and are made again.
+export function words() {
+  if (U32.length === 0) views(BASE);
+  return U32;
+}
+
+/** Writes `s` as UTF-8 into the string area at byte `at` (default 0); returns its length. */
+export function put(s, at = 0) {
+  if (typeof s !== "string") s = String(s);
+  const n = s.length;
+  if (STR.length === 0 || at + n * 3 > STR.length) views(X.pt_scratch(at + n * 3));
+  const area = STR;
+  // Short ASCII, the usual attribute value, is copied by hand: cheaper than a TextEncoder call.
+  if (n <= 32) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) break;
+      area[at + i] = c;
+    }
+    if (i === n) return n;
+  }
+  return encoder.encodeInto(s, at === 0 ? area : area.subarray(at)).written;
+}
+
+/** The interned ID of a name or key. */
+export function intern(s) {
+  let id = IDS.get(s);
+  if (id === undefined) {
+    if (IDS.size >= MAX_INTERNED) {
+      IDS.clear();
+      X.pt_intern_clear();
+    }
+    id = X.pt_intern(put(s));
+    IDS.set(s, id);
+  }
+  return id;
+}
+
+/** Binds this module to the wasm instance (once, by `init`). */
+export function bind(exports, scratch) {
+  X = exports;
+  views(scratch);
+}
+
+/** Reads a string the engine wrote to the string area. */
+export function taken(len) {
+  words();
+  return decoder.decode(STR.subarray(0, len));
+}

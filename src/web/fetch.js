@@ -1,0 +1,129 @@
+// fetch instrumentation: a client span for every call, and trace headers for the page's own
+// origin and the `propagateTo` targets only. The wrapper keeps every call shape's meaning: the
+// caller's `init` and `Headers` are copied, never changed; request bodies and responses are never
+// read or cloned; the promise settles with the very Response or rejection the browser gave.
+// Which requests are traced, their parent, their attributes and their headers are decided by the
+// engine (http_span.rs), called with numbers and strings in the scratch buffer.
+
+import { X, W, words, put, taken, IMPLICIT, ROOT, GIVEN } from "./boundary.js";
+
+const MARK = "__playtrace_wrapped";
+// Looks for the request's Resource Timing entry, in ms after it settled; its body may still be
+// arriving. Responses that never get one (cache, service worker) cost four looks.
+const TIMING_WAITS = [50, 200, 1000];
+
+function absolute(input) {
+  if (typeof input === "string") return new URL(input, location.href).href;
+  if (typeof URL !== "undefined" && input instanceof URL) return input.href;
+  if (typeof Request !== "undefined" && input instanceof Request) return input.url;
+  return undefined;
+}
+
+/** The parent rule for `init.playtraceParent`, with a given context written for the engine. */
+function parentRule(engine, init) {
+  if (init === null || typeof init !== "object") return IMPLICIT;
+  const parent = init.playtraceParent;
+  if (parent === undefined) return IMPLICIT;
+  if (parent === null) return ROOT;
+  if (typeof parent._put === "function") {
+    parent._put();
+    return GIVEN;
+  }
+  return engine.putContext(parent) ? GIVEN : ROOT;
+}
+
+/** A copy of `init` with the trace headers the caller did not set, or `init` itself. */
+function withHeaders(input, init, lines) {
+  const given = init !== null && typeof init === "object" ? init.headers : undefined;
+  let headers;
+  try {
+    headers = given !== undefined && given !== null ? new Headers(given)
+      : typeof Request !== "undefined" && input instanceof Request ? new Headers(input.headers) : new Headers();
+  } catch {
+    return init;
+  }
+  if (headers.has("traceparent")) return init; // the caller propagates its own context
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    if (!headers.has(lines[i])) headers.set(lines[i], lines[i + 1]);
+  }
+  const copy = Object.assign({}, init !== null && typeof init === "object" ? init : undefined);
+  delete copy.playtraceParent;
+  copy.headers = headers;
+  return copy;
+}
+
+function failed(h, error) {
+  if (error !== null && typeof error === "object" && error.name === "AbortError") {
+    X.pt_http_failed(h, 1, 0, 0);
+    return;
+  }
+  const name = error !== null && typeof error === "object" && typeof error.name === "string" ? error.name : "Error";
+  const message = error !== null && typeof error === "object" && typeof error.message === "string" ? error.message : "";
+  const n = put(name);
+  X.pt_http_failed(h, 0, n, put(message, n));
+}
+
+/** Hands the request's Resource Timing to the engine, which then ends the span. */
+function settle(h, url, startMs, look) {
+  const entries = performance.getEntriesByName(url, "resource");
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i];
+    if (e.startTime + 1 >= startMs && e.responseEnd > 0) {
+      X.pt_http_settle(h, 1, e.domainLookupStart, e.domainLookupEnd, e.connectStart, e.secureConnectionStart,
+        e.connectEnd, e.requestStart, e.responseStart, e.responseEnd);
+      return;
+    }
+  }
+  if (look === TIMING_WAITS.length) X.pt_http_settle(h, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  else setTimeout(() => settle(h, url, startMs, look + 1), TIMING_WAITS[look]);
+}
+
+/** Wraps the global `fetch`; returns the function that restores it, or undefined. */
+export function install_fetch(engine) {
+  const g = globalThis;
+  const original = g.fetch;
+  if (typeof original !== "function" || original[MARK]) return undefined; // ours already
+  const wrapper = function fetch(input, init) {
+    let url, h = -1;
+    try {
+      url = absolute(input);
+      if (url !== undefined) {
+        const method = init !== null && typeof init === "object" && typeof init.method === "string" ? init.method
+          : typeof Request !== "undefined" && input instanceof Request ? input.method : "GET";
+        const rule = parentRule(engine, init);
+        const n = put(url);
+        h = X.pt_http_start(n, put(method, n), rule);
+        const headerBytes = words()[W];
+        if (h >= 0 && headerBytes > 0) init = withHeaders(input, init, taken(headerBytes).split("\n"));
+      }
+    } catch {
+      // Never break the game's request: it goes out as the game made it.
+    }
+    if (h < 0) return original.call(g, input, init);
+    const startMs = performance.now();
+    let promise;
+    try {
+      promise = original.call(g, input, init);
+    } catch (error) {
+      if (h > 0) failed(h, error);
+      throw error;
+    }
+    if (h === 0) return promise; // not sampled: nothing to record
+    return promise.then(
+      (response) => {
+        X.pt_http_response(h, response.status);
+        settle(h, url, startMs, 0);
+        return response;
+      },
+      (error) => {
+        failed(h, error);
+        throw error;
+      },
+    );
+  };
+  wrapper[MARK] = true;
+  g.fetch = wrapper;
+  return () => {
+    if (g.fetch === wrapper) g.fetch = original;
+  };
+}
