@@ -169,7 +169,14 @@ impl BatchQueue {
 
     /// Takes the next body's worth of spans from the front of the queue.
     pub fn next_body(&mut self, encoder: &Encoder) -> Option<Body> {
-        let body = encoder.pack_body(&mut self.items, self.config.max_body_bytes, self.config.max_batch_spans)?;
+        self.next_body_within(encoder, self.config.max_body_bytes)
+    }
+
+    /// Takes the next body of at most `max_body_bytes` (the transport's limit, never less than
+    /// the configured one, which every encoded span fits).
+    pub fn next_body_within(&mut self, encoder: &Encoder, max_body_bytes: usize) -> Option<Body> {
+        let max = max_body_bytes.max(self.config.max_body_bytes);
+        let body = encoder.pack_body(&mut self.items, max, self.config.max_batch_spans)?;
         self.queued_at.drain(..body.spans);
         self.bytes -= body.json.len() - encoder.envelope_len() - (body.spans - 1);
         Some(body)

@@ -390,8 +390,18 @@ impl TracerCore {
 
     /// The next body to send; the caller sends it and reports the outcome in the stats.
     pub fn next_body(&mut self) -> Option<Body> {
+        self.next_body_within(self.queue.config().max_body_bytes)
+    }
+
+    /// The next body, of at most `max_body_bytes` (see [`super::transport::body_limit`]).
+    pub fn next_body_within(&mut self, max_body_bytes: usize) -> Option<Body> {
         self.encode_ended();
-        self.queue.next_body(&self.encoder)
+        self.queue.next_body_within(&self.encoder, max_body_bytes)
+    }
+
+    /// The configured body limit, which bodies that may leave with the page keep to.
+    pub fn max_body_bytes(&self) -> usize {
+        self.queue.config().max_body_bytes
     }
 }
 
@@ -501,6 +511,23 @@ mod tests {
         assert!(text.starts_with("[playtrace] jump (internal) 12.345 ms trace="), "{text}");
         assert!(text.contains("\n  height = 3"));
         assert_eq!(t.queue_len(), 0);
+    }
+
+    #[test]
+    fn a_page_that_stays_may_send_a_whole_batch_in_one_body() {
+        let mut t = core(|c| {
+            c.batch_bytes = 2_000;
+            c.batch_size = 40;
+        });
+        for _ in 0..60 {
+            let (_, h) = t.start_span("tick", SpanKind::Internal, None, 0, 0);
+            t.end_span(h.unwrap(), 1);
+        }
+        let big = t.next_body_within(crate::core::transport::FETCH_BODY_MAX_BYTES).unwrap();
+        assert_eq!(big.spans, 40, "the batch size still bounds a body");
+        assert!(big.json.len() > 2_000);
+        let small = t.next_body().unwrap();
+        assert!(small.json.len() <= 2_000 && small.spans < 20);
     }
 
     #[test]

@@ -102,6 +102,29 @@ pub fn parse_retry_after_seconds(value: &str) -> Option<u64> {
     v.parse::<u64>().ok().map(|s| s * 1000)
 }
 
+/// Bytes in one body sent by a plain `fetch`, at most. No keepalive quota applies to a page that
+/// stays, so a whole batch goes in one request (each request costs the page far more CPU than
+/// its bytes do); collectors accept much more (the OpenTelemetry Collector 20 MiB by default).
+pub const FETCH_BODY_MAX_BYTES: usize = 1_000_000;
+
+/// The most bytes the next body may have. One that may leave by beacon, keepalive `fetch` or
+/// `fetchLater` must fit the keepalive quota (`batch_bytes`); a page that stays, with no room
+/// left in the quota, sends by plain `fetch`, which takes a whole batch.
+///
+/// ```
+/// use playtrace::core::transport::{body_limit, FETCH_BODY_MAX_BYTES};
+/// assert_eq!(body_limit(true, false, 60_000), 60_000);
+/// assert_eq!(body_limit(false, true, 60_000), 60_000);
+/// assert_eq!(body_limit(false, false, 60_000), FETCH_BODY_MAX_BYTES);
+/// ```
+pub fn body_limit(fits_keepalive: bool, leaving: bool, batch_bytes: usize) -> usize {
+    if fits_keepalive || leaving {
+        batch_bytes
+    } else {
+        FETCH_BODY_MAX_BYTES.max(batch_bytes)
+    }
+}
+
 /// A way a body can leave the page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transport {

@@ -27,7 +27,7 @@ use crate::core::span::{AttributeValue, IntoSharedStr, SharedStr, SpanData, Span
 use crate::core::span_context::SpanContext;
 use crate::core::stats::Stats;
 use crate::core::tracer::{Ended, SpanHandle, TracerCore};
-use crate::core::transport::{transport_plan, KeepaliveBudget, PendingBody, Transport, BEACON_HOLD_NS};
+use crate::core::transport::{body_limit, transport_plan, KeepaliveBudget, PendingBody, Transport, BEACON_HOLD_NS};
 use crate::{SCOPE_NAME, SCOPE_VERSION};
 
 thread_local! {
@@ -494,16 +494,21 @@ impl Runtime {
     /// waited the flush interval); a partial batch stays for the timer.
     fn send_due(&self) {
         loop {
-            let body = {
-                let mut s = self.state.borrow_mut();
-                if s.core.should_flush(clock::now_ns()).is_none() {
-                    return;
-                }
-                s.core.next_body()
-            };
-            let Some(body) = body else { return };
+            let due = self.state.borrow().core.should_flush(clock::now_ns()).is_some();
+            if !due {
+                return;
+            }
+            let Some(body) = self.next_body(false) else { return };
             self.send(body, false);
         }
+    }
+
+    /// The next body, as large as the transport it will take allows.
+    fn next_body(&self, leaving: bool) -> Option<Body> {
+        let mut s = self.state.borrow_mut();
+        let batch_bytes = s.core.max_body_bytes();
+        let fits = s.budget.fits(batch_bytes, clock::now_ns());
+        s.core.next_body_within(body_limit(fits, leaving, batch_bytes))
     }
 
     /// `tracer.flush()`: sends everything queued now.
@@ -515,9 +520,7 @@ impl Runtime {
     /// Sends everything queued. `leaving`: the page is being hidden or unloaded, so only
     /// transports that survive it are used.
     fn send_all(&self, leaving: bool) {
-        loop {
-            let body = self.state.borrow_mut().core.next_body();
-            let Some(body) = body else { break };
+        while let Some(body) = self.next_body(leaving) {
             self.send(body, leaving);
         }
     }

@@ -2,7 +2,6 @@
 //! document's 64 KiB keepalive quota and reports no completion.
 
 use js_sys::Array;
-use wasm_bindgen::JsValue;
 
 use crate::web::js::{get, global, method};
 
@@ -12,7 +11,8 @@ pub(crate) fn send(url: &str, json: &str, content_type: &str) -> bool {
     let Some(send_beacon) = method(&navigator, "sendBeacon") else { return false };
     let bag = web_sys::BlobPropertyBag::new();
     bag.set_type(content_type);
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&Array::of1(&JsValue::from_str(json)), &bag) else {
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&Array::of1(&super::body_bytes(json)), &bag)
+    else {
         return false;
     };
     matches!(send_beacon.call2(&navigator, &url.into(), &blob), Ok(v) if v.as_bool() == Some(true))

@@ -6,10 +6,16 @@ pub(crate) mod fetch;
 pub(crate) mod fetch_later;
 pub(crate) mod storage;
 
-use js_sys::Object;
+use js_sys::{Object, Uint8Array};
 use wasm_bindgen::JsValue;
 
 use super::js::set;
+
+/// The body as bytes: copied out of wasm memory as they are, where a JS string would be decoded
+/// from UTF-8 here and encoded again by the browser.
+fn body_bytes(json: &str) -> Uint8Array {
+    Uint8Array::from(json.as_bytes())
+}
 
 /// `{method: "POST", body, headers: {"Content-Type": ...}}`, plus `keepalive` when asked.
 fn post_init(json: &str, content_type: &str, keepalive: bool) -> JsValue {
@@ -17,7 +23,7 @@ fn post_init(json: &str, content_type: &str, keepalive: bool) -> JsValue {
     let headers: JsValue = Object::new().into();
     set(&headers, "Content-Type", &content_type.into());
     set(&init, "method", &"POST".into());
-    set(&init, "body", &json.into());
+    set(&init, "body", &body_bytes(json));
     set(&init, "headers", &headers);
     if keepalive {
         set(&init, "keepalive", &JsValue::TRUE);
