@@ -3,7 +3,7 @@
 // the same span shape with their export pipelines active. Prints a table (median and spread)
 // and writes bench/results.json. `make bench` builds both libraries first.
 //
-//   node bench/run.mjs [--rounds N]     env: PT_PKG (playtrace web build), OTEL_JS (the bundle)
+//   node bench/run.mjs [--rounds N]     env: PT_PKG (playtrace bundled, with its wasm), OTEL_JS
 
 import { createServer } from "node:http";
 import { readFile, writeFile } from "node:fs/promises";
@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const ptDir = process.env.PT_PKG || join(root, "target", "bench", "pkg");
+const ptDir = process.env.PT_PKG || join(root, "target", "bench", "pt");
 const otelShip = process.env.OTEL_SHIP || join(root, "target", "bench", "otel-ship.js");
 const otelBench = process.env.OTEL_JS || join(root, "target", "bench", "otel.js");
 const argRounds = process.argv.indexOf("--rounds");
@@ -249,11 +249,18 @@ async function round(lib) {
       for (let i = 0; i < WARMUP_RUNS; i++) await p.evaluate(([fn, n]) => window.lib[fn](n), [fn, Math.min(n, 20_000)]);
       await p.evaluate(() => window.lib.flush());
       await p.waitForTimeout(50);
-      return p.evaluate(([fn, n]) => {
-        const t0 = performance.now();
-        window.lib[fn](n);
-        return ((performance.now() - t0) * 1e6) / n;
-      }, [fn, n]);
+      // The median of three runs: a GC pause landing in one run does not decide the round.
+      const runs = [];
+      for (let i = 0; i < 3; i++) {
+        runs.push(await p.evaluate(([fn, n]) => {
+          const t0 = performance.now();
+          window.lib[fn](n);
+          return ((performance.now() - t0) * 1e6) / n;
+        }, [fn, n]));
+        await p.evaluate(() => window.lib.flush());
+        await p.waitForTimeout(20);
+      }
+      return median(runs);
     };
     r.span = await timed("span", SPANS);
     await p.evaluate(() => window.lib.flush());
@@ -304,8 +311,8 @@ async function round(lib) {
 }
 
 /**
- * Added µs per `fetch` to a local endpoint, to call and to settle: in one page, the bare fetch
- * first, then the same calls with the library installed (its instrumentation wraps fetch).
+ * Added µs per `fetch` to a local endpoint, to call and to settle: in one page, batches through
+ * the bare fetch and through the library's wrapper alternate, and the median difference counts.
  */
 async function fetchCost(lib) {
   const { p, close } = await open(lib, "?defer");
@@ -321,16 +328,23 @@ async function fetchCost(lib) {
         return { call: ((t1 - t0) * 1000) / n, settle: ((t2 - t0) * 1000) / n };
       };
       const med = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
-      const measure = async () => {
-        await batch(); // warm-up: connections open, code compiled
-        const runs = [];
-        for (let i = 0; i < 15; i++) runs.push(await batch());
-        return { call: med(runs.map((r) => r.call)), settle: med(runs.map((r) => r.settle)) };
-      };
-      const bare = await measure();
+      const bare = window.fetch;
       window.setup();
-      const traced = await measure();
-      return { call: traced.call - bare.call, settle: traced.settle - bare.settle, bareCall: bare.call, bareSettle: bare.settle };
+      const traced = window.fetch;
+      const runs = [];
+      for (let i = 0; i < 17; i++) {
+        window.fetch = bare;
+        const b = await batch();
+        window.fetch = traced;
+        const t = await batch();
+        if (i >= 2) runs.push({ b, t }); // the first rounds open connections and compile code
+      }
+      return {
+        call: med(runs.map((r) => r.t.call - r.b.call)),
+        settle: med(runs.map((r) => r.t.settle - r.b.settle)),
+        bareCall: med(runs.map((r) => r.b.call)),
+        bareSettle: med(runs.map((r) => r.b.settle)),
+      };
     }, FETCHES);
   } finally {
     await close();
@@ -360,9 +374,8 @@ async function memory(lib) {
   }
 }
 
+/** Everything a game ships for each library, minified, gzip -9 and brotli. */
 async function sizes() {
-  const pkg = JSON.parse(await readFile(join(ptDir, "package.json"), "utf8"));
-  const files = [...new Set([...(pkg.files || []), pkg.module || pkg.main])].filter((f) => /\.(js|wasm)$/.test(f));
   const sum = async (paths) => {
     let gz = 0, br = 0, raw = 0;
     for (const f of paths) {
@@ -373,21 +386,10 @@ async function sizes() {
     }
     return { raw, gz, br };
   };
-  const snippets = await listSnippets(join(ptDir, "snippets"));
-  return { pt: await sum([...files.map((f) => join(ptDir, f)), ...snippets]), otel: await sum([otelShip]) };
-}
-
-async function listSnippets(dir) {
-  const { readdir } = await import("node:fs/promises");
-  try {
-    const out = [];
-    for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
-      if (e.isFile() && e.name.endsWith(".js")) out.push(join(e.parentPath ?? e.path, e.name));
-    }
-    return out;
-  } catch {
-    return [];
-  }
+  return {
+    pt: await sum([join(ptDir, "playtrace.js"), join(ptDir, "playtrace_bg.wasm")]),
+    otel: await sum([otelShip]),
+  };
 }
 
 function median(xs) {

@@ -12,6 +12,12 @@ fi
 out=target/bench
 mkdir -p "$out"
 scripts/build-pkg.sh web "$out/pkg"
+# Both libraries are measured as a game ships them: bundled and minified. playtrace's wasm stays
+# a file beside its JS, which finds it with new URL(..., import.meta.url).
+mkdir -p "$out/pt"
+bench/node_modules/.bin/esbuild "$out/pkg/playtrace.js" --bundle --minify --format=esm --platform=browser \
+  --log-level=warning --outfile="$out/pt/playtrace.js"
+cp "$out/pkg/playtrace_bg.wasm" "$out/pt/"
 for entry in otel otel-ship; do
   src=bench/otel-entry.mjs
   [ "$entry" = otel-ship ] && src=bench/otel-ship.mjs

@@ -241,6 +241,16 @@ impl Attributes {
         }
     }
 
+    /// Empties the set for a new span, keeping its memory unless it grew large.
+    fn reset(&mut self) {
+        if self.items.capacity() > 32 {
+            self.items = Vec::new();
+        } else {
+            self.items.clear();
+        }
+        self.dropped = 0;
+    }
+
     /// Counts attributes dropped before they reached this set (for example values of a type
     /// that cannot be represented).
     pub fn count_dropped(&mut self, n: u32) {
@@ -383,6 +393,33 @@ impl SpanData {
         }
     }
 
+    /// Starts a new span in this one's place: what [`new`](Self::new) makes, in memory that
+    /// is already allocated (a tracer reuses the storage of spans it has sent).
+    pub fn restart(
+        &mut self,
+        context: SpanContext,
+        parent: Option<&SpanContext>,
+        name: impl IntoSharedStr,
+        kind: SpanKind,
+        start_time_ns: u64,
+        limits: SpanLimits,
+    ) {
+        self.context = context;
+        self.parent_span_id = parent.map(|p| p.span_id);
+        self.parent_is_remote = parent.is_some_and(|p| p.is_remote);
+        self.name = name.into_shared();
+        self.kind = kind;
+        self.start_time_ns = start_time_ns;
+        self.end_time_ns = None;
+        self.attributes.reset();
+        self.events.clear();
+        self.dropped_events = 0;
+        self.links.clear();
+        self.dropped_links = 0;
+        self.status = Status::Unset;
+        self.limits = limits;
+    }
+
     /// Sets an attribute within the span's limits.
     pub fn set_attribute<K: IntoSharedStr>(&mut self, key: K, value: AttributeValue) {
         let l = self.limits;
@@ -457,6 +494,20 @@ mod tests {
         let mut ids = IdGenerator::from_seed(3);
         let cx = SpanContext::new(ids.trace_id(), ids.span_id(), TraceFlags::SAMPLED, false);
         SpanData::new(cx, None, "s", SpanKind::Internal, 10, limits)
+    }
+
+    #[test]
+    fn a_restarted_span_is_a_new_span() {
+        let mut ids = IdGenerator::from_seed(4);
+        let cx = SpanContext::new(ids.trace_id(), ids.span_id(), TraceFlags::SAMPLED, false);
+        let mut old = SpanData::new(cx.clone(), None, "old", SpanKind::Client, 5, SpanLimits::default());
+        old.set_attribute("k", 1i64.into());
+        old.add_event("e", 6, vec![]);
+        old.set_status(Status::Error("bad".into()));
+        old.end(9);
+        let fresh = SpanData::new(cx.clone(), Some(&cx), "new", SpanKind::Internal, 7, SpanLimits::default());
+        old.restart(cx.clone(), Some(&cx), "new", SpanKind::Internal, 7, SpanLimits::default());
+        assert_eq!(old, fresh);
     }
 
     #[test]

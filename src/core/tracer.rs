@@ -53,12 +53,13 @@ impl SpanHandle {
 }
 
 /// Where a span lives from its start until it is encoded: an ended span waits in its slot (no
-/// copy of the span is made), and the slot is reused once the span is encoded or dropped.
+/// copy of the span is made), and the slot, with the span's memory, is reused once the span is
+/// encoded or dropped.
 struct Slot {
     generation: u32,
     /// Still open: the handle of this generation may change it.
     open: bool,
-    span: Option<SpanData>,
+    span: SpanData,
 }
 
 /// What happened to a span that ended.
@@ -201,16 +202,16 @@ impl TracerCore {
             self.stats.sampled_out += 1;
             return (cx, None);
         }
-        let span = SpanData::new(cx.clone(), parent, name, kind, start_ns, self.limits);
         let handle = match self.free.pop() {
             Some(index) => {
                 let slot = &mut self.slots[index as usize];
-                slot.span = Some(span);
+                slot.span.restart(cx.clone(), parent, name, kind, start_ns, self.limits);
                 slot.open = true;
                 SpanHandle { index, generation: slot.generation }
             }
             None => {
-                self.slots.push(Slot { generation: 0, open: true, span: Some(span) });
+                let span = SpanData::new(cx.clone(), parent, name, kind, start_ns, self.limits);
+                self.slots.push(Slot { generation: 0, open: true, span });
                 SpanHandle { index: (self.slots.len() - 1) as u32, generation: 0 }
             }
         };
@@ -238,14 +239,7 @@ impl TracerCore {
         if slot.generation != handle.generation || !slot.open {
             return None;
         }
-        slot.span.as_mut()
-    }
-
-    /// Frees a slot whose span was encoded or dropped.
-    fn release(&mut self, index: u32) -> Option<SpanData> {
-        let span = self.slots.get_mut(index as usize)?.span.take();
-        self.free.push(index);
-        span
+        Some(&mut slot.span)
     }
 
     /// Ends the span at `end_ns` and queues it (or returns its console text).
@@ -259,23 +253,21 @@ impl TracerCore {
         }
         slot.open = false;
         slot.generation = slot.generation.wrapping_add(1) & GENERATION_MASK;
-        let Some(span) = slot.span.as_mut() else { return Ended::AlreadyEnded };
-        span.end(end_ns);
-        let estimate = if console || full { 0 } else { estimated_len(span) };
+        slot.span.end(end_ns);
         self.stats.spans_ended += 1;
         if console {
             let mut text = String::new();
-            if let Some(span) = self.release(handle.index) {
-                console::write_span(&mut text, &span);
-            }
+            console::write_span(&mut text, &slot.span);
+            self.free.push(handle.index);
             self.stats.printed += 1;
             return Ended::Printed(text);
         }
         if full {
-            self.release(handle.index);
+            self.free.push(handle.index);
             self.stats.dropped_queue_full += 1;
             return Ended::Dropped;
         }
+        let estimate = estimated_len(&slot.span);
         self.ended_bytes += estimate;
         self.ended.push_back((handle.index, end_ns));
         Ended::Queued
@@ -285,8 +277,10 @@ impl TracerCore {
     fn encode_ended(&mut self) {
         let max = self.queue.config().max_body_bytes;
         while let Some((index, ended_ns)) = self.ended.pop_front() {
-            let Some(span) = self.release(index) else { continue };
-            let Some(encoded) = self.encoder.encode_span_within(&span, max) else {
+            let Some(slot) = self.slots.get(index as usize) else { continue };
+            let encoded = self.encoder.encode_span_within(&slot.span, max);
+            self.free.push(index);
+            let Some(encoded) = encoded else {
                 self.stats.dropped_too_large += 1;
                 continue;
             };
