@@ -46,12 +46,6 @@ pub enum FlushReason {
     BatchBytes,
     /// The oldest queued span has waited the flush interval.
     Timer,
-    /// The page became hidden; it may never become visible again.
-    PageHidden,
-    /// The page is being unloaded or put in the back/forward cache.
-    PageHide,
-    /// The application asked.
-    Manual,
 }
 
 /// Why a span was not queued.
@@ -84,7 +78,6 @@ pub struct BatchQueue {
     items: VecDeque<String>,
     queued_at: VecDeque<u64>,
     bytes: usize,
-    dropped: u64,
 }
 
 impl BatchQueue {
@@ -96,7 +89,6 @@ impl BatchQueue {
             items: VecDeque::new(),
             queued_at: VecDeque::new(),
             bytes: 0,
-            dropped: 0,
         }
     }
 
@@ -108,7 +100,6 @@ impl BatchQueue {
     /// Queues an ended span, encoded with this queue's body limit, at time `now_ns`.
     pub fn push(&mut self, span: EncodedSpan, now_ns: u64) -> Result<(), Dropped> {
         if self.items.len() >= self.config.max_queue_spans {
-            self.dropped += 1;
             return Err(Dropped::QueueFull);
         }
         self.bytes += span.json.len();
@@ -130,11 +121,6 @@ impl BatchQueue {
     /// Encoded bytes queued, without envelope and separators.
     pub fn queued_bytes(&self) -> usize {
         self.bytes
-    }
-
-    /// Spans refused because the queue was full.
-    pub fn dropped(&self) -> u64 {
-        self.dropped
     }
 
     /// Whether a flush is due at `now_ns` by size or by age, and why.
@@ -160,11 +146,6 @@ impl BatchQueue {
     /// an idle game sets no timer at all.
     pub fn timer_due_ns(&self) -> Option<u64> {
         self.queued_at.front().map(|t| t.saturating_add(self.config.flush_interval_ns))
-    }
-
-    /// Whether a page-lifecycle event, or an explicit flush, should send what is queued.
-    pub fn flush_on(&self, reason: FlushReason) -> Option<FlushReason> {
-        (!self.items.is_empty()).then_some(reason)
     }
 
     /// Takes the next body's worth of spans from the front of the queue.
@@ -205,7 +186,7 @@ mod tests {
         }
         assert_eq!(q.push(frag(10), 0), Err(Dropped::QueueFull));
         assert_eq!(q.push(frag(10), 0), Err(Dropped::QueueFull));
-        assert_eq!((q.len(), q.dropped()), (3, 2));
+        assert_eq!(q.len(), 3);
     }
 
     #[test]
@@ -231,14 +212,12 @@ mod tests {
         assert_eq!(q.should_flush(0), None);
         q.push(frag(half), 0).unwrap();
         assert_eq!(q.should_flush(0), Some(FlushReason::BatchBytes));
-        assert_eq!(q.flush_on(FlushReason::PageHidden), Some(FlushReason::PageHidden));
         let b = q.next_body(&e).unwrap();
         assert!(b.json.len() <= 1000);
         assert_eq!(b.spans, 1, "two halves plus a comma exceed the body");
         assert_eq!(q.queued_bytes(), half);
         q.next_body(&e).unwrap();
         assert_eq!(q.queued_bytes(), 0);
-        assert_eq!(q.flush_on(FlushReason::PageHide), None);
         assert!(q.next_body(&e).is_none());
     }
 

@@ -2,9 +2,10 @@
 //! hand, so a wrong type is reported with the key it belongs to (and no deserializer with its
 //! formatted messages ships to players); the core checks ranges and combinations.
 
-use js_sys::{Array, Object, Reflect, RegExp};
+use js_sys::{Array, RegExp};
 use wasm_bindgen::{JsCast, JsValue};
 
+use super::js::{entries, object};
 use super::runtime::UrlPatterns;
 use crate::core::config::{ConfigError, ExportFormat, SamplerConfig, TracerConfig};
 use crate::core::http::PropagationTarget;
@@ -57,25 +58,6 @@ impl FromConfig for Vec<String> {
 
 fn read<T: FromConfig>(key: &str, value: JsValue) -> Result<T, ConfigError> {
     T::from_js(&value).ok_or_else(|| ConfigError::new(key, T::EXPECTED))
-}
-
-fn object(value: &JsValue) -> Option<&Object> {
-    if Array::is_array(value) {
-        return None;
-    }
-    value.dyn_ref::<Object>().filter(|_| value.is_object())
-}
-
-/// The own keys of `obj` whose values are not `undefined`, with their values.
-fn entries(obj: &Object) -> Vec<(String, JsValue)> {
-    Object::keys(obj)
-        .iter()
-        .filter_map(|k| {
-            let value = Reflect::get(obj, &k).unwrap_or(JsValue::UNDEFINED);
-            let key = k.as_string()?;
-            (!value.is_undefined()).then_some((key, value))
-        })
-        .collect()
 }
 
 fn sub(key: &str, name: &str) -> String {

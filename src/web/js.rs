@@ -1,7 +1,7 @@
 //! JS property helpers, in one place: reading and writing properties by name never throws
 //! into game code and never traps (a missing or throwing getter reads as `undefined`).
 
-use js_sys::{Function, Reflect};
+use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// The global object (`window` or the worker's `self`).
@@ -35,4 +35,24 @@ pub(crate) fn page_href() -> String {
 /// `href` resolved against the page, as the browser would resolve it.
 pub(crate) fn resolve(href: &str) -> Option<String> {
     web_sys::Url::new_with_base(href, &page_href()).ok().map(|u| u.href())
+}
+
+/// A plain object (not an array, not a primitive).
+pub(crate) fn object(value: &JsValue) -> Option<&Object> {
+    if Array::is_array(value) {
+        return None;
+    }
+    value.dyn_ref::<Object>().filter(|_| value.is_object())
+}
+
+/// The own keys of `obj` whose values are not `undefined`, with their values.
+pub(crate) fn entries(obj: &Object) -> Vec<(String, JsValue)> {
+    Object::keys(obj)
+        .iter()
+        .filter_map(|k| {
+            let value = Reflect::get(obj, &k).unwrap_or(JsValue::UNDEFINED);
+            let key = k.as_string()?;
+            (!value.is_undefined()).then_some((key, value))
+        })
+        .collect()
 }

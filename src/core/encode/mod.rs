@@ -135,11 +135,6 @@ impl Encoder {
         }
     }
 
-    /// The format.
-    pub fn format(&self) -> Format {
-        self.format
-    }
-
     /// The MIME type of a body.
     pub fn content_type(&self) -> &'static str {
         "application/json"
