@@ -404,20 +404,13 @@ impl SpanData {
         start_time_ns: u64,
         limits: SpanLimits,
     ) {
-        self.context = context;
-        self.parent_span_id = parent.map(|p| p.span_id);
-        self.parent_is_remote = parent.is_some_and(|p| p.is_remote);
-        self.name = name.into_shared();
-        self.kind = kind;
-        self.start_time_ns = start_time_ns;
-        self.end_time_ns = None;
-        self.attributes.reset();
-        self.events.clear();
-        self.dropped_events = 0;
-        self.links.clear();
-        self.dropped_links = 0;
-        self.status = Status::Unset;
-        self.limits = limits;
+        let mut attributes = std::mem::take(&mut self.attributes);
+        let mut events = std::mem::take(&mut self.events);
+        let mut links = std::mem::take(&mut self.links);
+        attributes.reset();
+        events.clear();
+        links.clear();
+        *self = Self { attributes, events, links, ..Self::new(context, parent, name, kind, start_time_ns, limits) };
     }
 
     /// Sets an attribute within the span's limits.
