@@ -9,6 +9,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 target=${1:?target: bundler or web}
 out=${2:?output folder}
 
+# Snippets of an earlier build would otherwise linger beside the new ones.
+rm -rf "$out/snippets"
 wasm-pack --log-level warn build --release --target "$target" --out-dir "$out" >/dev/null
 node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers -o "$out/playtrace_bg.wasm.opt" "$out/playtrace_bg.wasm"
 mv "$out/playtrace_bg.wasm.opt" "$out/playtrace_bg.wasm"

@@ -42,11 +42,6 @@ pub(crate) fn time_input_ns(ms: f64) -> u64 {
     }
 }
 
-/// `performance.now()`: milliseconds on the page's timeline, as Resource Timing reports them.
-pub(crate) fn page_now_ms() -> f64 {
-    performance_now()
-}
-
 /// A time on the page's timeline (milliseconds since the time origin) to epoch nanoseconds.
 pub(crate) fn page_ms_to_ns(ms: f64) -> u64 {
     ms_to_ns(TIME_ORIGIN.with(|origin| *origin) + ms)

@@ -1,4 +1,4 @@
-//! `fetch` instrumentation. The wrapper is JS (`fetch.js`): it copies the caller's `init` and
+//! `fetch` instrumentation. The wrapper is JS (`http.js`): it copies the caller's `init` and
 //! `Headers` rather than changing them, and never reads or clones bodies; it asks the engine
 //! (`http_span`) whether a request is traced, for its parent and its trace headers, and reports
 //! how it ended.
@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 
 use super::runtime::Runtime;
 
-#[wasm_bindgen(module = "/src/web/fetch.js")]
+#[wasm_bindgen(module = "/src/web/http.js")]
 extern "C" {
     fn install_fetch(engine: &JsValue) -> JsValue;
 }

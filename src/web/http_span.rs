@@ -1,13 +1,12 @@
 //! The client span of an HTTP request, shared by the `fetch` and XHR wrappers: started when the
 //! request is made, with the trace headers it may carry, and ended with its outcome and, where
-//! the browser reports them, its Resource Timing phases. The `pt_http_*` exports are the same
-//! for the JS fetch wrapper, with numbers and scratch strings.
+//! the browser reports them, its Resource Timing phases. The JS wrappers (`http.js`) call it
+//! through the `pt_http_*` exports, with numbers and scratch strings.
 
 use std::rc::Rc;
 
 use super::boundary;
 use super::clock;
-use super::js::{get, global, method};
 use super::runtime::Runtime;
 use crate::core::context::ParentRule;
 use crate::core::http::{
@@ -18,15 +17,15 @@ use crate::core::span_context::SpanContext;
 use crate::core::tracer::SpanHandle;
 
 /// A client span that has started, and the trace headers its request may carry.
-pub(crate) struct ClientSpan {
-    pub(crate) handle: Option<SpanHandle>,
-    pub(crate) headers: Option<Vec<(&'static str, String)>>,
+struct ClientSpan {
+    handle: Option<SpanHandle>,
+    headers: Option<Vec<(&'static str, String)>>,
 }
 
 /// Starts the client span for a request to the absolute `href`: `None` when it is not traced
 /// (ignored, not http(s), tracer shut down). `explicit`: a parent given on the call (`Some(None)`
 /// for none); otherwise the implicit one. `caller_traceparent`: the caller set its own header.
-pub(crate) fn start(
+fn start(
     rt: &Rc<Runtime>,
     href: &str,
     method: &str,
@@ -51,7 +50,7 @@ pub(crate) fn start(
 
 /// Records how the request ended. A response waits for its Resource Timing ([`settle`]); a
 /// failure or an abort ends the span now.
-pub(crate) fn respond(rt: &Runtime, handle: SpanHandle, outcome: HttpOutcome) {
+fn respond(rt: &Runtime, handle: SpanHandle, outcome: HttpOutcome) {
     let end_ns = rt.now_ns();
     rt.with_span(handle, |s| record_outcome(s, &outcome, end_ns));
     if matches!(outcome, HttpOutcome::Response(_)) {
@@ -63,7 +62,7 @@ pub(crate) fn respond(rt: &Runtime, handle: SpanHandle, outcome: HttpOutcome) {
 
 /// Adds the Resource Timing phases, if the browser reported them, and ends the span (at the
 /// response's end, if that came after the request settled).
-pub(crate) fn settle(rt: &Runtime, handle: SpanHandle, timing: Option<ResourceTiming>) {
+fn settle(rt: &Runtime, handle: SpanHandle, timing: Option<ResourceTiming>) {
     let mut end = 0;
     if let Some(t) = timing {
         let events = timing_events(&t, clock::page_ms_to_ns);
@@ -77,60 +76,13 @@ pub(crate) fn settle(rt: &Runtime, handle: SpanHandle, timing: Option<ResourceTi
     rt.settled(handle, end);
 }
 
-/// [`respond`], then [`settle`] once the entry appears or after four looks (XHR).
-pub(crate) fn finish(rt: &Rc<Runtime>, span: ClientSpan, url: String, start_page_ms: f64, outcome: HttpOutcome) {
-    let Some(handle) = span.handle else { return };
-    let response = matches!(outcome, HttpOutcome::Response(_));
-    respond(rt, handle, outcome);
-    if !response {
-        return;
-    }
-    let rt = Rc::clone(rt);
-    wasm_bindgen_futures::spawn_local(async move {
-        let mut timing = None;
-        for wait_ms in [0, 50, 200, 1000] {
-            if wait_ms > 0 {
-                gloo_timers::future::TimeoutFuture::new(wait_ms).await;
-            }
-            timing = find_timing(&url, start_page_ms);
-            if timing.is_some() {
-                break;
-            }
-        }
-        settle(&rt, handle, timing);
-    });
-}
-
-fn find_timing(url: &str, start_page_ms: f64) -> Option<ResourceTiming> {
-    let performance = get(&global(), "performance");
-    let by_name = method(&performance, "getEntriesByName")?;
-    let entries = by_name.call2(&performance, &url.into(), &"resource".into()).ok()?;
-    let entries = js_sys::Array::from(&entries);
-    // The latest entry that started after this call did (a URL may be fetched many times).
-    let entry =
-        entries.iter().rev().find(|e| get(e, "startTime").as_f64().is_some_and(|t| t + 1.0 >= start_page_ms))?;
-    let n = |k: &str| get(&entry, k).as_f64().unwrap_or(0.0);
-    if n("responseEnd") <= 0.0 {
-        return None;
-    }
-    Some(ResourceTiming {
-        domain_lookup_start: n("domainLookupStart"),
-        domain_lookup_end: n("domainLookupEnd"),
-        connect_start: n("connectStart"),
-        secure_connection_start: n("secureConnectionStart"),
-        connect_end: n("connectEnd"),
-        request_start: n("requestStart"),
-        response_start: n("responseStart"),
-        response_end: n("responseEnd"),
-    })
-}
-
 /// A request to the absolute URL (`url_len` bytes) with the method (`method_len` bytes after
-/// it) in the scratch buffer, its parent by the `pt_start` rule. Returns -1 when it is not
-/// traced, else the span's handle (0 when not sampled). The trace headers it should carry, as
-/// `name\nvalue\n...`, are written for JS with their length in the first context word (0: none).
+/// it) in the scratch buffer, its parent by the `pt_start` rule; `caller_traceparent` 1 if the
+/// caller set its own header. Returns -1 when it is not traced, else the span's handle (0 when
+/// not sampled). The trace headers it should carry, as `name\nvalue\n...`, are written for JS
+/// with their length in the first context word (0: none).
 #[no_mangle]
-pub extern "C" fn pt_http_start(url_len: u32, method_len: u32, parent: u32) -> f64 {
+pub extern "C" fn pt_http_start(url_len: u32, method_len: u32, parent: u32, caller_traceparent: u32) -> f64 {
     let Some(rt) = Runtime::installed() else { return -1.0 };
     let rule = boundary::parent_rule(parent);
     let explicit = match rule {
@@ -139,7 +91,7 @@ pub extern "C" fn pt_http_start(url_len: u32, method_len: u32, parent: u32) -> f
         _ => None,
     };
     let [url, method] = boundary::scratch_strings([url_len, method_len]);
-    let Some(span) = start(&rt, &url, &method, explicit, false) else { return -1.0 };
+    let Some(span) = start(&rt, &url, &method, explicit, caller_traceparent != 0) else { return -1.0 };
     let mut text = String::new();
     for (name, value) in span.headers.iter().flatten() {
         if !text.is_empty() {

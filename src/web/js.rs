@@ -32,11 +32,6 @@ pub(crate) fn page_href() -> String {
     get(&get(&global(), "location"), "href").as_string().unwrap_or_default()
 }
 
-/// `href` resolved against the page, as the browser would resolve it.
-pub(crate) fn resolve(href: &str) -> Option<String> {
-    web_sys::Url::new_with_base(href, &page_href()).ok().map(|u| u.href())
-}
-
 /// A plain object (not an array, not a primitive).
 pub(crate) fn object(value: &JsValue) -> Option<&Object> {
     if Array::is_array(value) {

@@ -88,7 +88,7 @@ struct State {
     /// Listeners and instrumentation, undone when dropped at shutdown.
     installed: Vec<Box<dyn Any>>,
     /// Bodies waiting for a retry, so that a page going away can persist them.
-    retrying: Vec<(u64, Body)>,
+    retrying: Vec<Parked>,
     next_retry_id: u64,
     shut_down: bool,
     /// HTTP spans whose request finished and that wait for Resource Timing, with their end time:
@@ -96,6 +96,13 @@ struct State {
     settling: Vec<(SpanHandle, u64)>,
     /// The latest clock reading: "now" for spans timed by the caller, without a clock call.
     last_now_ns: u64,
+}
+
+/// A body waiting out its backoff, with the timer that sends it again (dropping it cancels).
+struct Parked {
+    id: u64,
+    body: Body,
+    _timer: Timeout,
 }
 
 /// One installed tracer.
@@ -545,7 +552,7 @@ impl Runtime {
         }
         self.send_all(true);
         // Bodies waiting for a retry would die with the page: keep them for the next visit.
-        let waiting: Vec<Body> = self.state.borrow_mut().retrying.drain(..).map(|(_, b)| b).collect();
+        let waiting: Vec<Body> = self.state.borrow_mut().retrying.drain(..).map(|p| p.body).collect();
         self.persist(waiting);
     }
 
@@ -605,74 +612,77 @@ impl Runtime {
     /// Posts with `fetch`, retrying 429, 502, 503, 504 and network errors with backoff while
     /// the page is visible; what is still waiting when the page goes away is persisted.
     fn spawn_fetch(&self, url: String, body: Body, keepalive: bool) {
-        let weak = self.me.clone();
+        self.attempt(url, body, keepalive, 0);
+    }
+
+    /// One `fetch` of a body; `retry`: how many attempts came before.
+    fn attempt(&self, url: String, body: Body, keepalive: bool, retry: u32) {
         let Some(fetch) = self.fetch.clone() else {
             self.stats(|st| st.dropped_send_failed += body.spans as u64);
             return;
         };
-        let content_type = self.content_type;
-        wasm_bindgen_futures::spawn_local(async move {
-            let mut body = body;
-            let mut keepalive = keepalive;
-            let mut retry = 0;
-            loop {
-                let ticket = match weak.upgrade() {
-                    Some(rt) if keepalive => {
-                        Some(rt.state.borrow_mut().budget.reserve(body.json.len(), clock::now_ns(), u64::MAX / 4))
-                    }
-                    _ => None,
-                };
-                let outcome = transport::fetch::post(&fetch, &url, &body.json, content_type, keepalive).await;
-                let Some(rt) = weak.upgrade() else { return };
-                if let Some(t) = ticket {
-                    rt.state.borrow_mut().budget.release(t);
-                }
-                let retry_after = match outcome {
-                    Outcome::Status(status, _) if (200..300).contains(&status) => {
-                        Self::record_sent(rt.state.borrow_mut().core.stats_mut(), &body);
-                        return;
-                    }
-                    Outcome::Status(status, retry_after) if crate::core::transport::is_retryable_status(status) => {
-                        retry_after
-                    }
-                    Outcome::NetworkError => None,
-                    Outcome::Status(..) => {
-                        rt.stats(|st| st.dropped_send_failed += body.spans as u64);
-                        return;
-                    }
-                };
-                retry += 1;
-                let jitter = f64::from(rt.state.borrow_mut().core.ids().span_id().to_bytes()[0]) / 255.0;
-                let Some(delay) = crate::core::transport::retry_delay_ms(retry, retry_after, jitter) else {
-                    rt.stats(|st| st.dropped_send_failed += body.spans as u64);
-                    return;
-                };
-                // Park the body where a page going away can find and persist it.
-                let id = {
-                    let mut s = rt.state.borrow_mut();
-                    s.core.stats_mut().retries += 1;
-                    let id = s.next_retry_id;
-                    s.next_retry_id += 1;
-                    s.retrying.push((id, body));
-                    id
-                };
-                drop(rt);
-                gloo_timers::future::TimeoutFuture::new(delay as u32).await;
-                let Some(rt) = weak.upgrade() else { return };
-                let parked = {
-                    let mut s = rt.state.borrow_mut();
-                    let at = s.retrying.iter().position(|(i, _)| *i == id);
-                    at.map(|at| s.retrying.remove(at).1)
-                };
-                let Some(b) = parked else { return }; // persisted while the page was hidden
-                body = b;
-                keepalive = false;
-                if page_hidden() {
-                    rt.persist(vec![body]);
-                    return;
-                }
+        let ticket =
+            keepalive.then(|| self.state.borrow_mut().budget.reserve(body.json.len(), clock::now_ns(), u64::MAX / 4));
+        let request = transport::fetch::post(&fetch, &url, &body.json, self.content_type, keepalive);
+        let weak = self.me.clone();
+        transport::fetch::when_settled(&request, move |outcome| {
+            if let Some(rt) = weak.upgrade() {
+                rt.attempted(url, body, ticket, retry, outcome);
             }
         });
+    }
+
+    /// What became of an attempt: sent, dropped, or parked for a retry after a backoff.
+    fn attempted(&self, url: String, body: Body, ticket: Option<u64>, retry: u32, outcome: Outcome) {
+        if let Some(t) = ticket {
+            self.state.borrow_mut().budget.release(t);
+        }
+        let retry_after = match outcome {
+            Outcome::Status(status, _) if (200..300).contains(&status) => {
+                Self::record_sent(self.state.borrow_mut().core.stats_mut(), &body);
+                return;
+            }
+            Outcome::Status(status, retry_after) if crate::core::transport::is_retryable_status(status) => retry_after,
+            Outcome::NetworkError => None,
+            Outcome::Status(..) => {
+                self.stats(|st| st.dropped_send_failed += body.spans as u64);
+                return;
+            }
+        };
+        let retry = retry + 1;
+        let jitter = f64::from(self.state.borrow_mut().core.ids().span_id().to_bytes()[0]) / 255.0;
+        let Some(delay) = crate::core::transport::retry_delay_ms(retry, retry_after, jitter) else {
+            self.stats(|st| st.dropped_send_failed += body.spans as u64);
+            return;
+        };
+        // Parked where a page going away finds and persists it; the timer goes with it.
+        let mut s = self.state.borrow_mut();
+        s.core.stats_mut().retries += 1;
+        let id = s.next_retry_id;
+        s.next_retry_id += 1;
+        let weak = self.me.clone();
+        let timer = Timeout::new(delay.min(u64::from(u32::MAX / 2)) as u32, move || {
+            if let Some(rt) = weak.upgrade() {
+                rt.retry(id, url, retry);
+            }
+        });
+        s.retrying.push(Parked { id, body, _timer: timer });
+    }
+
+    /// A parked body's backoff is over: send it again, or keep it if the page is hidden.
+    fn retry(&self, id: u64, url: String, retry: u32) {
+        let parked = {
+            let mut s = self.state.borrow_mut();
+            let at = s.retrying.iter().position(|p| p.id == id);
+            at.map(|at| s.retrying.swap_remove(at))
+        };
+        let Some(parked) = parked else { return }; // persisted while the page was hidden
+        let Parked { body, _timer, .. } = parked;
+        if page_hidden() {
+            self.persist(vec![body]);
+        } else {
+            self.attempt(url, body, false, retry);
+        }
     }
 
     /// Keeps bodies in storage for the next page, counting what storage cannot hold.

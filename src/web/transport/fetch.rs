@@ -1,12 +1,22 @@
 //! A `fetch` POST, with `keepalive` while the quota allows: the fallback when a beacon is
 //! refused, and the transport that can be retried (it reports the answer).
 
-use js_sys::{Function, Promise};
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
+use js_sys::Function;
+use wasm_bindgen::prelude::*;
 
 use crate::core::transport::parse_retry_after_seconds;
 use crate::web::js::global;
+
+#[wasm_bindgen(inline_js = "export function settled(p, done) {
+  Promise.resolve(p).then((r) => {
+    let status = 0, retryAfter = '';
+    try { status = r.status; retryAfter = r.headers.get('retry-after') || ''; } catch {}
+    done(status, retryAfter);
+  }, () => done(0, ''));
+}")]
+extern "C" {
+    fn settled(promise: &JsValue, done: JsValue);
+}
 
 /// What became of one attempt.
 pub(crate) enum Outcome {
@@ -16,18 +26,31 @@ pub(crate) enum Outcome {
     NetworkError,
 }
 
-/// Posts the body with `fetch` (the page's own, as it was at `init`, so that it is never
-/// traced) and waits for the answer.
-pub(crate) async fn post(fetch: &Function, url: &str, json: &str, content_type: &str, keepalive: bool) -> Outcome {
-    let init = super::post_init(json, content_type, keepalive);
-    let Ok(promise) = fetch.call2(&global(), &url.into(), &init) else { return Outcome::NetworkError };
-    let Ok(response) = JsFuture::from(Promise::resolve(&promise)).await else { return Outcome::NetworkError };
-    let Ok(response) = response.dyn_into::<web_sys::Response>() else { return Outcome::NetworkError };
-    let retry_after = response.headers().get("retry-after").ok().flatten().and_then(|v| {
-        parse_retry_after_seconds(&v).or_else(|| {
-            let at = js_sys::Date::parse(&v);
-            at.is_finite().then(|| (at - js_sys::Date::now()).max(0.0) as u64)
+fn outcome(status: u16, retry_after: &str) -> Outcome {
+    if status == 0 {
+        return Outcome::NetworkError;
+    }
+    let retry_after = (!retry_after.is_empty())
+        .then(|| {
+            parse_retry_after_seconds(retry_after).or_else(|| {
+                let at = js_sys::Date::parse(retry_after);
+                at.is_finite().then(|| (at - js_sys::Date::now()).max(0.0) as u64)
+            })
         })
-    });
-    Outcome::Status(response.status(), retry_after)
+        .flatten();
+    Outcome::Status(status, retry_after)
+}
+
+/// Posts the body with `fetch` (the page's own, as it was at `init`, so that it is never
+/// traced); the body's bytes are copied into the request now. Returns the request's promise.
+pub(crate) fn post(fetch: &Function, url: &str, json: &str, content_type: &str, keepalive: bool) -> JsValue {
+    let init = super::post_init(json, content_type, keepalive);
+    // A fetch that throws (a bad URL, a blocked scheme) settles as a network error.
+    fetch.call2(&global(), &url.into(), &init).unwrap_or_else(|e| js_sys::Promise::reject(&e).into())
+}
+
+/// Calls `done` once with the answer to a request `post` made.
+pub(crate) fn when_settled(request: &JsValue, done: impl FnOnce(Outcome) + 'static) {
+    let done = Closure::once_into_js(move |status: u16, retry_after: String| done(outcome(status, &retry_after)));
+    settled(request, done);
 }

@@ -1,9 +1,9 @@
-// fetch instrumentation: a client span for every call, and trace headers for the page's own
-// origin and the `propagateTo` targets only. The wrapper keeps every call shape's meaning: the
-// caller's `init` and `Headers` are copied, never changed; request bodies and responses are never
-// read or cloned; the promise settles with the very Response or rejection the browser gave.
-// Which requests are traced, their parent, their attributes and their headers are decided by the
-// engine (http_span.rs), called with numbers and strings in the scratch buffer.
+// HTTP client instrumentation, fetch and XMLHttpRequest: a client span for every request, and
+// trace headers for the page's own origin and the `propagateTo` targets only. The wrappers keep
+// every call's meaning: the caller's `init` and `Headers` are copied, never changed; request
+// bodies and responses are never read or cloned; fetch's promise settles with the very Response
+// or rejection the browser gave. Which requests are traced, their parent, attributes and headers
+// are decided by the engine (http_span.rs), called with numbers and scratch-buffer strings.
 
 import { X, W, words, put, taken, IMPLICIT, ROOT, GIVEN } from "./boundary.js";
 
@@ -63,6 +63,18 @@ function failed(h, error) {
   X.pt_http_failed(h, 0, n, put(message, n));
 }
 
+/**
+ * Starts the span of a request to the absolute `url`: -1 when it is not traced, else its handle
+ * (0: not sampled), with the trace headers it should carry as [name, value, ...] in `out`.
+ */
+function startRequest(url, method, rule, callerTraceparent, out) {
+  const n = put(url);
+  const h = X.pt_http_start(n, put(method, n), rule, callerTraceparent ? 1 : 0);
+  const headerBytes = words()[W];
+  if (h >= 0 && headerBytes > 0) out.push(...taken(headerBytes).split("\n"));
+  return h;
+}
+
 /** Hands the request's Resource Timing to the engine, which then ends the span. */
 function settle(h, url, startMs, look) {
   const entries = performance.getEntriesByName(url, "resource");
@@ -90,11 +102,9 @@ export function install_fetch(engine) {
       if (url !== undefined) {
         const method = init !== null && typeof init === "object" && typeof init.method === "string" ? init.method
           : typeof Request !== "undefined" && input instanceof Request ? input.method : "GET";
-        const rule = parentRule(engine, init);
-        const n = put(url);
-        h = X.pt_http_start(n, put(method, n), rule);
-        const headerBytes = words()[W];
-        if (h >= 0 && headerBytes > 0) init = withHeaders(input, init, taken(headerBytes).split("\n"));
+        const lines = [];
+        h = startRequest(url, method, parentRule(engine, init), false, lines);
+        if (lines.length > 0) init = withHeaders(input, init, lines);
       }
     } catch {
       // Never break the game's request: it goes out as the game made it.
@@ -125,5 +135,62 @@ export function install_fetch(engine) {
   g.fetch = wrapper;
   return () => {
     if (g.fetch === wrapper) g.fetch = original;
+  };
+}
+
+/** Patches `XMLHttpRequest.prototype`; returns the function that restores it, or undefined. */
+export function install_xhr() {
+  if (typeof XMLHttpRequest === "undefined") return undefined;
+  const P = XMLHttpRequest.prototype;
+  if (P.open[MARK]) return undefined; // ours already
+  const orig = { open: P.open, send: P.send, setRequestHeader: P.setRequestHeader };
+  const notes = new WeakMap(); // request -> { method, url, callerTraceparent }
+  const open = function (method, url, ...rest) {
+    notes.set(this, { method: String(method), url: String(url), callerTraceparent: false });
+    return orig.open.call(this, method, url, ...rest);
+  };
+  const setRequestHeader = function (name, value) {
+    const note = notes.get(this);
+    if (note !== undefined && String(name).toLowerCase() === "traceparent") note.callerTraceparent = true;
+    return orig.setRequestHeader.call(this, name, value);
+  };
+  const send = function (body) {
+    const note = notes.get(this);
+    let h = -1, url;
+    try {
+      if (note !== undefined) {
+        url = new URL(note.url, location.href).href;
+        const lines = [];
+        h = startRequest(url, note.method, IMPLICIT, note.callerTraceparent, lines);
+        for (let i = 0; i + 1 < lines.length; i += 2) orig.setRequestHeader.call(this, lines[i], lines[i + 1]);
+      }
+    } catch {
+      // Never break the game's request.
+    }
+    if (h > 0) {
+      const startMs = performance.now();
+      let outcome = "load";
+      for (const type of ["abort", "error", "timeout"]) this.addEventListener(type, () => { outcome = type; });
+      this.addEventListener("loadend", () => {
+        if (outcome === "load") {
+          X.pt_http_response(h, this.status);
+          settle(h, url, startMs, 0);
+        } else if (outcome === "abort") {
+          X.pt_http_failed(h, 1, 0, 0);
+        } else {
+          X.pt_http_failed(h, 0, put(outcome), 0);
+        }
+      }, { once: true });
+    }
+    return orig.send.call(this, body);
+  };
+  open[MARK] = true;
+  P.open = open;
+  P.send = send;
+  P.setRequestHeader = setRequestHeader;
+  return () => {
+    if (P.open === open) P.open = orig.open;
+    if (P.send === send) P.send = orig.send;
+    if (P.setRequestHeader === setRequestHeader) P.setRequestHeader = orig.setRequestHeader;
   };
 }
