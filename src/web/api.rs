@@ -113,7 +113,7 @@ impl Engine {
         } else {
             Vec::new()
         };
-        let (cx, handle) = self.rt.start_span(name, kind.unwrap_or_default(), rule, given, start);
+        let (cx, handle) = self.rt.start_span_outlined(&name, kind.unwrap_or_default(), rule, given, start);
         boundary::write_context(&cx);
         let Some(h) = handle else { return 0.0 };
         self.rt.with_span(h, |span| {

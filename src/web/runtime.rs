@@ -324,6 +324,20 @@ impl Runtime {
         (cx, handle)
     }
 
+    /// [`start_span`](Self::start_span) for the paths off the span hot path (HTTP spans, spans
+    /// with links or foreign parents), which share this one copy of it.
+    #[inline(never)]
+    pub(crate) fn start_span_outlined(
+        &self,
+        name: &str,
+        kind: SpanKind,
+        rule: ParentRule,
+        given: Option<SpanContext>,
+        start_ms: f64,
+    ) -> (SpanContext, Option<SpanHandle>) {
+        self.start_span(name, kind, rule, given, start_ms)
+    }
+
     /// Starts a span with attributes, under `parent` (`None`: the implicit parent).
     pub(crate) fn start_child(
         &self,
@@ -337,7 +351,7 @@ impl Runtime {
             Some(None) => (ParentRule::Root, None),
             None => (ParentRule::Implicit, None),
         };
-        let (cx, handle) = self.start_span(name, kind, rule, given, f64::NAN);
+        let (cx, handle) = self.start_span_outlined(name, kind, rule, given, f64::NAN);
         if let Some(h) = handle {
             self.with_span(h, |span| {
                 for (k, v) in attributes {

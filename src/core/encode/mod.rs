@@ -146,6 +146,8 @@ impl Encoder {
     }
 
     /// Appends one span's fragment, untrimmed.
+    // One copy: trimming calls it from several places, and it is not on the span's hot path.
+    #[inline(never)]
     pub fn encode_span(&self, span: &SpanData, out: &mut String) {
         match self.format {
             Format::OtlpJson => otlp::write_span(out, span),
