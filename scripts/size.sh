@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 # Gzipped bytes of everything shipped; lower it as the package shrinks, raise it only with a
-# reason in the commit message. 100,880 when set.
-BUDGET_GZ=${PLAYTRACE_SIZE_BUDGET_GZ:-101500}
+# reason in the commit message. 103,019 when set.
+BUDGET_GZ=${PLAYTRACE_SIZE_BUDGET_GZ:-103500}
 
 # Our own code uses small writers, never format! (it pulls in core::fmt). Test modules, at the
 # end of each file, are skipped.

@@ -127,6 +127,9 @@ pub struct TracerConfig {
     pub attribute_value_length_limit: Option<u32>,
     /// When false, nothing is recorded or sent; the API still works.
     pub enabled: bool,
+    /// Say each kind of decision (sampled out, dropped, transport fallback...) once on the
+    /// console, for a developer wiring playtrace in.
+    pub debug: bool,
     /// Trace `fetch` calls (client spans, trace headers).
     pub instrument_fetch: bool,
     /// Trace `XMLHttpRequest`s.
@@ -163,6 +166,7 @@ impl TracerConfig {
             span_timeout_ms: 30_000,
             attribute_value_length_limit: None,
             enabled: true,
+            debug: false,
             instrument_fetch: true,
             instrument_xhr: true,
             propagate_to: Vec::new(),

@@ -23,6 +23,7 @@
 
 pub mod config;
 pub mod context;
+pub mod diagnostics;
 pub mod encode;
 mod hex;
 pub mod http;

@@ -168,6 +168,7 @@ pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), Conf
             "spanTimeoutMs" => c.span_timeout_ms = read(k, v)?,
             "attributeValueLengthLimit" => c.attribute_value_length_limit = Some(read(k, v)?),
             "enabled" => c.enabled = read(k, v)?,
+            "debug" => c.debug = read(k, v)?,
             "resourceAttributes" => {
                 let attrs = object(&v).ok_or_else(|| ConfigError::new(k, "must be an object of attributes"))?;
                 for (name, value) in entries(attrs) {

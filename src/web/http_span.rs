@@ -9,6 +9,7 @@ use super::boundary;
 use super::clock;
 use super::runtime::Runtime;
 use crate::core::context::ParentRule;
+use crate::core::diagnostics::Decision;
 use crate::core::http::{
     fetch_normalized_method, record_outcome, timing_events, url_parts, HttpOutcome, HttpRequest, ResourceTiming,
 };
@@ -45,6 +46,9 @@ fn start(
     };
     let (context, handle) = rt.start_child(request.span_name(), SpanKind::Client, explicit, request.attributes());
     let propagate = !caller_traceparent && http.should_propagate(href, &parts.origin);
+    if !caller_traceparent && !propagate {
+        rt.debug(Decision::NotPropagated, || parts.origin.to_string());
+    }
     Some(ClientSpan { handle, headers: propagate.then(|| rt.trace_headers(&context)) })
 }
 

@@ -19,6 +19,8 @@ use super::js::{get, global, method, page_href};
 use super::transport::{self, fetch::Outcome};
 use crate::core::config::TracerConfig;
 use crate::core::context::{ContextStack, ParentRule};
+use crate::core::diagnostics::{Decision, Diagnostics};
+use crate::core::encode::json::write_u64;
 use crate::core::encode::{Body, Resource};
 use crate::core::http::PropagationTarget;
 use crate::core::ids::IdGenerator;
@@ -96,6 +98,8 @@ struct State {
     settling: Vec<(SpanHandle, u64)>,
     /// The latest clock reading: "now" for spans timed by the caller, without a clock call.
     last_now_ns: u64,
+    /// What `debug` has said.
+    diagnostics: Diagnostics,
 }
 
 /// A body waiting out its backoff, with the timer that sends it again (dropping it cancels).
@@ -215,6 +219,7 @@ impl Runtime {
                 shut_down: false,
                 settling: Vec::new(),
                 last_now_ns: now,
+                diagnostics: Diagnostics::new(config.debug),
             }),
             http,
             fetch: method(&global(), "fetch"),
@@ -273,6 +278,19 @@ impl Runtime {
         self.state.borrow().shut_down
     }
 
+    /// Says a decision on the console, once per kind, when `debug` is on. `detail` is built only
+    /// then, and the message is printed with the state released (a game's console may call us).
+    pub(crate) fn debug(&self, decision: Decision, detail: impl FnOnce() -> String) {
+        if !self.state.borrow().diagnostics.wants(decision) {
+            return;
+        }
+        let detail = detail();
+        let message = self.state.borrow_mut().diagnostics.report(decision, &detail);
+        if let Some(m) = message {
+            web_sys::console::info_1(&JsValue::from_str(&m));
+        }
+    }
+
     /// The rules for HTTP requests.
     pub(crate) fn http(&self) -> &HttpRules {
         &self.http
@@ -313,6 +331,7 @@ impl Runtime {
         let now = if clocked { start } else { start.max(s.last_now_ns) };
         s.last_now_ns = now;
         let parent = s.contexts.parent(rule, given);
+        let label = s.diagnostics.wants(Decision::SampledOut).then(|| name.as_ref().to_owned());
         let (cx, handle) = s.core.start_span(name, kind, parent.as_ref(), start, now);
         // The timer need only move if this span's timeout comes before the armed deadline.
         let timeout_at = now.saturating_add(s.core.span_timeout_ns());
@@ -320,6 +339,9 @@ impl Runtime {
         drop(s);
         if reschedule {
             self.schedule();
+        }
+        if let (None, Some(label)) = (handle, label) {
+            self.debug(Decision::SampledOut, || quoted("span ", &label));
         }
         (cx, handle)
     }
@@ -399,6 +421,7 @@ impl Runtime {
         };
         match ended {
             Ended::Printed(text) => print(vec![text]),
+            Ended::Dropped => self.debug(Decision::DroppedQueueFull, String::new),
             _ if reschedule => self.schedule(),
             _ => {}
         }
@@ -526,10 +549,22 @@ impl Runtime {
 
     /// The next body, as large as the transport it will take allows.
     fn next_body(&self, leaving: bool) -> Option<Body> {
-        let mut s = self.state.borrow_mut();
-        let batch_bytes = s.core.max_body_bytes();
-        let fits = s.budget.fits(batch_bytes, clock::now_ns());
-        s.core.next_body_within(body_limit(fits, leaving, batch_bytes))
+        let (body, trimmed, too_large) = {
+            let mut s = self.state.borrow_mut();
+            let batch_bytes = s.core.max_body_bytes();
+            let fits = s.budget.fits(batch_bytes, clock::now_ns());
+            let before = *s.core.stats();
+            let body = s.core.next_body_within(body_limit(fits, leaving, batch_bytes));
+            let after = s.core.stats();
+            (body, after.trimmed > before.trimmed, after.dropped_too_large > before.dropped_too_large)
+        };
+        if trimmed {
+            self.debug(Decision::Trimmed, String::new);
+        }
+        if too_large {
+            self.debug(Decision::DroppedTooLarge, String::new);
+        }
+        body
     }
 
     /// `tracer.flush()`: sends everything queued now.
@@ -578,12 +613,22 @@ impl Runtime {
         stats.bytes_sent += body.json.len() as u64;
     }
 
-    /// Walks the core's transport plan until a transport takes the body.
+    /// Sends a body by the first transport of the core's plan that takes it.
     fn send(&self, body: Body, leaving: bool) {
+        let bytes = body.json.len();
+        let fits = self.state.borrow_mut().budget.fits(bytes, clock::now_ns());
+        if let Some(taken) = self.take(body, fits, leaving) {
+            if taken != Transport::Beacon {
+                self.debug(Decision::TransportFallback, || fallback_detail(taken, fits, bytes));
+            }
+        }
+    }
+
+    /// Walks the transport plan until a transport takes the body; returns that transport.
+    fn take(&self, body: Body, fits: bool, leaving: bool) -> Option<Transport> {
         let url = &self.http.endpoint;
         let now = clock::now_ns();
-        let fits = self.state.borrow_mut().budget.fits(body.json.len(), now);
-        for step in transport_plan(fits, leaving) {
+        for &step in transport_plan(fits, leaving) {
             match step {
                 Transport::Beacon => {
                     if transport::beacon::send(url, &body.json, self.content_type) {
@@ -591,7 +636,7 @@ impl Runtime {
                         s.budget.reserve(body.json.len(), now, BEACON_HOLD_NS);
                         s.core.stats_mut().beacons_sent += 1;
                         Self::record_sent(s.core.stats_mut(), &body);
-                        return;
+                        return Some(step);
                     }
                     self.stats(|st| st.beacons_refused += 1);
                 }
@@ -599,28 +644,29 @@ impl Runtime {
                     if self.state.borrow_mut().budget.fits(body.json.len(), clock::now_ns()) {
                         self.stats(|st| st.fallback_keepalive += 1);
                         self.spawn_fetch(url.clone(), body, true);
-                        return;
+                        return Some(step);
                     }
                 }
                 Transport::Fetch => {
                     self.stats(|st| st.fallback_fetch += 1);
                     self.spawn_fetch(url.clone(), body, false);
-                    return;
+                    return Some(step);
                 }
                 Transport::FetchLater => {
                     if transport::fetch_later::send(url, &body.json, self.content_type) {
                         let mut s = self.state.borrow_mut();
                         s.core.stats_mut().fallback_fetch_later += 1;
                         Self::record_sent(s.core.stats_mut(), &body);
-                        return;
+                        return Some(step);
                     }
                 }
                 Transport::Storage => {
                     self.persist(vec![body]);
-                    return;
+                    return Some(step);
                 }
             }
         }
+        None
     }
 
     /// Posts with `fetch`, retrying 429, 502, 503, 504 and network errors with backoff while
@@ -658,8 +704,13 @@ impl Runtime {
             }
             Outcome::Status(status, retry_after) if crate::core::transport::is_retryable_status(status) => retry_after,
             Outcome::NetworkError => None,
-            Outcome::Status(..) => {
+            Outcome::Status(status, _) => {
                 self.stats(|st| st.dropped_send_failed += body.spans as u64);
+                self.debug(Decision::SendFailed, || {
+                    let mut d = String::from("the collector answered ");
+                    write_u64(&mut d, u64::from(status));
+                    d
+                });
                 return;
             }
         };
@@ -667,6 +718,7 @@ impl Runtime {
         let jitter = f64::from(self.state.borrow_mut().core.ids().span_id().to_bytes()[0]) / 255.0;
         let Some(delay) = crate::core::transport::retry_delay_ms(retry, retry_after, jitter) else {
             self.stats(|st| st.dropped_send_failed += body.spans as u64);
+            self.debug(Decision::SendFailed, || "retries ran out".to_owned());
             return;
         };
         // Parked where a page going away finds and persists it; the timer goes with it.
@@ -709,13 +761,50 @@ impl Runtime {
         let pending =
             bodies.into_iter().map(|b| PendingBody { url: url.clone(), spans: b.spans, json: b.json }).collect();
         match transport::storage::append(pending) {
-            Ok(dropped) => self.stats(|st| {
-                st.persisted += spans;
-                st.dropped_storage_full += dropped;
-            }),
+            Ok(dropped) => {
+                self.stats(|st| {
+                    st.persisted += spans;
+                    st.dropped_storage_full += dropped;
+                });
+                self.debug(Decision::Persisted, || {
+                    let mut d = String::new();
+                    write_u64(&mut d, spans);
+                    d.push_str(" spans");
+                    d
+                });
+            }
             Err(lost) => self.stats(|st| st.dropped_send_failed += lost),
         }
     }
+}
+
+/// `prefix` and `text` in quotes.
+fn quoted(prefix: &str, text: &str) -> String {
+    let mut d = String::from(prefix);
+    d.push('"');
+    d.push_str(text);
+    d.push('"');
+    d
+}
+
+/// Which transport a body took instead of a beacon, and why.
+fn fallback_detail(step: Transport, fits: bool, bytes: usize) -> String {
+    let mut d = String::from("a body of ");
+    write_u64(&mut d, bytes as u64);
+    d.push_str(" bytes went by ");
+    d.push_str(match step {
+        Transport::KeepaliveFetch => "fetch with keepalive",
+        Transport::Fetch => "fetch",
+        Transport::FetchLater => "fetchLater",
+        Transport::Storage => "localStorage",
+        Transport::Beacon => "sendBeacon",
+    });
+    d.push_str(if fits {
+        ": sendBeacon refused it"
+    } else {
+        ": it does not fit the page's 64 KiB keepalive quota now"
+    });
+    d
 }
 
 /// Whether the document is hidden (a worker never is).

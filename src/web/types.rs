@@ -48,6 +48,12 @@ export interface PlaytraceConfig {
   attributeValueLengthLimit?: number;
   /** When false nothing is recorded or sent; the API keeps working. Default true. */
   enabled?: boolean;
+  /**
+   * Say each kind of decision the runtime makes (sampled out, dropped, trimmed, a transport
+   * fallback, a failed send, spans kept for the next visit, a request without trace headers)
+   * once, with `console.info`. Default false.
+   */
+  debug?: boolean;
   /** Automatic client spans for `fetch` and `XMLHttpRequest`. Default both true. */
   instrument?: { fetch?: boolean; xhr?: boolean };
   /**
