@@ -1,7 +1,8 @@
 # `make demo` builds and serves the demo game with its dev backend; `make test` installs what
 # is missing and runs every suite; the other targets run one. `make bench` measures playtrace
-# against OpenTelemetry JS in one headless Chromium run.
-.PHONY: test demo setup lint native browser e2e size bench
+# against OpenTelemetry JS in one headless Chromium run; `make devserver ORIGIN=...` runs the dev
+# backend alone for a game served elsewhere.
+.PHONY: test demo setup devserver lint native browser e2e size bench
 
 test:
 	scripts/test.sh
@@ -14,6 +15,10 @@ setup:
 
 bench:
 	scripts/bench.sh
+
+# The dev backend alone, for any game: make devserver ORIGIN=http://localhost:5173
+devserver:
+	ORIGIN="$(ORIGIN)" scripts/devserver.sh
 
 lint native browser e2e size:
 	scripts/test.sh $@

@@ -46,6 +46,24 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
+/// What a game developer needs to point a game here: the endpoint for `init`, the origins CORS
+/// answers for, the viewer, and the game when one is served.
+fn print_banner(addr: SocketAddr, args: &Args) {
+    let origins = &args.settings.allowed_origins;
+    let cors = if origins.is_empty() {
+        "none (only pages served from this address; add --allow-origin ORIGIN for a game elsewhere)".to_owned()
+    } else {
+        origins.join(", ")
+    };
+    println!("playtrace devserver on http://{addr}");
+    println!("  endpoint  http://{addr}/v1/traces   init({{ endpoint: \"http://{addr}/v1/traces\" }}) (Zipkin v2: /api/v2/spans)");
+    println!("  CORS      {cors}");
+    println!("  viewer    http://{addr}/viewer/");
+    if args.game_dir.is_some() {
+        println!("  game      http://{addr}/");
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = match parse_args() {
@@ -83,7 +101,7 @@ async fn main() -> ExitCode {
     };
     // The real address (port 0 picks a free one), for people and for the end-to-end tests.
     let addr = listener.local_addr().unwrap_or(args.addr);
-    println!("playtrace devserver: game http://{addr}/  viewer http://{addr}/viewer/  (OTLP /v1/traces, Zipkin /api/v2/spans)");
+    print_banner(addr, &args);
     let app = match playtrace_devserver::app(store, args.settings, args.game_dir) {
         Ok(app) => app,
         Err(e) => {

@@ -23,7 +23,7 @@ before(async () => {
     let out = "";
     server.stdout.on("data", (d) => {
       out += d;
-      const m = out.match(/game (http:\/\/127\.0\.0\.1:\d+)\//);
+      const m = out.match(/game\s+(http:\/\/127\.0\.0\.1:\d+)\//);
       if (m) resolve(m[1]);
     });
     server.on("exit", (code) => reject(new Error(`devserver exited with ${code}`)));
