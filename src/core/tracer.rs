@@ -267,7 +267,7 @@ impl TracerCore {
             self.stats.dropped_queue_full += 1;
             return Ended::Dropped;
         }
-        let estimate = estimated_len(&slot.span);
+        let estimate = self.encoder.estimated_len(&slot.span);
         self.ended_bytes += estimate;
         self.ended.push_back((handle.index, end_ns));
         Ended::Queued
@@ -397,31 +397,6 @@ impl TracerCore {
     pub fn max_body_bytes(&self) -> usize {
         self.queue.config().max_body_bytes
     }
-}
-
-/// About the OTLP JSON length of `span`: enough for the byte trigger to fire near a full body.
-/// Bodies are packed from the exact encoding, so an estimate off by some bytes costs nothing.
-fn estimated_len(span: &SpanData) -> usize {
-    fn attrs(a: &super::span::Attributes) -> usize {
-        a.items().iter().map(|kv| kv.key.len() + value_len(&kv.value) + 36).sum()
-    }
-    fn value_len(v: &AttributeValue) -> usize {
-        match v {
-            AttributeValue::String(s) => s.len() + s.bytes().filter(|b| *b < 0x20 || *b == b'"' || *b == b'\\').count(),
-            AttributeValue::StringArray(items) => items.iter().map(|s| s.len() + 20).sum(),
-            AttributeValue::IntArray(items) => items.len() * 24,
-            AttributeValue::DoubleArray(items) => items.len() * 30,
-            AttributeValue::BoolArray(items) => items.len() * 20,
-            _ => 24,
-        }
-    }
-    let events: usize = span.events.iter().map(|e| e.name.len() + 60 + attrs(&e.attributes)).sum();
-    let links: usize = span.links.iter().map(|l| 120 + attrs(&l.attributes)).sum();
-    let status = match &span.status {
-        super::span::Status::Error(m) => m.len() + 40,
-        _ => 0,
-    };
-    230 + span.name.len() + attrs(&span.attributes) + events + links + status
 }
 
 #[cfg(test)]

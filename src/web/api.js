@@ -33,8 +33,7 @@ export class Span {
     if (this.s === "") {
       m[W + 7] = 0;
     } else {
-      const n = encoder.encodeInto(this.s, U8.subarray(BASE + 32, BASE + 544)).written;
-      words()[W + 7] = n;
+      m[W + 7] = encoder.encodeInto(this.s, U8.subarray(BASE + 32, BASE + 544)).written;
     }
   }
 
@@ -43,7 +42,7 @@ export class Span {
   }
 
   setAttribute(key, value) {
-    if (this.h !== 0 && !this.t.d) {
+    if (this._live()) {
       switch (typeof value) {
         case "number": X.pt_attr_num(this.h, intern(key), value); break;
         case "string": { const k = intern(key); X.pt_attr_str(this.h, k, put(value)); break; }
