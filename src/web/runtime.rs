@@ -586,19 +586,25 @@ impl Runtime {
     /// The document is being unloaded: every span still open is ended now and marked
     /// `playtrace.span.ended_by_pagehide`, so that it is sent rather than lost.
     pub(crate) fn end_open_spans(&self) {
+        // Finished requests waiting for Resource Timing are not cut short: they end at their end.
+        self.end_settling();
         let now = self.now_ns();
         let printed = self.state.borrow_mut().core.end_all_open(now, "playtrace.span.ended_by_pagehide");
         print(printed);
     }
 
-    /// The page is being hidden or unloaded: send everything by what survives it, and keep what
-    /// cannot be sent for the next page.
-    pub(crate) fn on_page_leaving(&self) {
-        // Requests that finished but wait for Resource Timing end now, at their own end time.
+    /// Requests that finished but wait for Resource Timing end now, at their own end time.
+    fn end_settling(&self) {
         let settling: Vec<_> = self.state.borrow_mut().settling.drain(..).collect();
         for (handle, end_ns) in settling {
             self.end_span_ns(handle, end_ns);
         }
+    }
+
+    /// The page is being hidden or unloaded: send everything by what survives it, and keep what
+    /// cannot be sent for the next page.
+    pub(crate) fn on_page_leaving(&self) {
+        self.end_settling();
         self.send_all(true);
         // Bodies waiting for a retry would die with the page: keep them for the next visit.
         let waiting: Vec<Body> = self.state.borrow_mut().retrying.drain(..).map(|p| p.body).collect();

@@ -307,3 +307,16 @@ test("in a worker, fetch is instrumented and spans are exported without sendBeac
   assert.equal(out.stats.beaconsSent, 0, "workers have no sendBeacon");
   assert.ok(out.stats.fallbackKeepalive >= 1, "so the body went by keepalive fetch");
 });
+
+test("a finished request still waiting for its Resource Timing when the page hides ends at its own end", async () => {
+  await run({ serviceName: "settling" }, async () => {
+    const response = await fetch("/echo?tag=settling");
+    await response.text();
+    // Leaving before the entry is looked for again (the wrapper looks 50 ms later).
+    window.dispatchEvent(new PageTransitionEvent("pagehide"));
+  });
+  const spans = await h.waitForSpans((s) => spanOf(s, "tag=settling") !== undefined);
+  const span = spanOf(spans, "tag=settling");
+  assert.equal(attr(span, "playtrace.span.ended_by_pagehide"), undefined, "it was not open: it had finished");
+  assert.equal(attr(span, "http.response.status_code"), 200);
+});
