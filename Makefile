@@ -1,8 +1,8 @@
 # `make demo` builds and serves the demo game with its dev backend; `make test` installs what
 # is missing and runs every suite; the other targets run one. `make bench` measures playtrace
 # against OpenTelemetry JS in one headless Chromium run; `make devserver ORIGIN=...` runs the dev
-# backend alone for a game served elsewhere.
-.PHONY: test demo setup devserver lint native browser e2e size bench
+# backend alone for a game served elsewhere; `make package` writes the npm tarball.
+.PHONY: test demo setup devserver package lint native browser e2e size bench
 
 test:
 	scripts/test.sh
@@ -20,5 +20,9 @@ bench:
 devserver:
 	ORIGIN="$(ORIGIN)" scripts/devserver.sh
 
-lint native browser e2e size:
+# The npm tarball, in target/package/
+package:
+	scripts/package.sh
+
+lint native browser e2e package size:
 	scripts/test.sh $@

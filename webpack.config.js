@@ -1,5 +1,6 @@
-// Builds the demo game in www/ into www/dist, with playtrace's wasm from pkg/ (wasm-pack's
-// bundler target). index.html is copied as it is; the bundle is www/dist/game.js.
+// Builds the demo game in www/ into www/dist, with playtrace from pkg/: the npm package as a
+// game installs it, which needs no webpack option of its own. index.html is copied as it is;
+// the bundle is www/dist/game.js, playtrace's wasm a file beside it.
 const fs = require("fs");
 const path = require("path");
 
@@ -19,7 +20,6 @@ module.exports = {
   entry: "./www/game.js",
   output: { path: path.join(__dirname, "www", "dist"), filename: "game.js", clean: true },
   resolve: { alias: { playtrace: path.join(__dirname, "pkg", "playtrace.js") } },
-  experiments: { asyncWebAssembly: true },
   performance: { hints: false },
   plugins: [new CopyIndexHtml()],
 };

@@ -43,8 +43,9 @@ const LIB = {
     window.fetch = (url, init) => counting && init && init.body
       ? ((counted += init.body.length), Promise.resolve(new Response("{}")))
       : realFetch(url, init);
-    import wasmInit, * as pt from "/pt/playtrace.js";
-    const exports = await wasmInit();
+    import load, * as pt from "/pt/playtrace.js";
+    await load();
+    const exports = await pt.engineExports();
     window.setup = () => {
     const tracer = pt.init(${CONFIG});
     window.lib = {
@@ -393,7 +394,7 @@ async function sizes() {
     return { raw, gz, br };
   };
   return {
-    pt: await sum([join(ptDir, "playtrace.js"), join(ptDir, "playtrace_bg.wasm")]),
+    pt: await sum([join(ptDir, "playtrace.js"), join(ptDir, "playtrace_wasm_bg.wasm")]),
     otel: await sum([otelShip]),
   };
 }

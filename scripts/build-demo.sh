@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 scripts/setup.sh >/dev/null
-scripts/build-pkg.sh bundler pkg
+scripts/build-pkg.sh pkg
 node_modules/.bin/webpack --config webpack.config.js --no-stats
 # A failed build must stop here: serving the previous binary would hide the failure.
 if ! cargo build --locked --release -p playtrace-devserver 2>target/devserver-build.log; then

@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
-# Builds the release package into a folder: wasm-pack for the given target (bundler or web),
-# then wasm-opt -Oz from the npm package binaryen. Everything that ships to players comes from
-# here, so the size test, the bench, the demo and the end-to-end tests measure the same thing.
-#   scripts/build-pkg.sh TARGET OUT_DIR
+# Builds the npm package into a folder (default pkg/): the engine with wasm-pack (web target)
+# and wasm-opt -Oz from the npm package binaryen, the entry and loader from src/package/, a
+# gzipped copy of the wasm for setups that do not emit it (playtrace_inline.js), all of the JS
+# minified, the public
+# declarations, package.json and the npm README. Everything that ships to players comes from
+# here, so the size test, the bench, the demo and every end-to-end test use the same thing.
+#   scripts/build-pkg.sh [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
-target=${1:?target: bundler or web}
-out=${2:?output folder}
+out=${1:-pkg}
 
-# Snippets of an earlier build would otherwise linger beside the new ones.
-rm -rf "$out/snippets"
-wasm-pack --log-level warn build --release --target "$target" --out-dir "$out" >/dev/null
-node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers -o "$out/playtrace_bg.wasm.opt" "$out/playtrace_bg.wasm"
-mv "$out/playtrace_bg.wasm.opt" "$out/playtrace_bg.wasm"
+# Files of an earlier build (snippets, an old layout) would otherwise linger beside the new ones.
+find "$out" -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} + 2>/dev/null || true
+wasm-pack --log-level warn build --release --target web --out-name playtrace_wasm --out-dir "$out" --no-pack >/dev/null
+node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers -o "$out/playtrace_wasm_bg.wasm.opt" "$out/playtrace_wasm_bg.wasm"
+mv "$out/playtrace_wasm_bg.wasm.opt" "$out/playtrace_wasm_bg.wasm"
+# The glue's own declarations describe the engine's internals; the package declares its API.
+rm -f "$out"/playtrace_wasm.d.ts "$out"/playtrace_wasm_bg.wasm.d.ts
+
+cp src/package/playtrace.js src/package/load.js src/package/early.js src/package/README.md "$out/"
+# Minified as every bundler would minify them, so a plain page ships the same small files; the
+# readable sources are src/package/ and src/web/.
+while IFS= read -r js; do
+  node_modules/.bin/esbuild "$js" --minify --format=esm --log-level=warning --outfile="$js" --allow-overwrite
+done < <(find "$out" -name '*.js')
+node scripts/package-files.mjs "$out"

@@ -6,6 +6,8 @@
 #   browser  wasm-bindgen-test in headless Chromium
 #   e2e      fetch/XHR instrumentation in headless Chromium (playwright-core) against local
 #            echo servers
+#   package  the npm tarball (make package) installed into fresh Vite 7, webpack 5, esbuild and
+#            plain-page projects, built, loaded in headless Chromium and traced to a receiver
 #   size     release build, gzipped size of everything shipped against the budget
 # Installs whatever is missing first.
 set -euo pipefail
@@ -13,7 +15,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(lint native browser e2e size)
+[ ${#suites[@]} -gt 0 ] || suites=(lint native browser e2e package size)
 
 scripts/setup.sh
 
@@ -37,9 +39,13 @@ for suite in "${suites[@]}"; do
       ;;
     e2e)
       echo "== end-to-end: Chromium driven by playwright-core against local servers"
-      scripts/build-pkg.sh web target/e2e-pkg
       scripts/build-demo.sh
       node --test --test-concurrency=1 tests/e2e/
+      ;;
+    package)
+      echo "== the npm package in fresh Vite, webpack, esbuild and plain-page projects"
+      tarball=$(scripts/package.sh | tail -1)
+      PLAYTRACE_TARBALL="$tarball" node --test --test-concurrency=1 tests/package/
       ;;
     size)
       echo "== release build and size budget"
@@ -48,7 +54,7 @@ for suite in "${suites[@]}"; do
       scripts/check-types.sh
       ;;
     *)
-      echo "test: unknown suite '$suite' (lint, native, browser, e2e, size)" >&2
+      echo "test: unknown suite '$suite' (lint, native, browser, e2e, package, size)" >&2
       exit 2
       ;;
   esac

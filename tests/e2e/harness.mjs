@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-export const pkgDir = join(root, "target", "e2e-pkg");
+export const pkgDir = join(root, "pkg");
 
 const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
 
@@ -62,6 +62,17 @@ function makeServer(name, state) {
         postMessage({ traceparent: echo.headers.traceparent, stats: tracer.stats() });`;
       return res.writeHead(200, { "content-type": "text/javascript" }).end(js);
     }
+    if (url.pathname === "/early") {
+      // The package as a game uses it: init at once, before the engine has loaded. The page's
+      // script (in the query string) runs first; `window.done` is what it hands back.
+      const script = url.searchParams.get("script") || "";
+      const html = `<!doctype html><html><head><link rel="icon" href="data:,"></head><body><script type="module">
+        import * as pt from "/pkg/playtrace.js";
+        window.pt = pt;
+        ${script}
+      </script></body></html>`;
+      return res.writeHead(200, { "content-type": "text/html" }).end(html);
+    }
     if (url.pathname === "/") {
       const meta = url.searchParams.get("meta");
       const head = meta ? `<meta name="traceparent" content="${meta}">` : "";
@@ -91,17 +102,22 @@ function listen(server) {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${server.address().port}`)));
 }
 
+/** Debian's headless Chromium, as every browser test here runs it. */
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+      "--disable-sync", "--no-first-run"],
+  });
+}
+
 /** Starts the three servers and the browser. */
 export async function start() {
   const state = { requests: [], bodies: [] };
   const servers = { page: makeServer("page", state), allowed: makeServer("allowed", state), other: makeServer("other", state) };
   const origins = {};
   for (const [k, s] of Object.entries(servers)) origins[k] = await listen(s);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-      "--disable-sync", "--no-first-run"],
-  });
+  const browser = await launch();
   return {
     state,
     origins,
@@ -114,6 +130,18 @@ export async function start() {
       page.on("pageerror", (e) => errors.push(e));
       await page.goto(`${origins.page}/${meta ? `?meta=${meta}` : ""}`);
       await page.waitForFunction(() => window.ready === true);
+      page.errors = errors;
+      return page;
+    },
+    /** A fresh page on the page origin running `script` as its first module script. */
+    async early(script) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const errors = [];
+      page.on("pageerror", (e) => errors.push(e));
+      page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+      await page.goto(`${origins.page}/early?script=${encodeURIComponent(script)}`);
+      await page.waitForFunction(() => window.done !== undefined, null, { timeout: 10000 });
       page.errors = errors;
       return page;
     },

@@ -1,0 +1,84 @@
+// playtrace's package entry. `init(config)` is synchronous: the game calls it at start-up and
+// gets its tracer at once. The wasm engine loads meanwhile (load.js); what the game does before
+// it is ready is recorded and replayed (early.js), so the first frame's spans are kept and
+// nothing throws. Once the engine is loaded `init` goes straight to it, and a bad config throws
+// there and then; before that, `ready()` rejects with the same Error.
+
+import { init as engineInit, getTracer as engineGetTracer } from "./playtrace_wasm.js";
+import { loadEngine } from "./load.js";
+import { EarlyTracer } from "./early.js";
+
+let loading; // Promise<"url" | "inline">: the engine loading
+let loaded = false;
+let early; // the tracer `init` returned before the engine was ready
+let started; // Promise<Tracer>: `init`'s config applied on the engine
+
+/** Starts loading the engine (once); resolves when it is loaded, before any `init`. */
+export default function load() {
+  if (loading === undefined) {
+    loading = loadEngine();
+    loading.then(() => { loaded = true; }, () => {});
+  }
+  return loading.then(() => undefined);
+}
+
+/** The tracer the game holds for the engine's tracer `t`. */
+function held(t) {
+  return early !== undefined && early.t === t ? early : t;
+}
+
+/**
+ * Starts tracing and returns the tracer. Before the engine is loaded the tracer records what
+ * the game does and replays it when it is; a bad config then makes `ready()` reject.
+ */
+export function init(config) {
+  if (loaded) return held(engineInit(config));
+  if (early !== undefined) return early;
+  const tracer = new EarlyTracer();
+  early = tracer;
+  const given = config !== null && typeof config === "object" ? { ...config } : config;
+  const since = performance.now();
+  load();
+  started = loading.then(
+    (source) => {
+      let real;
+      try {
+        real = engineInit(given);
+      } catch (error) {
+        tracer.disable();
+        console.error(`playtrace: init failed, nothing is traced: ${error && error.message}`);
+        throw error;
+      }
+      const replayed = tracer.spans;
+      tracer.replay(real);
+      if (given && given.debug === true) {
+        console.info(`playtrace: the engine loaded in ${Math.round(performance.now() - since)} ms (wasm ${source === "url" ? "file" : "copy inlined in the package, the file was not beside the module"}); ` +
+          `${replayed} span(s) started before it were replayed; requests made before it carried no trace headers`);
+      }
+      return tracer;
+    },
+    (error) => {
+      tracer.disable();
+      console.error(`playtrace: the wasm engine could not load, nothing is traced: ${error && error.message}`);
+      throw error;
+    },
+  );
+  started.catch(() => {}); // reported above; ready() hands the error to whoever asks
+  return tracer;
+}
+
+/** The tracer `init` returned, if any. */
+export function getTracer() {
+  if (!loaded) return early;
+  const t = engineGetTracer();
+  return t === undefined ? undefined : held(t);
+}
+
+/**
+ * Resolves with the tracer once the engine runs `init`'s config (at once if it already does);
+ * rejects with `init`'s Error for a bad config, or if the engine could not load.
+ */
+export function ready() {
+  if (started !== undefined) return started;
+  return load().then(() => getTracer());
+}

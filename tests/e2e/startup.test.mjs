@@ -1,0 +1,111 @@
+// The package's synchronous start-up in headless Chromium: a game calls `init` and records spans
+// before the wasm engine has loaded; all of it must reach the collector as if the engine had
+// been there, and nothing may throw into the page.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { attr, start } from "./harness.mjs";
+
+let h;
+before(async () => {
+  h = await start();
+});
+after(async () => {
+  await h.stop();
+});
+
+test("what the game records before the engine loads is replayed with its times, parents and outcome", async () => {
+  const page = await h.early(`
+    const tracer = pt.init({ serviceName: "early", flushIntervalMs: 100 });
+    const frame = tracer.startSpan("frame-1", { attributes: { n: 1 } });
+    const physics = tracer.withSpan(frame, () => tracer.startSpan("physics"));
+    physics.addEvent("collide", { who: "coin" });
+    physics.setStatus({ code: "error", message: "tunnelled" });
+    physics.end();
+    frame.updateName("frame-one");
+    frame.end();
+    const early = { ctx: frame.spanContext(), stats: tracer.stats(), recording: physics.isRecording(),
+      same: pt.getTracer() === tracer };
+    tracer.setBaggage("player.tier", "gold");
+    // One action fails before the engine loads; another is still open when it does.
+    const failed = tracer.action("boot", undefined, () => { throw new Error("no save file"); }).catch((e) => e.message);
+    let release;
+    const open = tracer.action("load-level", undefined, () => new Promise((r) => { release = r; }));
+    const loaded = await pt.ready();
+    const echo = await (await fetch("/echo?tag=level")).json();
+    release("level ready");
+    window.done = {
+      early, failed: await failed, opened: await open, readySame: loaded === tracer,
+      ctx: frame.spanContext(), statsKeys: Object.keys(tracer.stats()), traceparent: echo.headers.traceparent,
+      baggage: echo.headers.baggage,
+    };
+    // The request's span ends once Resource Timing has reported it.
+    for (let i = 0; i < 100; i++) {
+      const st = tracer.stats();
+      if (st.spansStarted - st.sampledOut === st.spansEnded) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    tracer.flush();
+  `);
+  const out = await page.evaluate(() => window.done);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+
+  // Before the engine: no IDs yet, every counter zero, the same tracer throughout.
+  assert.equal(out.early.ctx.traceId, "0".repeat(32));
+  assert.equal(out.early.recording, false, "an ended span is not recording");
+  assert.ok(out.early.same && out.readySame);
+  assert.deepEqual(Object.keys(out.early.stats), out.statsKeys, "the same counters before and after");
+  assert.ok(Object.values(out.early.stats).every((v) => v === 0));
+  assert.equal(out.failed, "no save file");
+  assert.equal(out.opened, "level ready");
+
+  const spans = await h.waitForSpans((s) => ["frame-one", "physics", "boot", "load-level"].every((n) => s.some((x) => x.name === n))
+    && s.some((x) => x.kind === 3 && String(attr(x, "url.full")).includes("tag=level")));
+  const by = (name) => spans.find((s) => s.name === name);
+  const frame = by("frame-one"), physics = by("physics"), boot = by("boot"), level = by("load-level");
+  // After the engine: the span the game holds has the IDs it was sent with.
+  assert.equal(out.ctx.traceId, frame.traceId);
+  assert.equal(out.ctx.spanId, frame.spanId);
+  assert.equal(attr(frame, "n"), 1);
+  assert.equal(physics.parentSpanId, frame.spanId);
+  assert.equal(physics.traceId, frame.traceId);
+  assert.deepEqual(physics.events.map((e) => [e.name, e.attributes[0].value.stringValue]), [["collide", "coin"]]);
+  assert.deepEqual([physics.status.code, physics.status.message], [2, "tunnelled"]);
+  assert.ok(BigInt(physics.startTimeUnixNano) >= BigInt(frame.startTimeUnixNano));
+  assert.ok(BigInt(physics.endTimeUnixNano) <= BigInt(frame.endTimeUnixNano));
+  // The failed action: its exception and error status, recorded before the engine existed.
+  assert.deepEqual([boot.status.code, boot.status.message], [2, "no save file"]);
+  assert.ok(boot.events.some((e) => e.name === "exception"));
+  // The open action became the engine's: the parent of the game's request, ended after it.
+  const request = spans.find((s) => s.kind === 3 && String(attr(s, "url.full")).includes("tag=level"));
+  assert.equal(request.parentSpanId, level.spanId);
+  assert.equal(out.traceparent.split("-")[2], request.spanId);
+  assert.ok(BigInt(level.endTimeUnixNano) >= BigInt(request.endTimeUnixNano));
+  assert.equal(attr(request, "playtrace.span.ended_by_pagehide"), undefined);
+  assert.equal(out.baggage, "player.tier=gold");
+});
+
+test("a bad config before the engine loads: nothing throws, ready() rejects naming the key", async () => {
+  const page = await h.early(`
+    const tracer = pt.init({ serviceName: "bad", batchSize: -1 });
+    const span = tracer.startSpan("lost");
+    span.setAttribute("k", 1);
+    span.end();
+    let rejected;
+    try { await pt.ready(); } catch (e) { rejected = e instanceof Error ? e.message : "not an Error"; }
+    // Once the engine is loaded, init answers a bad config at once.
+    let thrown;
+    try { pt.init({ serviceName: "bad", flushIntervalMs: "soon" }); } catch (e) { thrown = e.message; }
+    window.done = { rejected, thrown, recording: tracer.startSpan("after").isRecording(), stats: tracer.stats().spansStarted };
+  `);
+  const out = await page.evaluate(() => window.done);
+  await page.context().close();
+  assert.match(out.rejected, /batchSize/);
+  assert.match(out.thrown, /flushIntervalMs/);
+  assert.equal(out.recording, false);
+  assert.equal(out.stats, 0);
+  // The one thing said: why nothing is traced.
+  assert.equal(page.errors.length, 1);
+  assert.match(String(page.errors[0]), /playtrace: init failed, nothing is traced: .*batchSize/);
+});
