@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use super::boundary;
 use super::js::get;
 use super::runtime::Runtime;
-use super::{attributes, config, fetch, lifecycle, page_load, propagation, xhr};
+use super::{attributes, config, instrument, lifecycle, page_load, propagation};
 use crate::core::context::ParentRule;
 use crate::core::span::{AttributeValue, Status};
 
@@ -36,10 +36,10 @@ pub fn init(#[wasm_bindgen(unchecked_param_type = "PlaytraceConfig")] config: Js
     boundary::bind_js();
     lifecycle::install(&rt);
     if config.instrument_fetch {
-        fetch::install(&rt, &Engine::new(Rc::clone(&rt)).into());
+        instrument::fetch(&rt, &Engine::new(Rc::clone(&rt)).into());
     }
     if config.instrument_xhr {
-        xhr::install(&rt);
+        instrument::xhr(&rt);
     }
     page_load::start(&rt);
     let tracer = make_tracer(Engine::new(Rc::clone(&rt)));

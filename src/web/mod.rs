@@ -7,8 +7,8 @@ mod attributes;
 mod boundary;
 mod clock;
 mod config;
-mod fetch;
 mod http_span;
+mod instrument;
 mod js;
 mod lifecycle;
 mod page_load;
@@ -16,6 +16,5 @@ mod propagation;
 mod runtime;
 mod transport;
 mod types;
-mod xhr;
 
 pub use api::{get_tracer, init, Engine};

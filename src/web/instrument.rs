@@ -1,0 +1,48 @@
+//! HTTP client instrumentation: the `fetch` wrapper and the `XMLHttpRequest` prototype patch
+//! (many game engines' asset loaders still use XHR). Both are JS (`http.js`): the wrapper copies
+//! the caller's `init` and `Headers` rather than changing them and never reads or clones bodies,
+//! and the XHR hooks need the request object as `this`. Every decision (traced or not, parent,
+//! trace headers, outcome) is the engine's (`http_span`). One import block for `http.js`, so the
+//! generated glue names the module once.
+
+use std::rc::Rc;
+
+use js_sys::Function;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::runtime::Runtime;
+
+#[wasm_bindgen(module = "/src/web/http.js")]
+extern "C" {
+    fn install_fetch(engine: &JsValue) -> JsValue;
+    fn install_xhr() -> JsValue;
+}
+
+/// Restores what a wrapper replaced when dropped, if it is still ours (`http.js` checks).
+struct Hook {
+    restore: Function,
+}
+
+impl Drop for Hook {
+    fn drop(&mut self) {
+        let _ = self.restore.call0(&JsValue::NULL);
+    }
+}
+
+fn keep(rt: &Rc<Runtime>, restore: JsValue) {
+    if let Ok(restore) = restore.dyn_into::<Function>() {
+        rt.keep(Box::new(Hook { restore }));
+    }
+}
+
+/// Wraps the global `fetch` until shutdown. `engine`: the JS object of the tracer's engine, for
+/// parents that are not our spans.
+pub(crate) fn fetch(rt: &Rc<Runtime>, engine: &JsValue) {
+    keep(rt, install_fetch(engine));
+}
+
+/// Patches `XMLHttpRequest.prototype` until shutdown.
+pub(crate) fn xhr(rt: &Rc<Runtime>) {
+    keep(rt, install_xhr());
+}
