@@ -27,7 +27,7 @@ before(async () => {
       if (m) resolve(m[1]);
     });
     server.on("exit", (code) => reject(new Error(`devserver exited with ${code}`)));
-    setTimeout(() => reject(new Error("devserver did not start")), 20000);
+    setTimeout(() => reject(new Error("devserver did not start")), 20000).unref();
   });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",

@@ -29,7 +29,7 @@ before(async () => {
       if (/viewer\s+http/.test(out)) resolve(out);
     });
     server.on("exit", (code) => reject(new Error(`devserver exited with ${code}`)));
-    setTimeout(() => reject(new Error("devserver did not start")), 60000);
+    setTimeout(() => reject(new Error("devserver did not start")), 60000).unref();
   });
   endpoint = printed.match(/endpoint\s+(http:\/\/127\.0\.0\.1:\d+\/v1\/traces)/)[1];
 });
