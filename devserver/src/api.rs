@@ -137,12 +137,30 @@ async fn recent(State(state): State<AppState>, Query(q): Query<RecentQuery>) -> 
     }
 }
 
+/// The OTLP type of a stored attribute value, which JSON numbers alone do not keep.
+fn value_type(v: &Value) -> &'static str {
+    match v {
+        Value::String(_) => "string",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "double",
+        Value::Number(_) => "int",
+        Value::Array(_) => "array",
+        Value::Object(_) => "map",
+        Value::Null => "empty",
+    }
+}
+
 fn span_json(s: &StoredSpan, children: Vec<Value>) -> Value {
+    let types: serde_json::Map<String, Value> = s
+        .attributes
+        .as_object()
+        .map(|a| a.iter().map(|(k, v)| (k.clone(), json!(value_type(v)))).collect())
+        .unwrap_or_default();
     json!({
         "traceId": s.trace_id, "spanId": s.span_id, "parentSpanId": s.parent_span_id, "name": s.name,
         "kind": s.kind, "service": s.service, "startNs": s.start_ns, "endNs": s.end_ns,
         "status": { "code": s.status_code, "message": s.status_message },
-        "attributes": s.attributes, "events": s.events, "children": children,
+        "attributes": s.attributes, "attributeTypes": types, "events": s.events, "children": children,
     })
 }
 

@@ -110,6 +110,15 @@ pub fn otlp(content_type: &str, body: &[u8]) -> Result<Batch, IngestError> {
         let resource = rs.resource.as_ref().map(|r| attrs_to_json(&r.attributes)).unwrap_or_default();
         let service = resource.get("service.name").and_then(Value::as_str).unwrap_or("unknown_service").to_owned();
         for ss in &rs.scope_spans {
+            // The instrumentation scope, as the OpenTelemetry-to-Zipkin mapping names it.
+            let scope: Vec<(&str, &str)> = ss
+                .scope
+                .as_ref()
+                .map(|sc| [("otel.scope.name", sc.name.as_str()), ("otel.scope.version", sc.version.as_str())])
+                .into_iter()
+                .flatten()
+                .filter(|(_, v)| !v.is_empty())
+                .collect();
             for s in &ss.spans {
                 if !valid_id(&s.trace_id, 16) {
                     batch.reject(format!("span {:?}: traceId must be 16 non-zero bytes", s.name));
@@ -131,6 +140,11 @@ pub fn otlp(content_type: &str, body: &[u8]) -> Result<Batch, IngestError> {
                 if let (Value::Object(a), Value::Object(r)) = (&mut attributes, &resource) {
                     for (k, v) in r {
                         a.entry(format!("resource.{k}")).or_insert_with(|| v.clone());
+                    }
+                }
+                if let Value::Object(a) = &mut attributes {
+                    for (k, v) in &scope {
+                        a.entry((*k).to_owned()).or_insert_with(|| json!(v));
                     }
                 }
                 let events = s
