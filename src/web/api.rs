@@ -35,11 +35,9 @@ pub fn init(#[wasm_bindgen(unchecked_param_type = "PlaytraceConfig")] config: Js
     let rt = Runtime::start(&config, patterns).map_err(|e| JsError::new(&e))?;
     boundary::bind_js();
     lifecycle::install(&rt);
-    if config.instrument_fetch {
-        instrument::fetch(&rt, &Engine::new(Rc::clone(&rt)).into());
-    }
-    if config.instrument_xhr {
-        instrument::xhr(&rt);
+    if config.instrument_fetch || config.instrument_xhr {
+        let engine = Engine::new(Rc::clone(&rt)).into();
+        instrument::install(&rt, &engine, config.instrument_fetch, config.instrument_xhr);
     }
     page_load::start(&rt);
     let tracer = make_tracer(Engine::new(Rc::clone(&rt)));

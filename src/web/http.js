@@ -91,7 +91,7 @@ function settle(h, url, startMs, look) {
 }
 
 /** Wraps the global `fetch`; returns the function that restores it, or undefined. */
-export function install_fetch(engine) {
+function install_fetch(engine) {
   const g = globalThis;
   const original = g.fetch;
   if (typeof original !== "function" || original[MARK]) return undefined; // ours already
@@ -139,7 +139,7 @@ export function install_fetch(engine) {
 }
 
 /** Patches `XMLHttpRequest.prototype`; returns the function that restores it, or undefined. */
-export function install_xhr() {
+function install_xhr() {
   if (typeof XMLHttpRequest === "undefined") return undefined;
   const P = XMLHttpRequest.prototype;
   if (P.open[MARK]) return undefined; // ours already
@@ -193,4 +193,12 @@ export function install_xhr() {
     if (P.send === send) P.send = orig.send;
     if (P.setRequestHeader === setRequestHeader) P.setRequestHeader = orig.setRequestHeader;
   };
+}
+
+/**
+ * Installs the `fetch` wrapper and the XHR patch as asked; returns the functions that restore
+ * them (undefined where nothing was installed). One export, so the glue imports this module once.
+ */
+export function install(engine, fetch, xhr) {
+  return [fetch ? install_fetch(engine) : undefined, xhr ? install_xhr() : undefined];
 }

@@ -2,12 +2,12 @@
 //! (many game engines' asset loaders still use XHR). Both are JS (`http.js`): the wrapper copies
 //! the caller's `init` and `Headers` rather than changing them and never reads or clones bodies,
 //! and the XHR hooks need the request object as `this`. Every decision (traced or not, parent,
-//! trace headers, outcome) is the engine's (`http_span`). One import block for `http.js`, so the
+//! trace headers, outcome) is the engine's (`http_span`). One import from `http.js`, so the
 //! generated glue names the module once.
 
 use std::rc::Rc;
 
-use js_sys::Function;
+use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -15,8 +15,8 @@ use super::runtime::Runtime;
 
 #[wasm_bindgen(module = "/src/web/http.js")]
 extern "C" {
-    fn install_fetch(engine: &JsValue) -> JsValue;
-    fn install_xhr() -> JsValue;
+    #[wasm_bindgen(js_name = install)]
+    fn install_http(engine: &JsValue, fetch: bool, xhr: bool) -> Array;
 }
 
 /// Restores what a wrapper replaced when dropped, if it is still ours (`http.js` checks).
@@ -30,19 +30,12 @@ impl Drop for Hook {
     }
 }
 
-fn keep(rt: &Rc<Runtime>, restore: JsValue) {
-    if let Ok(restore) = restore.dyn_into::<Function>() {
-        rt.keep(Box::new(Hook { restore }));
+/// Wraps the global `fetch` and patches `XMLHttpRequest.prototype`, as asked, until shutdown.
+/// `engine`: the JS object of the tracer's engine, for parents that are not our spans.
+pub(crate) fn install(rt: &Rc<Runtime>, engine: &JsValue, fetch: bool, xhr: bool) {
+    for restore in install_http(engine, fetch, xhr).iter() {
+        if let Ok(restore) = restore.dyn_into::<Function>() {
+            rt.keep(Box::new(Hook { restore }));
+        }
     }
-}
-
-/// Wraps the global `fetch` until shutdown. `engine`: the JS object of the tracer's engine, for
-/// parents that are not our spans.
-pub(crate) fn fetch(rt: &Rc<Runtime>, engine: &JsValue) {
-    keep(rt, install_fetch(engine));
-}
-
-/// Patches `XMLHttpRequest.prototype` until shutdown.
-pub(crate) fn xhr(rt: &Rc<Runtime>) {
-    keep(rt, install_xhr());
 }
