@@ -13,8 +13,9 @@ export function getTracer(): Tracer | undefined;
  * Resolves with the tracer once the engine runs the config given to `init`. Rejects with
  * `init`'s Error for an invalid config, or when the engine could not load (a Content Security
  * Policy without `wasm-unsafe-eval`, say); the game keeps running either way. Await it before
- * requests that must carry trace headers at start-up: until then spans are recorded, but IDs
- * are not assigned yet, so requests go out without `traceparent`.
+ * requests that must carry trace headers at start-up: until then spans and `fetch` calls are
+ * recorded, but IDs are not assigned yet, so requests go out without `traceparent` (their
+ * spans carry `playtrace.before_ready`).
  */
 export function ready(): Promise<Tracer | undefined>;
 /** Starts loading the engine early, without `init`; resolves when it is loaded. Optional. */

@@ -3,16 +3,43 @@
 // baggage, flushes) and when the engine is ready it replays all of it, in order, so nothing the
 // game did at start-up is lost. From then on every call goes straight to the engine's tracer.
 //
+// The game's `fetch` calls meanwhile are watched too: each becomes the client span it would
+// have been, under the action or span it was made in, from its recorded times and outcome.
+//
 // What cannot be known before the engine runs: a span's IDs (spanContext() reports an all-zero
-// context until then, and inject() writes nothing), extract() (null), and the trace headers of
-// requests made meanwhile (they go out untraced; the count is reported in debug mode).
+// context until then, and inject() writes nothing), extract() (null), and so the trace headers
+// of requests made meanwhile: they go out without them, and their spans carry
+// `playtrace.before_ready`.
 
 const PENDING_SPANS_MAX = 2048; // as the engine's default queue; beyond it spans are not recorded
+const TIMING_WAITS = [50, 200, 1000]; // ms between looks for a request's Resource Timing
 const ZERO_TRACE = "00000000000000000000000000000000";
 const ZERO_SPAN = "0000000000000000";
 
 const now = () => performance.now();
 const copied = (v) => (Array.isArray(v) ? v.slice() : v);
+
+/** The absolute URL of a fetch's input, if it has one. */
+function absolute(input) {
+  try {
+    if (typeof input === "string") return new URL(input, location.href).href;
+    if (input instanceof URL) return input.href;
+    if (typeof Request !== "undefined" && input instanceof Request) return input.url;
+  } catch {
+    // not a URL: the browser's fetch rejects it, and there is nothing to trace
+  }
+  return undefined;
+}
+
+/** The request's Resource Timing entry, as the engine reads it, if the browser has one. */
+function timingOf(url, start) {
+  const entries = performance.getEntriesByName(url, "resource");
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i];
+    if (e.startTime + 1 >= start && e.responseEnd > 0) return e;
+  }
+  return undefined;
+}
 
 /** A span started before the engine loaded; after replay, a thin forwarder to the real span. */
 export class EarlySpan {
@@ -129,6 +156,75 @@ export class EarlyTracer {
     this.stack = []; // withSpan spans, innermost last
     this.actions = []; // early actions still open, oldest first
     this.baggage = new Map();
+    this.requests = 0; // fetch calls recorded
+    this.waiting = new Set(); // settled requests waiting for their Resource Timing
+    this.leaving = false;
+    this.unwatch = () => {};
+  }
+
+  /** The page is going away: requests still waiting for their timing are replayed now, before
+   * the engine sends what it has (this listener was added first, so it runs first). */
+  _leave() {
+    this.leaving = true;
+    if (this.t !== undefined) for (const record of [...this.waiting]) this._replayRequest(record, TIMING_WAITS.length);
+  }
+
+  /** Records the game's `fetch` calls until the engine is ready, which then traces them. */
+  watchFetch() {
+    const g = globalThis;
+    const original = g.fetch;
+    if (typeof original !== "function") return;
+    const early = this;
+    const wrapper = function fetch(input, init) {
+      const start = now();
+      const promise = original.call(g, input, init);
+      // Left in place only if something wrapped fetch after it; then it passes calls through.
+      if (early.t === undefined && !early.off) early._request(input, init, start, promise);
+      return promise;
+    };
+    g.fetch = wrapper;
+    if (typeof addEventListener === "function") addEventListener("pagehide", () => this._leave(), { once: true });
+    this.unwatch = () => {
+      if (g.fetch === wrapper) g.fetch = original;
+    };
+  }
+
+  _request(input, init, start, promise) {
+    const url = absolute(input);
+    if (url === undefined || this.spans >= PENDING_SPANS_MAX) return;
+    const given = init !== null && typeof init === "object" ? init : {};
+    const method = typeof given.method === "string" ? given.method
+      : typeof Request !== "undefined" && input instanceof Request ? input.method : "GET";
+    // The parent the engine would have taken: the one given on the call, else the withSpan
+    // span, else the newest open action; without one, the engine's implicit rule at replay.
+    let parent = given.playtraceParent;
+    if (parent === undefined) parent = this.stack[this.stack.length - 1];
+    if (parent === undefined) parent = this.actions[this.actions.length - 1];
+    const record = { url, method, parent, start, end: undefined, status: 0, error: undefined, replay: false };
+    this.spans++;
+    this.requests++;
+    this.log.push(["request", record]);
+    const done = () => {
+      record.end = now();
+      if (record.replay) this._replayRequest(record);
+    };
+    promise.then((response) => { record.status = response.status; done(); }, (error) => { record.error = error; done(); });
+  }
+
+  /** Replays a settled request once its Resource Timing is there (its body may still be
+   * arriving), looking as often as the engine's own wrapper does. */
+  _replayRequest(record, look = 0) {
+    if (record.sent) return; // replayed already, when the page left
+    const timing = record.status > 0 ? timingOf(record.url, record.start) : undefined;
+    if (record.status > 0 && timing === undefined && look < TIMING_WAITS.length && !this.leaving) {
+      this.waiting.add(record);
+      setTimeout(() => this._replayRequest(record, look + 1), TIMING_WAITS[look]);
+      return;
+    }
+    record.sent = true;
+    this.waiting.delete(record);
+    const parent = record.parent instanceof EarlySpan ? record.parent.r : record.parent;
+    this.t._replayRequest({ ...record, parent, timing });
   }
 
   _span(name, options, action) {
@@ -285,6 +381,13 @@ export class EarlyTracer {
           } else {
             span._replay(tracer.startSpan(name, options));
           }
+          break;
+        }
+        case "request": {
+          // One still in flight is replayed when it settles.
+          const record = entry[1];
+          record.replay = true;
+          if (record.end !== undefined) this._replayRequest(record);
           break;
         }
         case "setBaggage": tracer.setBaggage(entry[1], entry[2]); break;

@@ -38,10 +38,14 @@ export function init(config) {
   early = tracer;
   const given = config !== null && typeof config === "object" ? { ...config } : config;
   const since = performance.now();
-  load();
+  // fetch is watched as the engine will instrument it: unless the config turns that off.
+  const off = given !== null && typeof given === "object" && (given.enabled === false || (given.instrument && given.instrument.fetch === false));
+  load(); // first: its request for the wasm is ours, not the game's
+  if (!off) tracer.watchFetch();
   started = loading.then(
     (source) => {
       let real;
+      tracer.unwatch(); // the engine wraps fetch itself from here
       try {
         real = engineInit(given);
       } catch (error) {
@@ -49,15 +53,17 @@ export function init(config) {
         console.error(`playtrace: init failed, nothing is traced: ${error && error.message}`);
         throw error;
       }
-      const replayed = tracer.spans;
+      const requests = tracer.requests;
+      const replayed = tracer.spans - requests;
       tracer.replay(real);
       if (given && given.debug === true) {
         console.info(`playtrace: the engine loaded in ${Math.round(performance.now() - since)} ms (wasm ${source === "url" ? "file" : "copy inlined in the package, the file was not beside the module"}); ` +
-          `${replayed} span(s) started before it were replayed; requests made before it carried no trace headers`);
+          `${replayed} span(s) started before it were replayed; ${requests} request(s) made before it were traced without trace headers`);
       }
       return tracer;
     },
     (error) => {
+      tracer.unwatch();
       tracer.disable();
       console.error(`playtrace: the wasm engine could not load, nothing is traced: ${error && error.message}`);
       throw error;

@@ -189,6 +189,8 @@ export class Tracer {
   getBaggage(key) { return this.e.getBaggage(String(key)); }
   removeBaggage(key) { return this.e.removeBaggage(String(key)); }
   flush() { if (!this.d) this.e.flush(); }
+  /** A request made before the engine loaded, recorded by the package's early tracer. */
+  _replayRequest(record) { if (!this.d) this.e.replayRequest(record); }
   stats() { return this.e.stats(); }
 
   shutdown() {

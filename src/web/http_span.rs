@@ -23,15 +23,17 @@ struct ClientSpan {
     headers: Option<Vec<(&'static str, String)>>,
 }
 
-/// Starts the client span for a request to the absolute `href`: `None` when it is not traced
-/// (ignored, not http(s), tracer shut down). `explicit`: a parent given on the call (`Some(None)`
-/// for none); otherwise the implicit one. `caller_traceparent`: the caller set its own header.
+/// Starts the client span for a request to the absolute `href`, at `start_ms` (NaN: now):
+/// `None` when it is not traced (ignored, not http(s), tracer shut down). `explicit`: a parent
+/// given on the call (`Some(None)` for none); otherwise the implicit one. `caller_traceparent`:
+/// the caller set its own header (or the request has gone already), so none is decided here.
 fn start(
     rt: &Rc<Runtime>,
     href: &str,
     method: &str,
     explicit: Option<Option<SpanContext>>,
     caller_traceparent: bool,
+    start_ms: f64,
 ) -> Option<ClientSpan> {
     let parts = url_parts(href)?;
     let http = rt.http();
@@ -44,7 +46,8 @@ fn start(
         server_address: parts.host.to_owned(),
         server_port: parts.port,
     };
-    let (context, handle) = rt.start_child(request.span_name(), SpanKind::Client, explicit, request.attributes());
+    let (context, handle) =
+        rt.start_child(request.span_name(), SpanKind::Client, explicit, request.attributes(), start_ms);
     let propagate = !caller_traceparent && http.should_propagate(href, &parts.origin);
     if !caller_traceparent && !propagate {
         rt.debug(Decision::NotPropagated, || parts.origin.to_string());
@@ -80,6 +83,35 @@ fn settle(rt: &Runtime, handle: SpanHandle, timing: Option<ResourceTiming>) {
     rt.settled(handle, end);
 }
 
+/// A request the game made before the engine had loaded, as the package's early tracer recorded
+/// it: its client span, from the recorded start and end (page-time milliseconds), outcome and
+/// Resource Timing. It went out without trace headers; the span says so.
+pub(crate) struct EarlyRequest {
+    pub(crate) url: String,
+    pub(crate) method: String,
+    pub(crate) parent: Option<Option<SpanContext>>,
+    pub(crate) start_ms: f64,
+    pub(crate) end_ms: f64,
+    pub(crate) outcome: HttpOutcome,
+    pub(crate) timing: Option<ResourceTiming>,
+}
+
+pub(crate) fn replay(rt: &Rc<Runtime>, r: EarlyRequest) {
+    let Some(span) = start(rt, &r.url, &r.method, r.parent, true, r.start_ms) else { return };
+    let Some(h) = span.handle else { return };
+    let end_ns = clock::time_input_ns(r.end_ms);
+    rt.with_span(h, |s| {
+        record_outcome(s, &r.outcome, end_ns);
+        s.set_attribute("playtrace.before_ready", true.into());
+    });
+    if matches!(r.outcome, HttpOutcome::Response(_)) {
+        rt.settle_later(h, end_ns);
+        settle(rt, h, r.timing);
+    } else {
+        rt.end_span_ns(h, end_ns);
+    }
+}
+
 /// A request to the absolute URL (`url_len` bytes) with the method (`method_len` bytes after
 /// it) in the scratch buffer, its parent by the `pt_start` rule; `caller_traceparent` 1 if the
 /// caller set its own header. Returns -1 when it is not traced, else the span's handle (0 when
@@ -95,7 +127,7 @@ pub extern "C" fn pt_http_start(url_len: u32, method_len: u32, parent: u32, call
         _ => None,
     };
     let [url, method] = boundary::scratch_strings([url_len, method_len]);
-    let Some(span) = start(&rt, &url, &method, explicit, caller_traceparent != 0) else { return -1.0 };
+    let Some(span) = start(&rt, &url, &method, explicit, caller_traceparent != 0, f64::NAN) else { return -1.0 };
     let mut text = String::new();
     for (name, value) in span.headers.iter().flatten() {
         if !text.is_empty() {

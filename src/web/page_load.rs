@@ -6,7 +6,6 @@ use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 
-use super::clock;
 use super::js::{get, global, method, page_href};
 use super::lifecycle::Listener;
 use super::runtime::{with_live, Runtime};
@@ -28,16 +27,14 @@ pub(crate) fn start(rt: &Rc<Runtime>) {
         return;
     };
     let url = rt.http().redact(&page_href());
+    // The span began at navigation start (page time 0), not when init ran.
     let (cx, handle) = rt.start_child(
         "documentLoad",
         SpanKind::Internal,
         Some(Some(parent)),
         vec![("url.full".to_owned(), url.into())],
+        0.0,
     );
-    if let Some(h) = handle {
-        // The span began at navigation start, not when init ran.
-        rt.with_span(h, |span| span.start_time_ns = clock::page_ms_to_ns(0.0));
-    }
     let action = rt.open_background_action(cx);
     let finish = move |rt: &Rc<Runtime>| {
         rt.close_action(action);

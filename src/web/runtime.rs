@@ -360,20 +360,22 @@ impl Runtime {
         self.start_span(name, kind, rule, given, start_ms)
     }
 
-    /// Starts a span with attributes, under `parent` (`None`: the implicit parent).
+    /// Starts a span with attributes, under `parent` (`None`: the implicit parent), at
+    /// `start_ms` (NaN: now).
     pub(crate) fn start_child(
         &self,
         name: &str,
         kind: SpanKind,
         parent: Option<Option<SpanContext>>,
         attributes: Vec<(String, AttributeValue)>,
+        start_ms: f64,
     ) -> (SpanContext, Option<SpanHandle>) {
         let (rule, given) = match parent {
             Some(Some(cx)) => (ParentRule::Given, Some(cx)),
             Some(None) => (ParentRule::Root, None),
             None => (ParentRule::Implicit, None),
         };
-        let (cx, handle) = self.start_span_outlined(name, kind, rule, given, f64::NAN);
+        let (cx, handle) = self.start_span_outlined(name, kind, rule, given, start_ms);
         if let Some(h) = handle {
             self.with_span(h, |span| {
                 for (k, v) in attributes {

@@ -31,21 +31,26 @@ test("what the game records before the engine loads is replayed with its times, 
     const failed = tracer.action("boot", undefined, () => { throw new Error("no save file"); }).catch((e) => e.message);
     let release;
     const open = tracer.action("load-level", undefined, () => new Promise((r) => { release = r; }));
+    // A start-up request inside an action, before the engine: traced, without trace headers.
+    const config = tracer.action("load-config", undefined, () => fetch("/echo?tag=early").then((r) => r.json()));
     const loaded = await pt.ready();
+    const configEcho = await config; // settled first: the newest open action parents requests
     const echo = await (await fetch("/echo?tag=level")).json();
     release("level ready");
-    window.done = {
+    const result = {
       early, failed: await failed, opened: await open, readySame: loaded === tracer,
       ctx: frame.spanContext(), statsKeys: Object.keys(tracer.stats()), traceparent: echo.headers.traceparent,
-      baggage: echo.headers.baggage,
+      baggage: echo.headers.baggage, earlyTraceparent: configEcho.headers.traceparent ?? "none",
     };
     // The request's span ends once Resource Timing has reported it.
     for (let i = 0; i < 100; i++) {
       const st = tracer.stats();
-      if (st.spansStarted - st.sampledOut === st.spansEnded) break;
+      // Seven spans: frame-one, physics, boot, load-config, load-level and the two requests.
+      if (st.spansStarted >= 7 && st.spansStarted - st.sampledOut === st.spansEnded) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     tracer.flush();
+    window.done = result;
   `);
   const out = await page.evaluate(() => window.done);
   assert.deepEqual(page.errors, []);
@@ -84,6 +89,36 @@ test("what the game records before the engine loads is replayed with its times, 
   assert.ok(BigInt(level.endTimeUnixNano) >= BigInt(request.endTimeUnixNano));
   assert.equal(attr(request, "playtrace.span.ended_by_pagehide"), undefined);
   assert.equal(out.baggage, "player.tier=gold");
+
+  // The request made before the engine: its span under its action, with its outcome and timing.
+  const config = spans.find((s) => s.name === "load-config");
+  const early = await h.waitForSpans((s) => s.some((x) => x.kind === 3 && String(attr(x, "url.full")).includes("tag=early")));
+  const first = early.find((s) => s.kind === 3 && String(attr(s, "url.full")).includes("tag=early"));
+  assert.equal(out.earlyTraceparent, "none", "it went out without trace headers");
+  assert.equal(first.parentSpanId, config.spanId);
+  assert.equal(attr(first, "playtrace.before_ready"), true);
+  assert.equal(attr(first, "http.response.status_code"), 200);
+  assert.ok(first.events.some((e) => e.name === "first_byte"), "its Resource Timing phases");
+  assert.ok(BigInt(first.startTimeUnixNano) >= BigInt(config.startTimeUnixNano));
+  assert.ok(BigInt(first.endTimeUnixNano) <= BigInt(config.endTimeUnixNano));
+  // The engine's own download is not the game's request.
+  assert.deepEqual(early.filter((s) => s.kind === 3).map((s) => new URL(attr(s, "url.full")).search).sort(), ["?tag=early", "?tag=level"]);
+});
+
+test("a request made before the engine loads, still waiting for its timing when the page leaves, is sent", async () => {
+  const page = await h.early(`
+    const tracer = pt.init({ serviceName: "leaving", flushIntervalMs: 60000 });
+    const response = fetch("/slow?tag=leaving"); // answers after 2 s, long after the engine loaded
+    await pt.ready();
+    await (await response).text();
+    window.dispatchEvent(new PageTransitionEvent("pagehide"));
+    window.done = true;
+  `);
+  await page.context().close();
+  const spans = await h.waitForSpans((s) => s.some((x) => String(attr(x, "url.full")).includes("tag=leaving")));
+  const span = spans.find((x) => String(attr(x, "url.full")).includes("tag=leaving"));
+  assert.equal(attr(span, "http.response.status_code"), 200);
+  assert.equal(attr(span, "playtrace.before_ready"), true);
 });
 
 test("a bad config before the engine loads: nothing throws, ready() rejects naming the key", async () => {
