@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds what the demo serves: pkg/ (wasm-pack, bundler target), www/dist (webpack) and the
+# Builds what the demo serves: pkg/ (the npm package), www/dist (webpack) and the
 # release devserver. Used by the demo command and by the end-to-end tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the npm package into a folder (default pkg/): the engine with wasm-pack (web target)
-# and wasm-opt -Oz from the npm package binaryen, the entry and loader from src/package/, a
+# Builds the npm package into a folder (default pkg/): the engine with cargo and wasm-bindgen
+# (web target; the CLI at the version Cargo.lock pins) and wasm-opt -Oz from the npm package
+# binaryen, the entry and loader from src/package/, a
 # gzipped copy of the wasm for setups that do not emit it (playtrace_inline.js), all of the JS
 # minified, the public
 # declarations, package.json and the npm README. Everything that ships to players comes from
@@ -13,11 +14,12 @@ out=${1:-pkg}
 
 # Files of an earlier build (snippets, an old layout) would otherwise linger beside the new ones.
 find "$out" -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} + 2>/dev/null || true
-wasm-pack --log-level warn build --release --target web --out-name playtrace_wasm --out-dir "$out" --no-pack >/dev/null
+cargo build --locked --release --target wasm32-unknown-unknown --lib --quiet
+# No declarations from the glue: they describe the engine's internals; the package declares its API.
+wasm-bindgen --target web --out-name playtrace_wasm --no-typescript --out-dir "$out" \
+  target/wasm32-unknown-unknown/release/playtrace.wasm
 node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers -o "$out/playtrace_wasm_bg.wasm.opt" "$out/playtrace_wasm_bg.wasm"
 mv "$out/playtrace_wasm_bg.wasm.opt" "$out/playtrace_wasm_bg.wasm"
-# The glue's own declarations describe the engine's internals; the package declares its API.
-rm -f "$out"/playtrace_wasm.d.ts "$out"/playtrace_wasm_bg.wasm.d.ts
 
 cp src/package/playtrace.js src/package/load.js src/package/early.js src/package/README.md "$out/"
 # Minified as every bundler would minify them, so a plain page ships the same small files; the

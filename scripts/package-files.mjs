@@ -1,4 +1,4 @@
-// Writes the package's generated files into OUT_DIR, beside the engine wasm-pack built there:
+// Writes the package's generated files into OUT_DIR, beside the engine wasm-bindgen wrote there:
 //   playtrace_inline.js  the wasm, gzipped and base64-encoded, for setups that do not emit the
 //                        .wasm file (load.js fetches this chunk only then)
 //   playtrace.d.ts       the public declarations: the types of src/web/types.rs and the entry's

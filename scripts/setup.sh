@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, and nothing that is already there: the wasm32
-# target, wasm-bindgen-cli at the exact version Cargo.lock pins, wasm-pack, Debian's Chromium and
+# target, wasm-bindgen-cli at the exact version Cargo.lock pins, Debian's Chromium and
 # ChromeDriver, and the npm packages. Safe to run again; fast when everything is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,11 +48,6 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $bindgen_version" 
   cargo install wasm-bindgen-cli --version "$bindgen_version" --force
 fi
 
-if ! have wasm-pack; then
-  step "installing wasm-pack"
-  cargo install wasm-pack
-fi
-
 # npm ci only when the lock file changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   step "installing npm packages"
@@ -62,4 +57,4 @@ fi
 if [ -n "$apt_pid" ]; then
   wait "$apt_pid" || { echo "setup: installing chromium failed" >&2; exit 1; }
 fi
-step "ready (rustc $(rustc --version | cut -d' ' -f2), $(wasm-bindgen --version), $(wasm-pack --version), $(chromium --version 2>/dev/null | head -1))"
+step "ready (rustc $(rustc --version | cut -d' ' -f2), $(wasm-bindgen --version), $(chromium --version 2>/dev/null | head -1))"
