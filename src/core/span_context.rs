@@ -106,9 +106,17 @@ mod tests {
 
     #[test]
     fn invalid_tracestate_does_not_invalidate_traceparent() {
-        let cx = SpanContext::from_headers("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", Some("a=1,a=2"))
-            .unwrap();
+        let cx =
+            SpanContext::from_headers("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", Some("a=1,Bad=2"))
+                .unwrap();
         assert!(cx.trace_state.is_empty());
+        // A repeated key is no reason to drop the list: the first entry stays, and the rest.
+        let cx = SpanContext::from_headers(
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            Some("foo=1,foo=2,bar=3"),
+        )
+        .unwrap();
+        assert_eq!(cx.trace_state.header_value(), "foo=1,bar=3");
         assert!(cx.is_remote);
         let cx =
             SpanContext::from_headers("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", Some("a=1")).unwrap();

@@ -18,8 +18,6 @@ pub enum TraceStateError {
     InvalidValue,
     /// A list-member with no `=`.
     MissingEquals,
-    /// The same key twice in one header.
-    DuplicateKey,
     /// More than 32 list-members.
     TooManyMembers,
 }
@@ -30,7 +28,6 @@ impl fmt::Display for TraceStateError {
             Self::InvalidKey => "invalid tracestate key",
             Self::InvalidValue => "invalid tracestate value",
             Self::MissingEquals => "tracestate list-member without '='",
-            Self::DuplicateKey => "duplicate tracestate key",
             Self::TooManyMembers => "more than 32 tracestate list-members",
         })
     }
@@ -75,8 +72,10 @@ pub fn is_valid_value(value: &str) -> bool {
 
 impl TraceState {
     /// Parses a header value (several `tracestate` headers must be joined with `,` first).
-    /// Empty and whitespace-only members are allowed; any invalid member, a duplicate key or
-    /// more than 32 members make the whole header invalid, and the caller then propagates none.
+    /// Empty and whitespace-only members are allowed. A key repeated later in the list keeps its
+    /// first (leftmost, most recent) entry: the list is still well-formed, so only the repeat
+    /// is dropped. Any invalid member or more than 32 members make the whole header invalid,
+    /// and the caller then propagates none.
     pub fn parse(header: &str) -> Result<Self, TraceStateError> {
         let mut entries: Vec<(String, String)> = Vec::new();
         for member in header.split(',') {
@@ -92,7 +91,7 @@ impl TraceState {
                 return Err(TraceStateError::InvalidValue);
             }
             if entries.iter().any(|(k, _)| k == key) {
-                return Err(TraceStateError::DuplicateKey);
+                continue;
             }
             if entries.len() == MAX_MEMBERS {
                 return Err(TraceStateError::TooManyMembers);
@@ -224,11 +223,21 @@ mod tests {
         assert_eq!(TraceState::parse("a=1,b=x,y"), Err(TraceStateError::MissingEquals));
         assert_eq!(TraceState::parse("a=1,b=x\u{1}"), Err(TraceStateError::InvalidValue));
         assert_eq!(TraceState::parse("a=1,b=é"), Err(TraceStateError::InvalidValue));
-        assert_eq!(TraceState::parse("a=1,a=2"), Err(TraceStateError::DuplicateKey));
         assert_eq!(TraceState::parse("a="), Err(TraceStateError::InvalidValue));
         let too_many: Vec<String> = (0..33).map(|i| format!("k{i}=v")).collect();
         assert_eq!(TraceState::parse(&too_many.join(",")), Err(TraceStateError::TooManyMembers));
         assert!(TraceState::parse(&too_many[..32].join(",")).is_ok());
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_its_first_entry_and_the_rest_of_the_list() {
+        let ts = TraceState::parse("foo=1,foo=2,bar=3").unwrap();
+        assert_eq!(ts.header_value(), "foo=1,bar=3");
+        assert_eq!(ts.get("foo"), Some("1"));
+        // Repeats do not count towards the 32 members.
+        let mut members: Vec<String> = (0..32).map(|i| format!("k{i}=v")).collect();
+        members.push("k0=again".to_owned());
+        assert_eq!(TraceState::parse(&members.join(",")).unwrap().get("k0"), Some("v"));
     }
 
     #[test]
