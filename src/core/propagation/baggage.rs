@@ -70,11 +70,12 @@ fn decode_value(raw: &str) -> Option<String> {
     Some(String::from_utf8_lossy(&out).into_owned())
 }
 
-/// Percent-encodes every byte outside `baggage-octet`, and `%` itself.
+/// Percent-encodes every byte outside `baggage-octet`, `%` itself, and `+`: a valid octet, but
+/// form-style decoders (the OpenTelemetry Python SDK's among them) read it as a space.
 fn encode_value(value: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &c in value.as_bytes() {
-        if is_baggage_octet(c) && c != b'%' {
+        if is_baggage_octet(c) && c != b'%' && c != b'+' {
             out.push(c as char);
         } else {
             out.push('%');
@@ -227,6 +228,14 @@ mod tests {
         let h = b.header_value();
         assert!(h.bytes().all(|c| c == b'=' || is_baggage_octet(c)), "{h}");
         assert_eq!(Baggage::parse(&h).get("k"), Some("héllo, wörld; 100% \"q\" \\ 🎮"));
+    }
+
+    #[test]
+    fn plus_is_percent_encoded_so_form_decoders_keep_it() {
+        let mut b = Baggage::default();
+        assert!(b.set("score", "1+1=2 a+b"));
+        assert_eq!(b.header_value(), "score=1%2B1=2%20a%2Bb");
+        assert_eq!(Baggage::parse(&b.header_value()).get("score"), Some("1+1=2 a+b"));
     }
 
     #[test]
