@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::body::{to_bytes, Body, Bytes};
+use axum::body::{to_bytes, Body};
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -16,6 +16,7 @@ use prost::Message;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::encoding::{self, DecodeError};
 use crate::ingest::{self, Batch, IngestError, StoredSpan};
 use crate::store::Store;
 
@@ -44,11 +45,18 @@ fn refuse(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "code": code, "message": message }))).into_response()
 }
 
-async fn read_body(state: &AppState, body: Body) -> Result<Bytes, Response> {
+/// The request body, decoded per its `Content-Encoding`, at most `max_body_bytes` before and
+/// after decoding.
+async fn read_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Vec<u8>, Response> {
     let limit = state.settings.max_body_bytes;
-    to_bytes(body, limit)
-        .await
-        .map_err(|_| refuse(StatusCode::PAYLOAD_TOO_LARGE, &format!("request body is larger than {limit} bytes")))
+    let too_large = || refuse(StatusCode::PAYLOAD_TOO_LARGE, &format!("request body is larger than {limit} bytes"));
+    let raw = to_bytes(body, limit).await.map_err(|_| too_large())?;
+    let encoding = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok());
+    encoding::decode(encoding, &raw, limit).map_err(|e| match e {
+        DecodeError::Unsupported(m) => refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, &m),
+        DecodeError::Corrupt(m) => refuse(StatusCode::BAD_REQUEST, &m),
+        DecodeError::TooLarge => too_large(),
+    })
 }
 
 async fn store_batch(state: &AppState, batch: &Batch) -> Result<(), Response> {
@@ -72,7 +80,7 @@ fn content_type(headers: &HeaderMap) -> String {
 }
 
 async fn receive_otlp(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let body = match read_body(&state, body).await {
+    let body = match read_body(&state, &headers, body).await {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -101,7 +109,7 @@ async fn receive_otlp(State(state): State<AppState>, headers: HeaderMap, body: B
 }
 
 async fn receive_zipkin(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let body = match read_body(&state, body).await {
+    let body = match read_body(&state, &headers, body).await {
         Ok(b) => b,
         Err(r) => return r,
     };

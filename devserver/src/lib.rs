@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 pub mod api;
+pub mod encoding;
 pub mod forward;
 pub mod game;
 pub mod ingest;

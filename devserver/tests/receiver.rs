@@ -134,6 +134,50 @@ async fn bodies_over_the_limit_get_413_with_the_reason() {
     assert_eq!(store.span_count().unwrap(), 0);
 }
 
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn post_encoded(path: &str, content_type: &str, encoding: &str, body: Vec<u8>) -> Request<Body> {
+    Request::post(path)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::CONTENT_ENCODING, encoding)
+        .body(Body::from(body))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn gzip_bodies_are_decoded_as_otlp_exporters_send_them() {
+    let (server, store) = app(1 << 20, 1000);
+    let json = otlp_body(&trace_spans());
+    let (status, _, b) =
+        send(&server, post_encoded("/v1/traces", "application/json", "gzip", gzip(json.as_bytes()))).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let proto = serde_json::from_str::<ExportTraceServiceRequest>(&json).unwrap().encode_to_vec();
+    let (status, _, _) =
+        send(&server, post_encoded("/v1/traces", "application/x-protobuf", "gzip", gzip(&proto))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(store.span_count().unwrap(), 2, "the same two spans, stored once each");
+
+    // Not gzip at all, an encoding it does not take, and a small body that inflates too far.
+    let (status, _, b) =
+        send(&server, post_encoded("/v1/traces", "application/json", "gzip", json.clone().into_bytes())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(json_of(&b)["message"].as_str().unwrap().starts_with("invalid gzip body"));
+    let (status, _, b) =
+        send(&server, post_encoded("/v1/traces", "application/json", "br", json.clone().into_bytes())).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(json_of(&b)["message"], "content encoding \"br\": send gzip or none");
+    let (small, _) = app(1000, 1000);
+    let bomb = gzip(&vec![b' '; 100_000]);
+    assert!(bomb.len() < 1000);
+    let (status, _, _) = send(&small, post_encoded("/v1/traces", "application/json", "gzip", bomb)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
 #[tokio::test]
 async fn a_partly_invalid_batch_stores_the_valid_spans_and_reports_the_rest() {
     let (app, store) = app(1 << 20, 1000);
