@@ -97,6 +97,8 @@ fn to_stored(s: &SpanData, service: &str) -> StoredSpan {
                 .map(|e| json!({"name": e.name.to_string(), "timeUnixNano": nanos(e.timestamp), "attributes": otel_attrs(&e.attributes)}))
                 .collect(),
         ),
+        flags: u32::from(s.span_context.trace_flags().to_u8()),
+        trace_state: s.span_context.trace_state().header(),
     }
 }
 

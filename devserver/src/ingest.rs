@@ -34,6 +34,10 @@ pub struct StoredSpan {
     pub attributes: Value,
     /// Events as a JSON array of {name, timeUnixNano, attributes}.
     pub events: Value,
+    /// W3C trace flags (bit 0 sampled, bit 1 random), as OTLP's `flags` low byte carries them.
+    pub flags: u32,
+    /// The `tracestate` header value the span was created with; empty for none.
+    pub trace_state: String,
 }
 
 /// A decoded batch: the spans that passed, and why the others did not.
@@ -166,6 +170,8 @@ pub fn otlp(content_type: &str, body: &[u8]) -> Result<Batch, IngestError> {
                     status_message: status.message,
                     attributes,
                     events: Value::Array(events),
+                    flags: s.flags & 0xff,
+                    trace_state: s.trace_state.clone(),
                 });
             }
         }
@@ -246,6 +252,9 @@ pub fn zipkin(content_type: &str, body: &[u8]) -> Result<Batch, IngestError> {
             status_message: error.unwrap_or_default(),
             attributes: tags,
             events: Value::Array(events),
+            // Zipkin v2 has neither; a reported span was sampled.
+            flags: 1,
+            trace_state: String::new(),
         });
     }
     Ok(batch)

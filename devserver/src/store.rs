@@ -55,6 +55,8 @@ fn row_to_span(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredSpan> {
         status_message: row.get(9)?,
         attributes: json(10)?,
         events: json(11)?,
+        flags: row.get(12)?,
+        trace_state: row.get(13)?,
     })
 }
 
@@ -72,9 +74,21 @@ impl Store {
                start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,
                status_code INTEGER NOT NULL, status_message TEXT NOT NULL,
                attributes TEXT NOT NULL, events TEXT NOT NULL,
+               flags INTEGER NOT NULL DEFAULT 1, trace_state TEXT NOT NULL DEFAULT '',
                UNIQUE (trace_id, span_id) ON CONFLICT REPLACE);
              CREATE INDEX IF NOT EXISTS spans_by_trace ON spans (trace_id);",
         )?;
+        // A store written before flags and trace state were kept gets the columns, with the
+        // defaults (sampled, no trace state) for the spans it has.
+        let has = |column: &str| -> rusqlite::Result<bool> {
+            conn.prepare("SELECT 1 FROM pragma_table_info('spans') WHERE name = ?1")?.exists(params![column])
+        };
+        if !has("flags")? {
+            conn.execute_batch("ALTER TABLE spans ADD COLUMN flags INTEGER NOT NULL DEFAULT 1")?;
+        }
+        if !has("trace_state")? {
+            conn.execute_batch("ALTER TABLE spans ADD COLUMN trace_state TEXT NOT NULL DEFAULT ''")?;
+        }
         Ok(Self { conn: Mutex::new(conn), max_spans: max_spans.max(1) as i64, forward: Mutex::new(None) })
     }
 
@@ -96,8 +110,8 @@ impl Store {
         {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, service, start_ns, end_ns,
-                                    status_code, status_message, attributes, events)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                    status_code, status_message, attributes, events, flags, trace_state)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?;
             for s in spans {
                 stmt.execute(params![
@@ -112,7 +126,9 @@ impl Store {
                     s.status_code,
                     s.status_message,
                     s.attributes.to_string(),
-                    s.events.to_string()
+                    s.events.to_string(),
+                    s.flags,
+                    s.trace_state
                 ])?;
             }
         }
@@ -163,7 +179,7 @@ impl Store {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT trace_id, span_id, parent_span_id, name, kind, service, start_ns, end_ns, status_code,
-                    status_message, attributes, events
+                    status_message, attributes, events, flags, trace_state
              FROM spans WHERE trace_id = ?1 ORDER BY start_ns, id",
         )?;
         let rows = stmt.query_map(params![trace_id.to_ascii_lowercase()], row_to_span)?;

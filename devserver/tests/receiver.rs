@@ -90,6 +90,24 @@ async fn otlp_json_from_playtrace_is_stored_and_served_as_a_tree() {
     assert_eq!((child["name"].as_str(), child["kind"].as_i64()), (Some("POST"), Some(3)));
     assert_eq!(child["status"], json!({"code": 2, "message": "boom"}));
     assert_eq!(child["attributes"]["http.response.status_code"], 500);
+    assert_eq!(child["flags"], 1, "the W3C trace flags the span was sent with");
+    assert_eq!(child["traceState"], "");
+}
+
+#[tokio::test]
+async fn trace_flags_and_tracestate_are_stored_and_served() {
+    let (server, _) = app(1 << 20, 1000);
+    let mut body: Value = serde_json::from_str(&otlp_body(&trace_spans())).unwrap();
+    let span = &mut body["resourceSpans"][0]["scopeSpans"][0]["spans"][0];
+    span["flags"] = json!(0x303); // has-remote bits above the W3C byte: random and sampled
+    span["traceState"] = json!("rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
+    let trace_id = span["traceId"].as_str().unwrap().to_owned();
+    let (status, _, _) = send(&server, post("/v1/traces", "application/json", body.to_string())).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, _, b) = send(&server, Request::get(format!("/api/traces/{trace_id}")).body(Body::empty()).unwrap()).await;
+    let root = &json_of(&b)["roots"][0];
+    assert_eq!(root["flags"], 3);
+    assert_eq!(root["traceState"], "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
 }
 
 #[tokio::test]
@@ -270,5 +288,29 @@ fn a_file_store_survives_a_restart() {
     Store::open(path, 100).unwrap().insert(&spans).unwrap();
     let reopened = Store::open(path, 100).unwrap();
     assert_eq!(reopened.span_count().unwrap(), 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_store_from_before_flags_were_kept_is_upgraded_in_place() {
+    let dir = std::env::temp_dir().join(format!("playtrace-devserver-old-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("traces.sqlite");
+    let old = rusqlite::Connection::open(&path).unwrap();
+    old.execute_batch(
+        "CREATE TABLE spans (id INTEGER PRIMARY KEY AUTOINCREMENT, trace_id TEXT NOT NULL, span_id TEXT NOT NULL,
+           parent_span_id TEXT, name TEXT NOT NULL, kind INTEGER NOT NULL, service TEXT NOT NULL,
+           start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, status_code INTEGER NOT NULL,
+           status_message TEXT NOT NULL, attributes TEXT NOT NULL, events TEXT NOT NULL,
+           UNIQUE (trace_id, span_id) ON CONFLICT REPLACE);
+         INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, service, start_ns, end_ns, status_code,
+           status_message, attributes, events)
+         VALUES ('4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7', NULL, 'old', 1, 'web', 1, 2, 0, '', '{}', '[]');",
+    )
+    .unwrap();
+    drop(old);
+    let store = Store::open(path.to_str().unwrap(), 100).unwrap();
+    let spans = store.trace("4bf92f3577b34da6a3ce929d0e0e4736").unwrap();
+    assert_eq!((spans[0].name.as_str(), spans[0].flags, spans[0].trace_state.as_str()), ("old", 1, ""));
     std::fs::remove_dir_all(&dir).unwrap();
 }

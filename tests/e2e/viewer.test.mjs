@@ -34,6 +34,7 @@ const body = {
       resource: { attributes: kv({ "service.name": str("arena-web"), "service.version": str("0.1.0"), "telemetry.sdk.name": str("playtrace") }) },
       scopeSpans: [{ scope: { name: "playtrace", version: "0.1.0" }, spans: [
         span(1, 0, "shop.buy", 1, 0, 120, {
+          flags: 0x303, traceState: "rojo=00f067aa0ba902b7",
           attributes: kv({ "item.id": int(42), "price.ratio": dbl(1.5), "player.vip": { boolValue: true }, "item.tags": { arrayValue: { values: [str("sword"), str("rare")] } } }),
           events: [{ name: "clicked", timeUnixNano: at(0.5) }, { name: "paid", timeUnixNano: at(101), attributes: kv({ coins: int(300) }) }],
         }),
@@ -139,6 +140,7 @@ async function checkViewer(page) {
   await page.click(".row[data-name='shop.buy']");
   const details = await page.locator("#details").innerText();
   assert.match(details, /arena-web · internal · status unset · 120\.0 ms/);
+  assert.match(details, /trace flags 03 \(sampled, random\) · tracestate rojo=00f067aa0ba902b7/);
   const rows = await page.$$eval("#details table tr", (trs) => trs.slice(1).map((tr) => [...tr.children].map((td) => td.textContent)));
   assert.deepEqual(rows, [["item.id", "42", "int"], ["item.tags", '["sword","rare"]', "array"],
     ["player.vip", "true", "bool"], ["price.ratio", "1.5", "double"]], "sorted by key, without resource and scope");
