@@ -1,5 +1,7 @@
 //! `--forward URL`: everything the store accepts (browser spans and the API's SDK spans alike) is
-//! also sent, as OTLP/HTTP JSON, to a real OpenTelemetry Collector, Jaeger or Tempo.
+//! also sent, as OTLP/HTTP JSON, to a real OpenTelemetry Collector, Jaeger or Tempo. The request
+//! is built with the `opentelemetry-proto` types and their JSON mapping, so attribute types,
+//! trace flags, trace state, resource and scope arrive as they were received.
 
 use std::collections::BTreeMap;
 
@@ -8,78 +10,120 @@ use axum::http::{header, Method, Request, Uri};
 use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use serde_json::{json, Value};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{
+    any_value, AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList,
+};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::trace::v1::{span, ResourceSpans, ScopeSpans, Span, Status};
+use serde_json::Value;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
 use crate::ingest::StoredSpan;
 
-/// A JSON attribute value as an OTLP `AnyValue`.
-fn any_value(v: &Value) -> Value {
-    match v {
-        Value::String(s) => json!({ "stringValue": s }),
-        Value::Bool(b) => json!({ "boolValue": b }),
-        Value::Number(n) if n.is_i64() => json!({ "intValue": n.to_string() }),
-        Value::Number(n) => json!({ "doubleValue": n.as_f64() }),
-        other => json!({ "stringValue": other.to_string() }),
-    }
+/// A stored JSON attribute value as an OTLP `AnyValue`: integers stay integers, arrays arrays
+/// and maps key-value lists, so nothing is flattened into a string on the way.
+fn any_value(v: &Value) -> AnyValue {
+    let value = match v {
+        Value::String(s) => Some(any_value::Value::StringValue(s.clone())),
+        Value::Bool(b) => Some(any_value::Value::BoolValue(*b)),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Some(any_value::Value::IntValue(i)),
+            None => n.as_f64().map(any_value::Value::DoubleValue),
+        },
+        Value::Array(items) => {
+            Some(any_value::Value::ArrayValue(ArrayValue { values: items.iter().map(any_value).collect() }))
+        }
+        Value::Object(m) => Some(any_value::Value::KvlistValue(KeyValueList { values: key_values(m.iter()) })),
+        Value::Null => None,
+    };
+    AnyValue { value }
 }
 
-fn key_values<'a>(attrs: impl Iterator<Item = (&'a String, &'a Value)>) -> Vec<Value> {
-    attrs.map(|(k, v)| json!({ "key": k, "value": any_value(v) })).collect()
+fn key_values<'a>(attrs: impl Iterator<Item = (&'a String, &'a Value)>) -> Vec<KeyValue> {
+    attrs.map(|(k, v)| KeyValue { key: k.clone(), value: Some(any_value(v)), ..Default::default() }).collect()
 }
 
-/// Stored spans as one `ExportTraceServiceRequest`, a resource per service. Resource
-/// attributes, which the store keeps on each span as `resource.*`, go back to the resource.
-pub fn otlp_request(spans: &[StoredSpan]) -> Value {
-    let mut by_service: BTreeMap<&str, Vec<&StoredSpan>> = BTreeMap::new();
-    for s in spans {
-        by_service.entry(&s.service).or_default().push(s);
-    }
-    let resource_spans: Vec<Value> = by_service
-        .into_iter()
-        .map(|(service, spans)| {
-            let mut resource = BTreeMap::new();
-            resource.insert("service.name".to_owned(), json!(service));
-            let otlp_spans: Vec<Value> = spans
-                .iter()
-                .map(|s| {
-                    let attrs = s.attributes.as_object().cloned().unwrap_or_default();
-                    for (k, v) in attrs.iter().filter(|(k, _)| k.starts_with("resource.")) {
-                        resource.entry(k["resource.".len()..].to_owned()).or_insert_with(|| v.clone());
-                    }
-                    let own = attrs.iter().filter(|(k, _)| !k.starts_with("resource."));
-                    let events: Vec<Value> = s
-                        .events
-                        .as_array()
-                        .map(|evs| {
-                            evs.iter()
-                                .map(|e| {
-                                    let a = e["attributes"].as_object().cloned().unwrap_or_default();
-                                    json!({ "name": e["name"], "timeUnixNano": e["timeUnixNano"].as_i64().unwrap_or(0).to_string(),
-                                            "attributes": key_values(a.iter()) })
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    let mut span = json!({
-                        "traceId": s.trace_id, "spanId": s.span_id, "name": s.name, "kind": s.kind,
-                        "startTimeUnixNano": s.start_ns.to_string(), "endTimeUnixNano": s.end_ns.to_string(),
-                        "attributes": key_values(own), "events": events,
-                        "status": { "code": s.status_code, "message": s.status_message },
-                    });
-                    if let Some(p) = &s.parent_span_id {
-                        span["parentSpanId"] = json!(p);
-                    }
-                    span
+fn bytes(hex: &str) -> Vec<u8> {
+    (0..hex.len() / 2).filter_map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()).collect()
+}
+
+/// The store keeps a span's resource as `resource.*` attributes and its instrumentation scope
+/// as `otel.scope.name` / `otel.scope.version`; they go back where OTLP carries them.
+fn is_carried_elsewhere(key: &str) -> bool {
+    key.starts_with("resource.") || key == "otel.scope.name" || key == "otel.scope.version"
+}
+
+fn otlp_span(s: &StoredSpan) -> Span {
+    let attrs = s.attributes.as_object().cloned().unwrap_or_default();
+    let events = s
+        .events
+        .as_array()
+        .map(|evs| {
+            evs.iter()
+                .map(|e| span::Event {
+                    name: e["name"].as_str().unwrap_or_default().to_owned(),
+                    time_unix_nano: e["timeUnixNano"].as_u64().unwrap_or(0),
+                    attributes: e["attributes"].as_object().map(|a| key_values(a.iter())).unwrap_or_default(),
+                    dropped_attributes_count: 0,
                 })
-                .collect();
-            json!({
-                "resource": { "attributes": key_values(resource.iter()) },
-                "scopeSpans": [{ "scope": { "name": "playtrace-devserver" }, "spans": otlp_spans }],
-            })
+                .collect()
+        })
+        .unwrap_or_default();
+    Span {
+        trace_id: bytes(&s.trace_id),
+        span_id: bytes(&s.span_id),
+        trace_state: s.trace_state.clone(),
+        parent_span_id: s.parent_span_id.as_deref().map(bytes).unwrap_or_default(),
+        flags: s.flags,
+        name: s.name.clone(),
+        kind: s.kind,
+        start_time_unix_nano: s.start_ns.max(0) as u64,
+        end_time_unix_nano: s.end_ns.max(0) as u64,
+        attributes: key_values(attrs.iter().filter(|(k, _)| !is_carried_elsewhere(k))),
+        events,
+        status: Some(Status { code: s.status_code, message: s.status_message.clone() }),
+        ..Default::default()
+    }
+}
+
+/// Stored spans as one `ExportTraceServiceRequest`: a resource per service, a scope per
+/// instrumentation scope within it.
+pub fn otlp_request(spans: &[StoredSpan]) -> ExportTraceServiceRequest {
+    type Scopes<'a> = BTreeMap<(String, String), Vec<&'a StoredSpan>>;
+    let mut by_service: BTreeMap<&str, Scopes<'_>> = BTreeMap::new();
+    for s in spans {
+        let scope_part = |k: &str| s.attributes.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let scope = (scope_part("otel.scope.name"), scope_part("otel.scope.version"));
+        by_service.entry(&s.service).or_default().entry(scope).or_default().push(s);
+    }
+    let resource_spans = by_service
+        .into_iter()
+        .map(|(service, scopes)| {
+            let mut resource = BTreeMap::new();
+            resource.insert("service.name".to_owned(), Value::from(service));
+            for s in scopes.values().flatten() {
+                for (k, v) in s.attributes.as_object().into_iter().flatten() {
+                    if let Some(key) = k.strip_prefix("resource.") {
+                        resource.entry(key.to_owned()).or_insert_with(|| v.clone());
+                    }
+                }
+            }
+            ResourceSpans {
+                resource: Some(Resource { attributes: key_values(resource.iter()), ..Default::default() }),
+                scope_spans: scopes
+                    .into_iter()
+                    .map(|((name, version), spans)| ScopeSpans {
+                        scope: Some(InstrumentationScope { name, version, ..Default::default() }),
+                        spans: spans.into_iter().map(otlp_span).collect(),
+                        schema_url: String::new(),
+                    })
+                    .collect(),
+                schema_url: String::new(),
+            }
         })
         .collect();
-    json!({ "resourceSpans": resource_spans })
+    ExportTraceServiceRequest { resource_spans }
 }
 
 /// Starts the forwarding task; the store hands it every batch it accepts. Only `http://` URLs:
@@ -94,7 +138,7 @@ pub fn start(url: &str) -> Result<UnboundedSender<Vec<StoredSpan>>, String> {
     tokio::spawn(async move {
         let mut failures = 0u64;
         while let Some(batch) = rx.recv().await {
-            let body = otlp_request(&batch).to_string();
+            let Ok(body) = serde_json::to_vec(&otlp_request(&batch)) else { continue };
             let req = Request::builder()
                 .method(Method::POST)
                 .uri(uri.clone())

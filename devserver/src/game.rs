@@ -65,6 +65,17 @@ fn nanos(t: SystemTime) -> i64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos().min(i64::MAX as u128) as i64)
 }
 
+/// The SDK's instrumentation scope, kept as ingest keeps a received span's.
+fn with_scope(mut attributes: Value, scope: &opentelemetry::InstrumentationScope) -> Value {
+    if let Value::Object(a) = &mut attributes {
+        a.insert("otel.scope.name".to_owned(), json!(scope.name()));
+        if let Some(version) = scope.version() {
+            a.insert("otel.scope.version".to_owned(), json!(version));
+        }
+    }
+    attributes
+}
+
 fn to_stored(s: &SpanData, service: &str) -> StoredSpan {
     let (status_code, status_message) = match &s.status {
         Status::Unset => (0, String::new()),
@@ -89,7 +100,7 @@ fn to_stored(s: &SpanData, service: &str) -> StoredSpan {
         end_ns: nanos(s.end_time),
         status_code,
         status_message,
-        attributes: otel_attrs(&s.attributes),
+        attributes: with_scope(otel_attrs(&s.attributes), &s.instrumentation_scope),
         events: Value::Array(
             s.events
                 .events

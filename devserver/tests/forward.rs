@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use playtrace::core::encode::{Encoder, Format, Resource};
 use playtrace::core::ids::IdGenerator;
-use playtrace::core::span::{SpanData, SpanKind, SpanLimits};
+use playtrace::core::span::{AttributeValue, SpanData, SpanKind, SpanLimits};
 use playtrace::core::span_context::{SpanContext, TraceFlags};
 use playtrace_devserver::api::Settings;
 use playtrace_devserver::store::Store;
@@ -33,10 +33,15 @@ async fn everything_stored_is_forwarded_as_otlp() {
 
     // A browser span, then an API call under it (the SDK's spans).
     let mut ids = IdGenerator::from_seed(3);
-    let cx = SpanContext::new(ids.trace_id(), ids.span_id(), TraceFlags::SAMPLED, false);
+    let mut cx = SpanContext::new(ids.trace_id(), ids.span_id(), TraceFlags::SAMPLED, false);
+    cx.trace_state = playtrace::core::propagation::TraceState::parse("rojo=00f067aa0ba902b7").unwrap();
     let mut click =
         SpanData::new(cx.clone(), None, "buy_item", SpanKind::Internal, 1_000_000_000, SpanLimits::default());
     click.set_attribute("game.item", "sword".into());
+    // Types JSON alone would lose: arrays, and a double that happens to be whole.
+    click.set_attribute("game.tags", AttributeValue::StringArray(vec!["rare".into(), "blue".into()]));
+    click.set_attribute("game.ratio", 2.0f64.into());
+    click.set_attribute("game.levels", AttributeValue::IntArray(vec![1, 2, 3]));
     click.end(1_200_000_000);
     let resource = Resource::new("arena-web").with("service.version", "0.1.0".into());
     let body = Encoder::new(Format::OtlpJson, &resource, "playtrace", "0.1.0")
@@ -88,6 +93,13 @@ async fn everything_stored_is_forwarded_as_otlp() {
     }
     let click = forwarded.iter().find(|f| f.name == "buy_item").unwrap();
     assert_eq!(click.attributes["resource.service.version"], "0.1.0", "resource attributes travel as a resource");
+    assert_eq!(click.attributes["game.tags"], serde_json::json!(["rare", "blue"]), "arrays stay arrays");
+    assert_eq!(click.attributes["game.levels"], serde_json::json!([1, 2, 3]));
+    assert!(click.attributes["game.ratio"].is_f64(), "a whole double stays a double");
+    assert_eq!(click.attributes["otel.scope.name"], "playtrace", "the scope travels as a scope");
+    assert_eq!((click.flags, click.trace_state.as_str()), (1, "rojo=00f067aa0ba902b7"));
+    let server = forwarded.iter().find(|f| f.kind == 2).unwrap();
+    assert_eq!(server.attributes["otel.scope.name"], "playtrace-devserver", "the SDK's scope too");
 }
 
 #[tokio::test]
