@@ -117,13 +117,13 @@ export class Tracer {
       return new Span(this, X.pt_start(n, 0, rule, performance.now()), words());
     }
     const parent = options.parent;
+    if (options.links !== undefined || (parent !== undefined && parent !== null && !(parent instanceof Span))) {
+      // Links, or a context from extract() or another SDK: the engine reads the options.
+      return new Span(this, this.e.startWith(String(name), options, rule === IMPLICIT), words());
+    }
     let mode = rule;
     if (parent === null) mode = ROOT;
     else if (parent instanceof Span) { parent._put(); mode = GIVEN; }
-    else if (parent !== undefined || options.links !== undefined) {
-      // A context from extract() or another SDK, or links: the engine reads the options.
-      return new Span(this, this.e.startWith(String(name), options, rule === IMPLICIT), words());
-    }
     const kind = KINDS.get(options.kind);
     const start = typeof options.startTime === "number" ? options.startTime : performance.now();
     const span = new Span(this, X.pt_start(n, kind === undefined ? 0 : kind, mode, start), words());
