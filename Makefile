@@ -2,7 +2,7 @@
 # is missing and runs every suite; the other targets run one. `make bench` measures playtrace
 # against OpenTelemetry JS in one headless Chromium run; `make devserver ORIGIN=...` runs the dev
 # backend alone for a game served elsewhere; `make package` writes the npm tarball.
-.PHONY: test demo setup devserver package package-test lint native browser e2e size bench
+.PHONY: test demo setup devserver package package-test lint native browser e2e interop size bench
 
 test:
 	scripts/test.sh
@@ -24,7 +24,7 @@ devserver:
 package:
 	scripts/package.sh
 
-lint native browser e2e size:
+lint native browser e2e interop size:
 	scripts/test.sh $@
 
 # The package suite alone (the target named package writes the tarball)

@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 have() { command -v "$1" >/dev/null 2>&1; }
 step() { printf '== setup: %s\n' "$*"; }
 
-for tool in cargo rustup node npm; do
-  have "$tool" || { echo "setup: $tool is required (install Rust with rustup, and Node.js with npm)" >&2; exit 1; }
+for tool in cargo rustup node npm go; do
+  have "$tool" || { echo "setup: $tool is required (install Rust with rustup, Node.js with npm, and Go for the interop servers)" >&2; exit 1; }
 done
 export PATH="$HOME/.cargo/bin:$PATH"
 

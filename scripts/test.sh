@@ -8,6 +8,8 @@
 #            echo servers
 #   package  the npm tarball (make package) installed into fresh Vite 7, webpack 5, esbuild and
 #            plain-page projects, built, loaded in headless Chromium and traced to a receiver
+#   interop  real servers: the OpenTelemetry Collector (built with ocb) receiving beacons across
+#            origins, and a Go game server with the OpenTelemetry Go SDK behind playtrace's fetch
 #   size     release build, gzipped size of everything shipped against the budget
 # Installs whatever is missing first.
 set -euo pipefail
@@ -15,7 +17,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(lint native browser e2e package size)
+[ ${#suites[@]} -gt 0 ] || suites=(lint native browser e2e package interop size)
 
 scripts/setup.sh
 
@@ -47,6 +49,12 @@ for suite in "${suites[@]}"; do
       tarball=$(scripts/package.sh | tail -1)
       PLAYTRACE_TARBALL="$tarball" node --test --test-concurrency=1 tests/package/
       ;;
+    interop)
+      echo "== interop: a real OpenTelemetry Collector and a Go server with the OpenTelemetry SDK"
+      [ -f pkg/playtrace.js ] || scripts/build-pkg.sh pkg
+      servers=$(scripts/interop-setup.sh)
+      env $servers node --test --test-concurrency=1 tests/interop/
+      ;;
     size)
       echo "== release build and size budget"
       scripts/size.sh
@@ -54,7 +62,7 @@ for suite in "${suites[@]}"; do
       scripts/check-types.sh
       ;;
     *)
-      echo "test: unknown suite '$suite' (lint, native, browser, e2e, package, size)" >&2
+      echo "test: unknown suite '$suite' (lint, native, browser, e2e, package, interop, size)" >&2
       exit 2
       ;;
   esac

@@ -1,0 +1,113 @@
+// The real servers of the interop tests, as processes on 127.0.0.1 and free ports, stopped by
+// the tests: the OpenTelemetry Collector (OTLP/HTTP receiver with CORS, file exporter) and the
+// Go game server. Their binaries come from scripts/interop-setup.sh (OTELCOL, GAMESERVER).
+
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `cmd` and resolves once its output matches `ready`; it is killed by `stop()`. */
+function run(cmd, args, ready, what) {
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${out}`)), 30000);
+    timer.unref();
+    const seen = (d) => {
+      out += d;
+      const m = out.match(ready);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, match: m, output: () => out });
+      }
+    };
+    child.stdout.on("data", seen);
+    child.stderr.on("data", seen);
+    child.on("exit", (code) => reject(new Error(`${what} exited (${code}): ${out}`)));
+  });
+}
+
+function stopper(child) {
+  return () => new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+/** The OpenTelemetry Collector: OTLP/HTTP in (CORS for `origins`), every span to a file. */
+export async function collector(origins) {
+  const bin = process.env.OTELCOL;
+  if (!bin || !existsSync(bin)) throw new Error("OTELCOL is not set: run the interop suite through scripts/test.sh");
+  const dir = mkdtempSync(join(tmpdir(), "playtrace-otelcol-"));
+  const port = await freePort();
+  const out = join(dir, "traces.jsonl");
+  const config = join(dir, "config.yaml");
+  writeFileSync(config, `receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:${port}
+        cors:
+          allowed_origins: ${JSON.stringify(origins)}
+          allowed_headers: ["content-type"]
+          max_age: 7200
+exporters:
+  file:
+    path: ${out}
+    flush_interval: 50ms
+service:
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    traces:
+      receivers: [otlp]
+      exporters: [file]
+`);
+  const { child } = await run(bin, ["--config", config], /Everything is ready/, "the collector");
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    /** Every ResourceSpans the collector wrote, as OTLP JSON. */
+    resourceSpans() {
+      if (!existsSync(out)) return [];
+      return readFileSync(out, "utf8").split("\n").filter(Boolean).flatMap((line) => JSON.parse(line).resourceSpans || []);
+    },
+    /** Every span written, each with its resource and scope. */
+    spans() {
+      return this.resourceSpans().flatMap((rs) => (rs.scopeSpans || []).flatMap((ss) =>
+        (ss.spans || []).map((span) => ({ span, resource: rs.resource, scope: ss.scope }))));
+    },
+    async waitFor(predicate, ms = 10000) {
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        const spans = this.spans();
+        if (predicate(spans)) return spans;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`the collector never got the spans; it has ${this.spans().map((s) => s.span.name).join(", ")}`);
+    },
+    stop: stopper(child),
+  };
+}
+
+/** The Go game server (otelhttp, W3C propagators, parent-based sampler), exporting to `otlp`. */
+export async function gameServer(otlp, origin) {
+  const bin = process.env.GAMESERVER;
+  if (!bin || !existsSync(bin)) throw new Error("GAMESERVER is not set: run the interop suite through scripts/test.sh");
+  const { child, match } = await run(bin, ["-otlp", otlp, "-allow-origin", origin], /listening (http:\/\/127\.0\.0\.1:\d+)/, "the game server");
+  return { url: match[1], stop: stopper(child) };
+}
