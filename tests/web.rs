@@ -136,7 +136,7 @@ const CAPTURE: &str = r#"(() => {
   };
   window.fetch = function (url, init) {
     const status = cap.fetchStatus.length > 1 ? cap.fetchStatus.shift() : cap.fetchStatus[0];
-    cap.calls.push({ via: "fetch", url: String(url), keepalive: !!init.keepalive,
+    cap.calls.push({ via: "fetch", url: String(url), keepalive: !!init.keepalive, credentials: init.credentials,
                      type: init.headers["Content-Type"], text: new Response(init.body).text(), status });
     if (status === 0) return Promise.reject(new TypeError("network error from the test"));
     const headers = status === 503 ? { "Retry-After": "0" } : {};
@@ -520,6 +520,8 @@ fn every_bad_config_throws_an_error_naming_the_key() {
         ("{ serviceName: 's', endpoint: 'ftp://collector/v1/traces' }", "endpoint"),
         ("{ serviceName: 's', endpoint: 42 }", "endpoint"),
         ("{ serviceName: 's', format: 'xml' }", "format"),
+        ("{ serviceName: 's', credentials: true }", "credentials"),
+        ("{ serviceName: 's', credentials: 'same-origin' }", "credentials"),
         ("{ serviceName: 's', queueSize: -1 }", "queueSize"),
         ("{ serviceName: 's', queueSize: 1.5 }", "queueSize"),
         ("{ serviceName: 's', batchSize: 0 }", "batchSize"),
@@ -727,6 +729,33 @@ async fn zipkin_format_is_sent_as_zipkin() {
     assert_eq!(text(body, "0.name"), "z");
     assert_eq!(text(body, "0.localEndpoint.serviceName"), "zk");
     assert_eq!(text(&w.calls()[0], "url"), "http://127.0.0.1:9/api/v2/spans");
+    w.finish();
+}
+
+#[wasm_bindgen_test]
+async fn without_credentials_no_beacon_is_used_and_fetch_omits_cookies() {
+    // Zipkin's server answers CORS without allowing credentials, which a beacon always carries:
+    // its format defaults to sending without them. OTLP can ask for the same.
+    for config in [
+        "{ serviceName: 'zk', format: 'zipkin', endpoint: 'http://127.0.0.1:9/api/v2/spans' }",
+        "{ serviceName: 'o', credentials: 'omit', endpoint: 'http://127.0.0.1:9/v1/traces' }",
+    ] {
+        let w = World::new(config);
+        w.tracer.start_span("z", None).end(None);
+        w.tracer.flush();
+        sleep(10).await;
+        assert!(w.calls_via("beacon").is_empty(), "{config}");
+        let fetches = w.calls_via("fetch");
+        assert_eq!(fetches.len(), 1, "{config}");
+        assert_eq!((get(&fetches[0], "keepalive"), text(&fetches[0], "credentials")), (JsValue::TRUE, "omit".into()));
+        assert_eq!(w.stat("exported"), 1.0);
+        w.finish();
+    }
+    // And OTLP, by default, still goes by beacon.
+    let w = World::new("{ serviceName: 'o', endpoint: 'http://127.0.0.1:9/v1/traces' }");
+    w.tracer.start_span("b", None).end(None);
+    w.tracer.flush();
+    assert_eq!(w.calls_via("beacon").len(), 1);
     w.finish();
 }
 

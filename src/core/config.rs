@@ -130,6 +130,11 @@ pub struct TracerConfig {
     /// Say each kind of decision (sampled out, dropped, transport fallback...) once on the
     /// console, for a developer wiring playtrace in.
     pub debug: bool,
+    /// Send cookies with the bodies (`credentials: "include"`): what `sendBeacon` always does,
+    /// so the collector must answer CORS with credentials allowed. False (`"omit"`) never uses
+    /// `sendBeacon` and sends with `fetch` and `fetchLater` without credentials, for collectors
+    /// that cannot allow them (Zipkin). Default: true, false for the Zipkin format.
+    pub credentials: bool,
     /// Trace `fetch` calls (client spans, trace headers).
     pub instrument_fetch: bool,
     /// Trace `XMLHttpRequest`s.
@@ -167,6 +172,7 @@ impl TracerConfig {
             attribute_value_length_limit: None,
             enabled: true,
             debug: false,
+            credentials: true,
             instrument_fetch: true,
             instrument_xhr: true,
             propagate_to: Vec::new(),

@@ -142,20 +142,26 @@ pub enum Transport {
 
 /// The transports to try for one body, in order: the sender moves to the next when one
 /// refuses. `fits`: the body fits the keepalive quota now. `leaving`: the page is being hidden
-/// or unloaded, so only what survives it may be used.
+/// or unloaded, so only what survives it may be used. `beacon`: `sendBeacon` may be used (it
+/// always sends credentials, which not every collector allows).
 ///
 /// ```
 /// use playtrace::core::transport::{transport_plan, Transport};
-/// assert_eq!(transport_plan(true, false), [Transport::Beacon, Transport::KeepaliveFetch, Transport::Fetch]);
-/// assert_eq!(transport_plan(false, true), [Transport::FetchLater, Transport::Storage]);
+/// assert_eq!(transport_plan(true, false, true), [Transport::Beacon, Transport::KeepaliveFetch, Transport::Fetch]);
+/// assert_eq!(transport_plan(false, true, true), [Transport::FetchLater, Transport::Storage]);
+/// // A collector that cannot allow credentials gets no beacons (they always carry cookies).
+/// assert_eq!(transport_plan(true, false, false), [Transport::KeepaliveFetch, Transport::Fetch]);
 /// ```
-pub fn transport_plan(fits: bool, leaving: bool) -> &'static [Transport] {
+pub fn transport_plan(fits: bool, leaving: bool, beacon: bool) -> &'static [Transport] {
     use Transport::*;
-    match (fits, leaving) {
-        (true, false) => &[Beacon, KeepaliveFetch, Fetch],
-        (false, false) => &[Fetch],
-        (true, true) => &[Beacon, FetchLater, Storage],
-        (false, true) => &[FetchLater, Storage],
+    match (fits, leaving, beacon) {
+        (true, false, true) => &[Beacon, KeepaliveFetch, Fetch],
+        (true, false, false) => &[KeepaliveFetch, Fetch],
+        (false, false, _) => &[Fetch],
+        (true, true, true) => &[Beacon, FetchLater, Storage],
+        // Without beacons a keepalive fetch is what outlives the page, while the quota allows.
+        (true, true, false) => &[KeepaliveFetch, FetchLater, Storage],
+        (false, true, _) => &[FetchLater, Storage],
     }
 }
 
@@ -269,11 +275,13 @@ mod tests {
     fn the_plan_never_leaves_a_body_without_a_next_step() {
         for fits in [true, false] {
             for leaving in [true, false] {
-                let plan = transport_plan(fits, leaving);
-                assert_eq!(plan.contains(&Transport::Beacon), fits);
-                assert_eq!(plan.contains(&Transport::KeepaliveFetch), fits && !leaving);
-                let last = *plan.last().unwrap();
-                assert_eq!(last, if leaving { Transport::Storage } else { Transport::Fetch });
+                for beacon in [true, false] {
+                    let plan = transport_plan(fits, leaving, beacon);
+                    assert_eq!(plan.contains(&Transport::Beacon), fits && beacon);
+                    assert_eq!(plan.contains(&Transport::KeepaliveFetch), fits && (!leaving || !beacon));
+                    let last = *plan.last().unwrap();
+                    assert_eq!(last, if leaving { Transport::Storage } else { Transport::Fetch });
+                }
             }
         }
     }

@@ -142,6 +142,7 @@ pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), Conf
     let mut c = TracerConfig::new("");
     let mut regexps = UrlPatterns::default();
     let mut has_service_name = false;
+    let mut credentials = None;
     for (key, v) in entries(obj) {
         let k = key.as_str();
         match k {
@@ -169,6 +170,13 @@ pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), Conf
             "attributeValueLengthLimit" => c.attribute_value_length_limit = Some(read(k, v)?),
             "enabled" => c.enabled = read(k, v)?,
             "debug" => c.debug = read(k, v)?,
+            "credentials" => {
+                credentials = Some(match read::<String>(k, v)?.as_str() {
+                    "include" => true,
+                    "omit" => false,
+                    _ => return Err(ConfigError::new(k, "must be \"include\" or \"omit\"")),
+                })
+            }
             "resourceAttributes" => {
                 let attrs = object(&v).ok_or_else(|| ConfigError::new(k, "must be an object of attributes"))?;
                 for (name, value) in entries(attrs) {
@@ -221,6 +229,8 @@ pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), Conf
     if !has_service_name {
         return Err(ConfigError::new("serviceName", "is required"));
     }
+    // Zipkin servers answer CORS without allowing credentials, so beacons to them fail.
+    c.credentials = credentials.unwrap_or(c.format != ExportFormat::Zipkin);
     c.validate()?;
     Ok((c, regexps))
 }

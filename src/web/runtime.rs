@@ -118,6 +118,8 @@ pub(crate) struct Runtime {
     /// The page's own `fetch` as it was at `init`, so later instrumentation never sees ours.
     fetch: Option<Function>,
     content_type: &'static str,
+    /// Bodies go with credentials (and so by `sendBeacon` first); see `TracerConfig::credentials`.
+    credentials: bool,
 }
 
 /// `session.id`: random, kept in `sessionStorage` for the life of the tab.
@@ -224,6 +226,7 @@ impl Runtime {
             http,
             fetch: method(&global(), "fetch"),
             content_type,
+            credentials: config.credentials,
         }))
     }
 
@@ -636,7 +639,7 @@ impl Runtime {
     fn take(&self, body: Body, fits: bool, leaving: bool) -> Option<Transport> {
         let url = &self.http.endpoint;
         let now = clock::now_ns();
-        for &step in transport_plan(fits, leaving) {
+        for &step in transport_plan(fits, leaving, self.credentials) {
             match step {
                 Transport::Beacon => {
                     if transport::beacon::send(url, &body.json, self.content_type) {
@@ -661,7 +664,7 @@ impl Runtime {
                     return Some(step);
                 }
                 Transport::FetchLater => {
-                    if transport::fetch_later::send(url, &body.json, self.content_type) {
+                    if transport::fetch_later::send(url, &body.json, self.content_type, self.credentials) {
                         let mut s = self.state.borrow_mut();
                         s.core.stats_mut().fallback_fetch_later += 1;
                         Self::record_sent(s.core.stats_mut(), &body);
@@ -691,7 +694,7 @@ impl Runtime {
         };
         let ticket =
             keepalive.then(|| self.state.borrow_mut().budget.reserve(body.json.len(), clock::now_ns(), u64::MAX / 4));
-        let request = transport::fetch::post(&fetch, &url, &body.json, self.content_type, keepalive);
+        let request = transport::fetch::post(&fetch, &url, &body.json, self.content_type, keepalive, self.credentials);
         let weak = self.me.clone();
         transport::fetch::when_settled(&request, move |outcome| {
             if let Some(rt) = weak.upgrade() {

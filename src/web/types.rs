@@ -54,6 +54,14 @@ export interface PlaytraceConfig {
    * once, with `console.info`. Default false.
    */
   debug?: boolean;
+  /**
+   * `include` (default for OTLP): bodies go by `sendBeacon` first, which always sends the
+   * page's cookies, so a collector on another origin must answer CORS with
+   * `Access-Control-Allow-Credentials: true`. `omit` (default for Zipkin, whose server cannot
+   * allow credentials): never `sendBeacon`; `fetch` with `keepalive` and `fetchLater`, without
+   * cookies.
+   */
+  credentials?: "include" | "omit";
   /** Automatic client spans for `fetch` and `XMLHttpRequest`. Default both true. */
   instrument?: { fetch?: boolean; xhr?: boolean };
   /**

@@ -43,8 +43,15 @@ fn outcome(status: u16, retry_after: &str) -> Outcome {
 
 /// Posts the body with `fetch` (the page's own, as it was at `init`, so that it is never
 /// traced); the body's bytes are copied into the request now. Returns the request's promise.
-pub(crate) fn post(fetch: &Function, url: &str, json: &str, content_type: &str, keepalive: bool) -> JsValue {
-    let init = super::post_init(json, content_type, keepalive);
+pub(crate) fn post(
+    fetch: &Function,
+    url: &str,
+    json: &str,
+    content_type: &str,
+    keepalive: bool,
+    credentials: bool,
+) -> JsValue {
+    let init = super::post_init(json, content_type, keepalive, credentials);
     // A fetch that throws (a bad URL, a blocked scheme) settles as a network error.
     fetch.call2(&global(), &url.into(), &init).unwrap_or_else(|e| js_sys::Promise::reject(&e).into())
 }

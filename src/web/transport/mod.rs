@@ -18,7 +18,7 @@ fn body_bytes(json: &str) -> Uint8Array {
 }
 
 /// `{method: "POST", body, headers: {"Content-Type": ...}}`, plus `keepalive` when asked.
-fn post_init(json: &str, content_type: &str, keepalive: bool) -> JsValue {
+fn post_init(json: &str, content_type: &str, keepalive: bool, credentials: bool) -> JsValue {
     let init: JsValue = Object::new().into();
     let headers: JsValue = Object::new().into();
     set(&headers, "Content-Type", &content_type.into());
@@ -27,6 +27,10 @@ fn post_init(json: &str, content_type: &str, keepalive: bool) -> JsValue {
     set(&init, "headers", &headers);
     if keepalive {
         set(&init, "keepalive", &JsValue::TRUE);
+    }
+    // With credentials allowed, fetch keeps its default (cookies for the page's own origin only).
+    if !credentials {
+        set(&init, "credentials", &"omit".into());
     }
     init
 }
