@@ -4,11 +4,14 @@
 #   otelcol     the OpenTelemetry Collector, built by the Collector Builder (ocb) from
 #               interop/collector/builder.yaml, at the versions pinned there and below
 #   gameserver  interop/gameserver: a Go server with the OpenTelemetry Go SDK and otelhttp
-# Everything comes from the Go module proxy. Prints NAME=path lines for the tests.
+#   zipkin      the Zipkin server's exec jar from Maven Central (checked against its .sha1), run
+#               by the machine's Java with in-memory storage
+# Go modules come from the Go module proxy. Prints NAME=path lines for the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OCB_VERSION=v0.161.0 # the same release as every module in builder.yaml
+ZIPKIN_VERSION=3.6.1
 cache=${PLAYTRACE_INTEROP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/playtrace-interop}
 mkdir -p "$cache"
 command -v go >/dev/null || { echo "interop: Go is required (go1.26 or later)" >&2; exit 1; }
@@ -39,5 +42,17 @@ if [ ! -x "$gameserver" ]; then
   mv "$gameserver.tmp" "$gameserver"
 fi
 
+zipkin="$cache/zipkin-server-$ZIPKIN_VERSION-exec.jar"
+if [ ! -f "$zipkin" ]; then
+  command -v java >/dev/null || { echo "interop: Java 17 or later is required for the Zipkin server" >&2; exit 1; }
+  echo "== interop: downloading the Zipkin server $ZIPKIN_VERSION" >&2
+  base="https://repo1.maven.org/maven2/io/zipkin/zipkin-server/$ZIPKIN_VERSION/zipkin-server-$ZIPKIN_VERSION-exec.jar"
+  curl -sSfL -o "$zipkin.tmp" "$base"
+  [ "$(sha1sum "$zipkin.tmp" | cut -d' ' -f1)" = "$(curl -sSfL "$base.sha1" | cut -c1-40)" ] \
+    || { echo "interop: the Zipkin jar does not match its checksum" >&2; exit 1; }
+  mv "$zipkin.tmp" "$zipkin"
+fi
+
 echo "OTELCOL=$otelcol_dir/otelcol-playtrace"
+echo "ZIPKIN_JAR=$zipkin"
 echo "GAMESERVER=$gameserver"

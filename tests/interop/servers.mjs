@@ -111,3 +111,13 @@ export async function gameServer(otlp, origin) {
   const { child, match } = await run(bin, ["-otlp", otlp, "-allow-origin", origin], /listening (http:\/\/127\.0\.0\.1:\d+)/, "the game server");
   return { url: match[1], stop: stopper(child) };
 }
+
+/** The Zipkin server (in-memory storage), answering CORS for `origin`. */
+export async function zipkin(origin) {
+  const jar = process.env.ZIPKIN_JAR;
+  if (!jar || !existsSync(jar)) throw new Error("ZIPKIN_JAR is not set: run the interop suite through scripts/test.sh");
+  const port = await freePort();
+  const { child } = await run("java", ["-jar", jar, `--armeria.ports[0].port=${port}`, "--armeria.ports[0].ip=127.0.0.1",
+    "--armeria.ports[0].protocols=http", `--zipkin.query.allowed-origins=${origin}`], /Serving HTTP at|Started ZipkinServer/, "the Zipkin server");
+  return { url: `http://127.0.0.1:${port}`, stop: stopper(child) };
+}
