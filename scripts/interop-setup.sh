@@ -3,6 +3,7 @@
 # (PLAYTRACE_INTEROP_CACHE, default ~/.cache/playtrace-interop), so a second run only looks:
 #   otelcol     the OpenTelemetry Collector, built by the Collector Builder (ocb) from
 #               interop/collector/builder.yaml, at the versions pinned there and below
+#   jaeger      Jaeger v2 (github.com/jaegertracing/jaeger/cmd/jaeger, pinned in interop/jaeger)
 #   gameserver  interop/gameserver: a Go server with the OpenTelemetry Go SDK and otelhttp
 #   zipkin      the Zipkin server's exec jar from Maven Central (checked against its .sha1), run
 #               by the machine's Java with in-memory storage
@@ -35,6 +36,13 @@ if [ ! -x "$otelcol_dir/otelcol-playtrace" ]; then
   rm -rf "$otelcol_dir" && mv "$otelcol_dir.tmp" "$otelcol_dir"
 fi
 
+jaeger="$cache/jaeger-$(key interop/jaeger/go.mod interop/jaeger/go.sum)"
+if [ ! -x "$jaeger" ]; then
+  echo "== interop: building Jaeger v2 (several minutes, once)" >&2
+  (cd interop/jaeger && go build -o "$jaeger.tmp" github.com/jaegertracing/jaeger/cmd/jaeger) >&2
+  mv "$jaeger.tmp" "$jaeger"
+fi
+
 gameserver="$cache/gameserver-$(key interop/gameserver/go.mod interop/gameserver/go.sum interop/gameserver/main.go)"
 if [ ! -x "$gameserver" ]; then
   echo "== interop: building the Go game server" >&2
@@ -54,5 +62,6 @@ if [ ! -f "$zipkin" ]; then
 fi
 
 echo "OTELCOL=$otelcol_dir/otelcol-playtrace"
+echo "JAEGER=$jaeger"
 echo "ZIPKIN_JAR=$zipkin"
 echo "GAMESERVER=$gameserver"

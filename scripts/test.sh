@@ -8,8 +8,9 @@
 #            echo servers
 #   package  the npm tarball (make package) installed into fresh Vite 7, webpack 5, esbuild and
 #            plain-page projects, built, loaded in headless Chromium and traced to a receiver
-#   interop  real servers: the OpenTelemetry Collector (built with ocb) receiving beacons across
-#            origins, and a Go game server with the OpenTelemetry Go SDK behind playtrace's fetch
+#   interop  real servers (scripts/interop-setup.sh builds and caches them): the OpenTelemetry
+#            Collector receiving beacons across origins, Jaeger v2 behind it, a Zipkin server,
+#            and a Go game server with the OpenTelemetry Go SDK behind playtrace's fetch
 #   size     release build, gzipped size of everything shipped against the budget
 # Installs whatever is missing first.
 set -euo pipefail
@@ -20,6 +21,14 @@ suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(lint native browser e2e package interop size)
 
 scripts/setup.sh
+
+# The interop servers build with Go while cargo works; the interop suite waits for them.
+interop_pid=""
+if [[ " ${suites[*]} " == *" interop "* ]]; then
+  mkdir -p target
+  scripts/interop-setup.sh >target/interop.env 2>target/interop-setup.log &
+  interop_pid=$!
+fi
 
 for suite in "${suites[@]}"; do
   case "$suite" in
@@ -50,10 +59,15 @@ for suite in "${suites[@]}"; do
       PLAYTRACE_TARBALL="$tarball" node --test --test-concurrency=1 tests/package/
       ;;
     interop)
-      echo "== interop: a real OpenTelemetry Collector and a Go server with the OpenTelemetry SDK"
+      echo "== interop: a real OpenTelemetry Collector, Jaeger, Zipkin and a Go server with the OpenTelemetry SDK"
       [ -f pkg/playtrace.js ] || scripts/build-pkg.sh pkg
-      servers=$(scripts/interop-setup.sh)
-      env $servers node --test --test-concurrency=1 tests/interop/
+      if ! wait "$interop_pid"; then
+        cat target/interop-setup.log >&2
+        echo "interop: building the servers failed" >&2
+        exit 1
+      fi
+      cat target/interop-setup.log
+      env $(cat target/interop.env) node --test --test-concurrency=1 tests/interop/
       ;;
     size)
       echo "== release build and size budget"

@@ -2,22 +2,25 @@
 // Go SDK, otelhttp, the W3C trace-context and baggage propagators and a parent-based sampler,
 // exporting to the same real collector as the page. The collector must hold one trace in which
 // the server's span is a child of playtrace's fetch span, the page's baggage reaches the
-// server intact, and a trace the browser did not sample leaves no server span.
+// server intact, and a trace the browser did not sample leaves no server span. The collector
+// sends everything on to Jaeger v2, whose own query API must return that same trace.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { start } from "../e2e/harness.mjs";
-import { collector, gameServer } from "./servers.mjs";
+import { collector, gameServer, jaeger } from "./servers.mjs";
 
-let h, col, api;
+let h, jg, col, api, played;
 before(async () => {
   h = await start();
-  col = await collector([h.origins.page]);
+  jg = await jaeger();
+  col = await collector([h.origins.page], jg.otlp);
   api = await gameServer(col.url, h.origins.page);
 });
 after(async () => {
   await api?.stop();
   await col?.stop();
+  await jg?.stop();
   await h?.stop();
 });
 
@@ -47,6 +50,7 @@ async function playLevel(config, level) {
 
 test("the Go server's span joins the browser's trace under the fetch span, with the page's baggage", async () => {
   const out = await playLevel({ serviceName: "interop-web", endpoint: `${col.url}/v1/traces`, propagateTo: [api.url], flushIntervalMs: 100 }, 3);
+  played = out;
   assert.equal(out.level.level, "3");
   assert.equal(out.level.traceId, out.traceId, "the server continued the browser's trace");
   assert.equal(out.level.sampled, true);
@@ -77,4 +81,25 @@ test("a trace the browser did not sample leaves no server span, and still propag
   assert.deepEqual(col.spans().filter((x) => x.span.traceId === out.traceId), []);
   // The collector is alive and writing: level 3's trace is there.
   assert.ok(col.spans().some((x) => x.span.kind === 2));
+});
+
+test("Jaeger, behind the collector, returns the browser and server spans as one trace", async () => {
+  assert.ok(played, "the first test played a level");
+  let trace;
+  for (let i = 0; i < 100; i++) {
+    const res = await fetch(`${jg.url}/api/traces/${played.traceId}`);
+    trace = res.ok ? (await res.json()).data?.[0] : undefined;
+    if (trace && trace.spans.length >= 3) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(trace && trace.spans.length === 3, `Jaeger has the trace: ${JSON.stringify(trace)?.slice(0, 300)}`);
+  const service = (span) => trace.processes[span.processID].serviceName;
+  const parent = (span) => span.references.find((r) => r.refType === "CHILD_OF")?.spanID;
+  const action = trace.spans.find((s) => s.operationName === "load-level");
+  const client = trace.spans.find((s) => s.tags.some((t) => t.key === "span.kind" && t.value === "client"));
+  const server = trace.spans.find((s) => s.tags.some((t) => t.key === "span.kind" && t.value === "server"));
+  assert.deepEqual([service(action), service(client), service(server)], ["interop-web", "interop-web", "game-server"]);
+  assert.equal(parent(action), undefined, "the action is the root");
+  assert.equal(parent(client), action.spanID);
+  assert.equal(parent(server), client.spanID);
 });

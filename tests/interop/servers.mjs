@@ -47,8 +47,11 @@ function stopper(child) {
   });
 }
 
-/** The OpenTelemetry Collector: OTLP/HTTP in (CORS for `origins`), every span to a file. */
-export async function collector(origins) {
+/**
+ * The OpenTelemetry Collector: OTLP/HTTP in (CORS for `origins`), every span to a file and,
+ * given `jaeger` (a gRPC host:port), on to Jaeger over OTLP.
+ */
+export async function collector(origins, jaeger) {
   const bin = process.env.OTELCOL;
   if (!bin || !existsSync(bin)) throw new Error("OTELCOL is not set: run the interop suite through scripts/test.sh");
   const dir = mkdtempSync(join(tmpdir(), "playtrace-otelcol-"));
@@ -68,14 +71,20 @@ exporters:
   file:
     path: ${out}
     flush_interval: 50ms
-service:
+${jaeger ? `  otlp/jaeger:
+    endpoint: ${jaeger}
+    tls:
+      insecure: true
+    sending_queue:
+      enabled: false
+` : ""}service:
   telemetry:
     metrics:
       level: none
   pipelines:
     traces:
       receivers: [otlp]
-      exporters: [file]
+      exporters: [file${jaeger ? ", otlp/jaeger" : ""}]
 `);
   const { child } = await run(bin, ["--config", config], /Everything is ready/, "the collector");
   const url = `http://127.0.0.1:${port}`;
@@ -120,4 +129,46 @@ export async function zipkin(origin) {
   const { child } = await run("java", ["-jar", jar, `--armeria.ports[0].port=${port}`, "--armeria.ports[0].ip=127.0.0.1",
     "--armeria.ports[0].protocols=http", `--zipkin.query.allowed-origins=${origin}`], /Serving HTTP at|Started ZipkinServer/, "the Zipkin server");
   return { url: `http://127.0.0.1:${port}`, stop: stopper(child) };
+}
+
+/** Jaeger v2 with in-memory storage: OTLP/gRPC in at `otlp`, its query API at `url`. */
+export async function jaeger() {
+  const bin = process.env.JAEGER;
+  if (!bin || !existsSync(bin)) throw new Error("JAEGER is not set: run the interop suite through scripts/test.sh");
+  const dir = mkdtempSync(join(tmpdir(), "playtrace-jaeger-"));
+  const [query, queryGrpc, otlp] = [await freePort(), await freePort(), await freePort()];
+  const config = join(dir, "config.yaml");
+  writeFileSync(config, `service:
+  extensions: [jaeger_storage, jaeger_query]
+  pipelines:
+    traces:
+      receivers: [otlp]
+      exporters: [jaeger_storage_exporter]
+  telemetry:
+    metrics:
+      level: none
+extensions:
+  jaeger_query:
+    storage:
+      traces: memstore
+    http:
+      endpoint: 127.0.0.1:${query}
+    grpc:
+      endpoint: 127.0.0.1:${queryGrpc}
+  jaeger_storage:
+    backends:
+      memstore:
+        memory:
+          max_traces: 10000
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:${otlp}
+exporters:
+  jaeger_storage_exporter:
+    trace_storage: memstore
+`);
+  const { child } = await run(bin, ["--config", config], /Everything is ready/, "Jaeger");
+  return { url: `http://127.0.0.1:${query}`, otlp: `127.0.0.1:${otlp}`, stop: stopper(child) };
 }
