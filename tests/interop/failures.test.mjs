@@ -1,0 +1,109 @@
+// What playtrace does when the real collector is down, overloaded or rejects a body, as the
+// game sees it in stats(): 429, 502, 503 and 504 and network errors are retried with backoff
+// (Retry-After honoured), a 400 never is, no body is retried forever, and nothing throws into
+// the page. Statuses the collector gives only under load (503, 429) come from a small proxy in
+// front of it, which forwards everything else; the 400 is the collector's own answer to a body
+// the proxy corrupted. The page sends with credentials "omit" (fetch), the transport whose
+// outcome the page can see: a beacon reports nothing back.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, request } from "node:http";
+import { start } from "../e2e/harness.mjs";
+import { collector, freePort } from "./servers.mjs";
+
+let h, col;
+before(async () => {
+  h = await start();
+  col = await collector([h.origins.page]);
+});
+after(async () => {
+  await col?.stop();
+  await h?.stop();
+});
+
+/**
+ * A proxy to the collector that answers the first requests (not preflights) with `script`'s
+ * statuses: [status, headers] or "corrupt" (forwarded with its body broken), then forwards.
+ */
+async function faultProxy(script) {
+  const target = new URL(col.url);
+  const seen = [];
+  const server = createServer(async (req, res) => {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    let body = Buffer.concat(chunks);
+    const step = req.method === "POST" ? script.shift() : undefined;
+    if (req.method === "POST") seen.push(step === undefined ? "forwarded" : Array.isArray(step) ? step[0] : step);
+    if (Array.isArray(step)) {
+      res.writeHead(step[0], { "Access-Control-Allow-Origin": req.headers.origin || "*", ...step[1] }).end("injected");
+      return;
+    }
+    if (step === "corrupt") body = Buffer.concat([body.subarray(0, body.length / 2), Buffer.from("}{")]);
+    const headers = { ...req.headers, host: target.host, "content-length": String(body.length) };
+    const upstream = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers }, (up) => {
+      res.writeHead(up.statusCode, up.headers);
+      up.pipe(res);
+    });
+    upstream.on("error", () => res.writeHead(502).end());
+    upstream.end(body);
+  });
+  const port = await new Promise((r) => server.listen(0, "127.0.0.1", () => r(server.address().port)));
+  return { url: `http://127.0.0.1:${port}`, seen, close: () => server.close() };
+}
+
+/** Sends one span from a fresh page to `endpoint` and waits until its body is settled. */
+async function sendOne(endpoint, name, settled) {
+  const page = await h.page();
+  const stats = await page.evaluate(async ({ endpoint, name, settled }) => {
+    const tracer = window.pt.init({ serviceName: "failures", endpoint, credentials: "omit", instrument: { fetch: false, xhr: false } });
+    tracer.startSpan(name).end();
+    tracer.flush();
+    const done = new Function("s", `return ${settled};`);
+    for (let i = 0; i < 400 && !done(tracer.stats()); i++) await new Promise((r) => setTimeout(r, 50));
+    return tracer.stats();
+  }, { endpoint, name, settled });
+  assert.deepEqual(page.errors, [], "nothing thrown into the page");
+  await page.context().close();
+  return stats;
+}
+
+const arrived = (name) => col.spans().some((x) => x.span.name === name);
+
+test("503 with Retry-After, then 429: retried, honouring the delay, and delivered once", async () => {
+  const proxy = await faultProxy([[503, { "Retry-After": "1" }], [429, { "Retry-After": "0" }]]);
+  const t0 = Date.now();
+  const stats = await sendOne(`${proxy.url}/v1/traces`, "after-overload", "s.exported + s.droppedSendFailed >= 1");
+  const took = Date.now() - t0;
+  proxy.close();
+  assert.deepEqual(proxy.seen, [503, 429, "forwarded"]);
+  assert.deepEqual([stats.retries, stats.exported, stats.droppedSendFailed], [2, 1, 0]);
+  assert.ok(took >= 1000, `Retry-After: 1 was honoured (${took} ms)`);
+  await col.waitFor(() => arrived("after-overload"));
+});
+
+test("502 and 504 are retried too", async () => {
+  const proxy = await faultProxy([[502, {}], [504, {}]]);
+  const stats = await sendOne(`${proxy.url}/v1/traces`, "after-gateway", "s.exported + s.droppedSendFailed >= 1");
+  proxy.close();
+  assert.deepEqual(proxy.seen, [502, 504, "forwarded"]);
+  assert.deepEqual([stats.retries, stats.exported], [2, 1]);
+  await col.waitFor(() => arrived("after-gateway"));
+});
+
+test("a body the collector rejects with 400 is dropped and counted, never retried", async () => {
+  const proxy = await faultProxy(["corrupt"]);
+  const stats = await sendOne(`${proxy.url}/v1/traces`, "rejected", "s.exported + s.droppedSendFailed >= 1");
+  // Time for a retry that must not come.
+  await new Promise((r) => setTimeout(r, 1500));
+  proxy.close();
+  assert.deepEqual(proxy.seen, ["corrupt"], "one request, answered 400 by the collector");
+  assert.deepEqual([stats.retries, stats.exported, stats.droppedSendFailed], [0, 0, 1]);
+  assert.ok(!arrived("rejected"));
+});
+
+test("a collector that is down: retried with backoff, then given up and counted", async () => {
+  const port = await freePort(); // nothing listens there
+  const stats = await sendOne(`http://127.0.0.1:${port}/v1/traces`, "lost", "s.droppedSendFailed >= 1");
+  assert.deepEqual([stats.retries, stats.exported, stats.droppedSendFailed], [4, 0, 1], "four retries, then no more");
+});
