@@ -4,20 +4,11 @@
 // playtrace sent: IDs, parent, name, kind, times, typed attributes, events, links, status, flags,
 // trace state, dropped counts, resource and scope.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { start } from "../e2e/harness.mjs";
-import { collector } from "./servers.mjs";
+import { pageAndCollector } from "./servers.mjs";
 
-let h, col;
-before(async () => {
-  h = await start();
-  col = await collector([h.origins.page]);
-});
-after(async () => {
-  await col?.stop();
-  await h?.stop();
-});
+const s = pageAndCollector();
 
 // OTLP JSON with the proto3 defaults written out, and lists in a fixed order, so that two
 // encoders of the same span compare equal.
@@ -39,7 +30,7 @@ const canon = ({ span: s, resource, scope }) => ({
 });
 
 test("every span reaches a real collector across origins, field by field as playtrace sent it", async () => {
-  const page = await h.page();
+  const page = await s.h.page();
   const out = await page.evaluate(async (endpoint) => {
     // What playtrace hands the browser, read back from the beacons' bodies.
     const sent = [];
@@ -72,7 +63,7 @@ test("every span reaches a real collector across origins, field by field as play
     const bodies = await Promise.all(sent);
     for (let i = 0; i < 100 && tracer.stats().beaconsSent === 0; i++) await new Promise((r) => setTimeout(r, 20));
     return { bodies, stats: tracer.stats() };
-  }, `${col.url}/v1/traces`);
+  }, `${s.col.url}/v1/traces`);
   await page.context().close();
 
   const sentSpans = out.bodies.flatMap((b) => JSON.parse(b).resourceSpans.flatMap((rs) =>
@@ -81,7 +72,7 @@ test("every span reaches a real collector across origins, field by field as play
   assert.equal(out.stats.beaconsRefused, 0);
   assert.equal(out.stats.droppedSendFailed, 0);
 
-  const arrived = await col.waitFor((spans) => sentSpans.every((s) => spans.some((a) => a.span.spanId === s.span.spanId)));
+  const arrived = await s.col.waitFor((spans) => sentSpans.every((s) => spans.some((a) => a.span.spanId === s.span.spanId)));
   for (const s of sentSpans) {
     const a = arrived.find((x) => x.span.spanId === s.span.spanId);
     assert.deepEqual(canon(a), canon(s), `span ${s.span.name} arrived as it was sent`);

@@ -6,28 +6,19 @@
 // the proxy corrupted. The page sends with credentials "omit" (fetch), the transport whose
 // outcome the page can see: a beacon reports nothing back.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, request } from "node:http";
-import { start } from "../e2e/harness.mjs";
-import { collector, freePort } from "./servers.mjs";
+import { freePort, pageAndCollector } from "./servers.mjs";
 
-let h, col;
-before(async () => {
-  h = await start();
-  col = await collector([h.origins.page]);
-});
-after(async () => {
-  await col?.stop();
-  await h?.stop();
-});
+const s = pageAndCollector();
 
 /**
  * A proxy to the collector that answers the first requests (not preflights) with `script`'s
  * statuses: [status, headers] or "corrupt" (forwarded with its body broken), then forwards.
  */
 async function faultProxy(script) {
-  const target = new URL(col.url);
+  const target = new URL(s.col.url);
   const seen = [];
   const server = createServer(async (req, res) => {
     const chunks = [];
@@ -54,7 +45,7 @@ async function faultProxy(script) {
 
 /** Sends one span from a fresh page to `endpoint` and waits until its body is settled. */
 async function sendOne(endpoint, name, settled) {
-  const page = await h.page();
+  const page = await s.h.page();
   const stats = await page.evaluate(async ({ endpoint, name, settled }) => {
     const tracer = window.pt.init({ serviceName: "failures", endpoint, credentials: "omit", instrument: { fetch: false, xhr: false } });
     tracer.startSpan(name).end();
@@ -68,7 +59,7 @@ async function sendOne(endpoint, name, settled) {
   return stats;
 }
 
-const arrived = (name) => col.spans().some((x) => x.span.name === name);
+const arrived = (name) => s.col.spans().some((x) => x.span.name === name);
 
 test("503 with Retry-After, then 429: retried, honouring the delay, and delivered once", async () => {
   const proxy = await faultProxy([[503, { "Retry-After": "1" }], [429, { "Retry-After": "0" }]]);
@@ -79,7 +70,7 @@ test("503 with Retry-After, then 429: retried, honouring the delay, and delivere
   assert.deepEqual(proxy.seen, [503, 429, "forwarded"]);
   assert.deepEqual([stats.retries, stats.exported, stats.droppedSendFailed], [2, 1, 0]);
   assert.ok(took >= 1000, `Retry-After: 1 was honoured (${took} ms)`);
-  await col.waitFor(() => arrived("after-overload"));
+  await s.col.waitFor(() => arrived("after-overload"));
 });
 
 test("502 and 504 are retried too", async () => {
@@ -88,7 +79,7 @@ test("502 and 504 are retried too", async () => {
   proxy.close();
   assert.deepEqual(proxy.seen, [502, 504, "forwarded"]);
   assert.deepEqual([stats.retries, stats.exported], [2, 1]);
-  await col.waitFor(() => arrived("after-gateway"));
+  await s.col.waitFor(() => arrived("after-gateway"));
 });
 
 test("a body the collector rejects with 400 is dropped and counted, never retried", async () => {

@@ -2,11 +2,13 @@
 // the tests: the OpenTelemetry Collector (OTLP/HTTP receiver with CORS, file exporter) and the
 // Go game server. Their binaries come from scripts/interop-setup.sh (OTELCOL, GAMESERVER).
 
+import { after, before } from "node:test";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { start } from "../e2e/harness.mjs";
 
 export function freePort() {
   return new Promise((resolve) => {
@@ -171,4 +173,22 @@ exporters:
 `);
   const { child } = await run(bin, ["--config", config], /Everything is ready/, "Jaeger");
   return { url: `http://127.0.0.1:${query}`, otlp: `127.0.0.1:${otlp}`, stop: stopper(child) };
+}
+
+/**
+ * For a test file: the e2e harness (the page's origin, Chromium) and a collector answering that
+ * origin, started before its tests and stopped after; the returned object's `h` and `col` are
+ * set once the tests run.
+ */
+export function pageAndCollector() {
+  const s = {};
+  before(async () => {
+    s.h = await start();
+    s.col = await collector([s.h.origins.page]);
+  });
+  after(async () => {
+    await s.col?.stop();
+    await s.h?.stop();
+  });
+  return s;
 }
