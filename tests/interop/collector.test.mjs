@@ -69,6 +69,8 @@ test("every span reaches a real collector across origins, field by field as play
   const sentSpans = out.bodies.flatMap((b) => JSON.parse(b).resourceSpans.flatMap((rs) =>
     rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => ({ span, resource: rs.resource, scope: ss.scope })))));
   assert.equal(sentSpans.length, 4, "four spans sent");
+  // They went by beacon, which carries credentials: arriving proves the preflight passed.
+  assert.ok(out.stats.beaconsSent >= 1);
   assert.equal(out.stats.beaconsRefused, 0);
   assert.equal(out.stats.droppedSendFailed, 0);
 
