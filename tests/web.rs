@@ -517,6 +517,8 @@ fn every_bad_config_throws_an_error_naming_the_key() {
         ),
         ("{ serviceName: 's', sampler: { type: 'rate-limited', rate: 'fast' } }", "sampler.rate"),
         ("{ serviceName: 's', sampler: { type: 'ratio', rate: 0.5, extra: 1 } }", "sampler.extra"),
+        ("{ serviceName: 's', sampler: { type: 'session' } }", "sampler.rate"),
+        ("{ serviceName: 's', sampler: { type: 'session', rate: 2 } }", "sampler.rate"),
         ("{ serviceName: 's', endpoint: 'ftp://collector/v1/traces' }", "endpoint"),
         ("{ serviceName: 's', endpoint: 42 }", "endpoint"),
         ("{ serviceName: 's', format: 'xml' }", "format"),
@@ -881,4 +883,35 @@ async fn debug_says_each_kind_of_decision_once_and_never_as_an_error() {
     assert_eq!(lines().len(), 4, "debug is off by default");
     assert_eq!(num(&log, "other"), 0.0, "never a warning or an error");
     Function::from(get(&log, "restore")).call0(&log).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_session_sampler_keeps_or_drops_whole_sessions_and_dropped_ones_still_propagate() {
+    let (mut kept, mut dropped) = (0, 0);
+    for i in 0..24 {
+        // A new tab's session: the sampler decides from its ID, once.
+        js(&format!("sessionStorage.setItem('playtrace.session.id', 'session-{i}')"));
+        let w = World::new(&format!("{{ serviceName: 's', sampler: {{ type: 'session', rate: 0.5 }}, {BIG} }}"));
+        let spans: Vec<Span> = (0..5).map(|_| w.tracer.start_span("frame", None)).collect();
+        let recording: Vec<bool> = spans.iter().map(Span::is_recording).collect();
+        assert!(recording.iter().all(|&r| r == recording[0]), "session {i}: all or nothing, {recording:?}");
+        let carrier = js("({})");
+        w.tracer.inject(&carrier, Some(spans[0].0.clone()));
+        let traceparent = text(&carrier, "traceparent");
+        let flags = u8::from_str_radix(&traceparent[traceparent.len() - 2..], 16).unwrap();
+        assert_eq!(flags & 1 == 1, recording[0], "session {i}: {traceparent} says what was decided");
+        if recording[0] {
+            kept += 1;
+        } else {
+            dropped += 1;
+        }
+        for s in &spans {
+            s.end(None);
+        }
+        assert_eq!(w.stat("sampledOut"), if recording[0] { 0.0 } else { 5.0 });
+        w.finish();
+    }
+    // Both outcomes at rate 0.5 over 24 sessions (all alike: about one chance in eight million).
+    assert!(kept > 0 && dropped > 0, "{kept} kept, {dropped} dropped");
+    js("sessionStorage.removeItem('playtrace.session.id')");
 }

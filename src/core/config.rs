@@ -31,6 +31,8 @@ pub enum SamplerConfig {
     ParentBased(Box<SamplerConfig>),
     /// At most N new traces a second.
     RateLimited(f64),
+    /// A share of play sessions, each kept or dropped whole.
+    Session(f64),
 }
 
 impl SamplerConfig {
@@ -45,6 +47,8 @@ impl SamplerConfig {
                 ConfigError::new(&join(key, "rate"), "must be a finite number of traces a second, 0 or more")
             })?,
             Self::ParentBased(root) => Sampler::parent_based(root.build(&join(key, "root"))?),
+            Self::Session(r) => Sampler::session(*r)
+                .ok_or_else(|| ConfigError::new(&join(key, "rate"), "must be a number from 0 to 1"))?,
         })
     }
 }

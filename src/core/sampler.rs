@@ -133,6 +133,60 @@ impl RateLimiter {
     }
 }
 
+/// Keeps or drops a whole play session, as browser SDKs do: the decision is made once, from
+/// the session's ID (a hash of it against the rate), so a session's traces are all kept or all
+/// dropped, also across reloads of the tab. In a kept session, spans follow their parent's
+/// decision; in a dropped one nothing is recorded, though trace context still propagates with
+/// the sampled flag off.
+///
+/// ```
+/// use playtrace::core::sampler::SessionSampler;
+/// let mut s = SessionSampler::new(0.5).unwrap();
+/// s.bind("4bf92f3577b34da6");
+/// let kept = s.keeps();
+/// s.bind("4bf92f3577b34da6");
+/// assert_eq!(s.keeps(), kept, "the same session, the same decision");
+/// assert!(SessionSampler::new(1.5).is_none());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SessionSampler {
+    threshold: u64,
+    keep: bool,
+}
+
+impl SessionSampler {
+    /// `rate` in `0.0..=1.0`, the share of sessions kept; anything else is `None`. Until
+    /// [`bind`](Self::bind) is called, a session is kept unless the rate is 0.
+    pub fn new(rate: f64) -> Option<Self> {
+        if !(0.0..=1.0).contains(&rate) {
+            return None;
+        }
+        Some(Self { threshold: (rate * RANDOM_SPACE as f64) as u64, keep: rate > 0.0 })
+    }
+
+    /// Decides for the session with this ID.
+    pub fn bind(&mut self, session_id: &str) {
+        // FNV-1a, then a 64-bit finaliser (MurmurHash3's fmix64): FNV alone barely moves the
+        // high bits for IDs that differ only at the end ("session-1", "session-2"), and the low
+        // 56 bits are compared with the threshold, as the ratio sampler compares.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in session_id.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^= h >> 33;
+        self.keep = (h & (RANDOM_SPACE - 1)) < self.threshold;
+    }
+
+    /// Whether this session is kept.
+    pub fn keeps(&self) -> bool {
+        self.keep
+    }
+}
+
 /// Follows the parent's decision; a root span goes to `root`. Each of the four parent cases
 /// can be given its own sampler, as in OpenTelemetry.
 #[derive(Clone, Debug, PartialEq)]
@@ -185,6 +239,8 @@ pub enum Sampler {
     RateLimiting(RateLimiter),
     /// Follow the parent.
     ParentBased(Box<ParentBased>),
+    /// Keep or drop whole sessions.
+    Session(SessionSampler),
 }
 
 impl Sampler {
@@ -203,9 +259,36 @@ impl Sampler {
         Self::ParentBased(Box::new(ParentBased::new(root)))
     }
 
+    /// A session sampler keeping `rate` of sessions; `None` outside `0.0..=1.0`.
+    pub fn session(rate: f64) -> Option<Self> {
+        SessionSampler::new(rate).map(Self::Session)
+    }
+
+    /// Tells session samplers, wherever they are in this sampler, which session this is.
+    pub fn bind_session(&mut self, session_id: &str) {
+        match self {
+            Self::Session(s) => s.bind(session_id),
+            Self::ParentBased(pb) => {
+                for delegate in [
+                    &mut pb.root,
+                    &mut pb.remote_sampled,
+                    &mut pb.remote_not_sampled,
+                    &mut pb.local_sampled,
+                    &mut pb.local_not_sampled,
+                ] {
+                    delegate.bind_session(session_id);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Decides for a new span.
     pub fn should_sample(&mut self, params: &SamplingParams<'_>) -> SamplingDecision {
         match self {
+            Self::Session(s) => {
+                SamplingDecision::from_bool(s.keeps() && params.parent.is_none_or(|p| p.flags.is_sampled()))
+            }
             Self::AlwaysOn => SamplingDecision::RecordAndSample,
             Self::AlwaysOff => SamplingDecision::Drop,
             Self::TraceIdRatio(r) => SamplingDecision::from_bool(r.samples(params.trace_id)),
@@ -234,6 +317,53 @@ mod tests {
 
     fn params(trace_id: TraceId, parent: Option<&SpanContext>, now_ns: u64) -> SamplingParams<'_> {
         SamplingParams { parent, trace_id, name: "x", kind: SpanKind::Internal, now_ns }
+    }
+
+    #[test]
+    fn a_session_is_kept_or_dropped_whole_and_about_rate_of_them_are_kept() {
+        let mut ids = IdGenerator::from_seed(11);
+        let mut kept = 0;
+        for i in 0..2000 {
+            let mut s = Sampler::session(0.25).unwrap();
+            let session = ids.span_id().to_string();
+            s.bind_session(&session);
+            let first = s.should_sample(&params(ids.trace_id(), None, 0)).is_sampled();
+            for _ in 0..20 {
+                assert_eq!(s.should_sample(&params(ids.trace_id(), None, 0)).is_sampled(), first, "session {i}");
+            }
+            kept += usize::from(first);
+        }
+        assert!((400..600).contains(&kept), "{kept} of 2000 sessions kept at 0.25");
+        // IDs that differ only in their last characters spread as well.
+        let similar = (0..1000)
+            .filter(|i| {
+                let mut s = SessionSampler::new(0.5).unwrap();
+                s.bind(&format!("session-{i}"));
+                s.keeps()
+            })
+            .count();
+        assert!((430..570).contains(&similar), "{similar} of 1000 similar IDs kept at 0.5");
+        let mut all = Sampler::session(1.0).unwrap();
+        let mut none = Sampler::session(0.0).unwrap();
+        all.bind_session("x");
+        none.bind_session("x");
+        assert!(all.should_sample(&params(ids.trace_id(), None, 0)).is_sampled());
+        assert!(!none.should_sample(&params(ids.trace_id(), None, 0)).is_sampled());
+    }
+
+    #[test]
+    fn in_a_kept_session_children_follow_their_parent() {
+        let mut ids = IdGenerator::from_seed(12);
+        let mut s = Sampler::session(1.0).unwrap();
+        s.bind_session("kept");
+        let unsampled = SpanContext::new(ids.trace_id(), ids.span_id(), TraceFlags::NONE, true);
+        let sampled = SpanContext::new(ids.trace_id(), ids.span_id(), TraceFlags::SAMPLED, true);
+        assert!(!s.should_sample(&params(unsampled.trace_id, Some(&unsampled), 0)).is_sampled());
+        assert!(s.should_sample(&params(sampled.trace_id, Some(&sampled), 0)).is_sampled());
+        // Nested in parent-based, the session is bound too.
+        let mut pb = Sampler::parent_based(Sampler::session(0.0).unwrap());
+        pb.bind_session("any");
+        assert!(!pb.should_sample(&params(ids.trace_id(), None, 0)).is_sampled());
     }
 
     #[test]

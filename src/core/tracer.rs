@@ -155,6 +155,11 @@ impl TracerCore {
         &self.encoder
     }
 
+    /// Tells the sampler which play session this is (the session sampler decides from it).
+    pub fn bind_session(&mut self, session_id: &str) {
+        self.sampler.bind_session(session_id);
+    }
+
     /// The ID generator, for IDs the browser layer needs (session IDs).
     pub fn ids(&mut self) -> &mut IdGenerator {
         &mut self.ids

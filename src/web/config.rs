@@ -95,7 +95,11 @@ fn sampler(key: &str, value: JsValue) -> Result<SamplerConfig, ConfigError> {
         Some("ratio") => Ok(SamplerConfig::Ratio(need_rate(rate)?)),
         Some("rate-limited") => Ok(SamplerConfig::RateLimited(need_rate(rate)?)),
         Some("parent-based") => Ok(SamplerConfig::ParentBased(Box::new(root.unwrap_or(SamplerConfig::Always)))),
-        _ => Err(ConfigError::new(&sub(key, "type"), "must be always, never, ratio, rate-limited or parent-based")),
+        Some("session") => Ok(SamplerConfig::Session(need_rate(rate)?)),
+        _ => Err(ConfigError::new(
+            &sub(key, "type"),
+            "must be always, never, ratio, rate-limited, parent-based or session",
+        )),
     }
 }
 

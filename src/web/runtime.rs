@@ -149,13 +149,13 @@ fn resolve_endpoint(endpoint: &str) -> Result<String, String> {
     }
 }
 
-fn resource(config: &TracerConfig, ids: &mut IdGenerator) -> Resource {
+fn resource(config: &TracerConfig, session: &str) -> Resource {
     let navigator = get(&global(), "navigator");
     let mut r = Resource::default()
         .with("telemetry.sdk.name", SCOPE_NAME.into())
         .with("telemetry.sdk.language", "webjs".into())
         .with("telemetry.sdk.version", SCOPE_VERSION.into())
-        .with("session.id", session_id(ids).into());
+        .with("session.id", session.into());
     for (key, prop) in [("user_agent.original", "userAgent"), ("browser.language", "language")] {
         if let Some(v) = get(&navigator, prop).as_string() {
             r = r.with(key, v.into());
@@ -195,8 +195,10 @@ impl Runtime {
         let endpoint = resolve_endpoint(&config.endpoint)?;
         let now = clock::now_ns();
         let mut ids = IdGenerator::from_entropy(now);
-        let resource = resource(config, &mut ids);
-        let core = TracerCore::new(config, resource, ids).map_err(|e| e.message())?;
+        let session = session_id(&mut ids);
+        let resource = resource(config, &session);
+        let mut core = TracerCore::new(config, resource, ids).map_err(|e| e.message())?;
+        core.bind_session(&session);
         let content_type = core.encoder().content_type();
         let http = HttpRules {
             page_origin: get(&get(&global(), "location"), "origin").as_string().unwrap_or_default(),

@@ -20,7 +20,9 @@ export type SamplerConfig =
   | { type: "always" } | { type: "never" }
   | { type: "ratio"; rate: number }
   | { type: "rate-limited"; rate: number }
-  | { type: "parent-based"; root?: SamplerConfig };
+  | { type: "parent-based"; root?: SamplerConfig }
+  /** Keeps `rate` of play sessions (by `session.id`), each whole; a dropped one still propagates. */
+  | { type: "session"; rate: number };
 export interface PlaytraceConfig {
   /** `service.name` of every span; required. */
   serviceName: string;
