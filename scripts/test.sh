@@ -26,9 +26,23 @@ scripts/setup.sh
 interop_pid=""
 if [[ " ${suites[*]} " == *" interop "* ]]; then
   mkdir -p target
-  scripts/interop-setup.sh >target/interop.env 2>target/interop-setup.log &
+  # Its own process group, so a suite failing before it is waited for also stops its builds.
+  setsid scripts/interop-setup.sh >target/interop.env 2>target/interop-setup.log &
   interop_pid=$!
+  trap 'kill -- "-$interop_pid" 2>/dev/null || true' EXIT
 fi
+
+# A browser suite that hangs (a server that never answers, a process left running) fails
+# after this long instead of holding CI until its own limit.
+bounded() {
+  local limit=$1
+  shift
+  timeout --kill-after=15 "$limit" "$@" || {
+    local rc=$?
+    [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] || echo "test: '$*' did not finish within $limit s" >&2
+    return "$rc"
+  }
+}
 
 for suite in "${suites[@]}"; do
   case "$suite" in
@@ -51,12 +65,12 @@ for suite in "${suites[@]}"; do
     e2e)
       echo "== end-to-end: Chromium driven by playwright-core against local servers"
       scripts/build-demo.sh
-      node --test --test-concurrency=1 tests/e2e/
+      bounded 900 node --test --test-concurrency=1 tests/e2e/
       ;;
     package)
       echo "== the npm package in fresh Vite, webpack, esbuild and plain-page projects"
       tarball=$(scripts/package.sh | tail -1)
-      PLAYTRACE_TARBALL="$tarball" node --test --test-concurrency=1 tests/package/
+      PLAYTRACE_TARBALL="$tarball" bounded 1200 node --test --test-concurrency=1 tests/package/
       ;;
     interop)
       echo "== interop: a real OpenTelemetry Collector, Jaeger, Zipkin and a Go server with the OpenTelemetry SDK"
@@ -67,7 +81,7 @@ for suite in "${suites[@]}"; do
         exit 1
       fi
       cat target/interop-setup.log
-      env $(cat target/interop.env) node --test --test-concurrency=1 tests/interop/
+      bounded 1200 env $(cat target/interop.env) node --test --test-concurrency=1 tests/interop/
       ;;
     size)
       echo "== release build and size budget"

@@ -4,7 +4,7 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { startProcess } from "../process.mjs";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,19 +16,10 @@ let server, base, browser, dbDir;
 
 before(async () => {
   dbDir = mkdtempSync(join(tmpdir(), "playtrace-demo-"));
-  server = spawn(join(root, "target/release/playtrace-devserver"),
+  server = await startProcess(join(root, "target/release/playtrace-devserver"),
     ["--game", join(root, "www/dist"), "--addr", "127.0.0.1:0", "--db", join(dbDir, "traces.sqlite")],
-    { stdio: ["ignore", "pipe", "inherit"] });
-  base = await new Promise((resolve, reject) => {
-    let out = "";
-    server.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/game\s+(http:\/\/127\.0\.0\.1:\d+)\//);
-      if (m) resolve(m[1]);
-    });
-    server.on("exit", (code) => reject(new Error(`devserver exited with ${code}`)));
-    setTimeout(() => reject(new Error("devserver did not start")), 20000).unref();
-  });
+    { ready: /game\s+(http:\/\/127\.0\.0\.1:\d+)\//, what: "the devserver" });
+  base = server.match[1];
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
@@ -37,7 +28,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  server?.kill("SIGINT");
+  await server?.stop("SIGINT");
   rmSync(dbDir, { recursive: true, force: true });
 });
 

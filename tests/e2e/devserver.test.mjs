@@ -5,7 +5,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { startProcess } from "../process.mjs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,24 +18,16 @@ let h, server, printed, endpoint;
 before(async () => {
   h = await start();
   const db = join(mkdtempSync(join(tmpdir(), "playtrace-devserver-")), "traces.sqlite");
-  server = spawn(join(root, "scripts/devserver.sh"), [], {
-    env: { ...process.env, PLAYTRACE_ADDR: "127.0.0.1:0", PLAYTRACE_DB: db, ORIGIN: `${h.origins.page},http://game.test:5173` },
-    stdio: ["ignore", "pipe", "inherit"],
+  server = await startProcess(join(root, "scripts/devserver.sh"), [], {
+    env: { PLAYTRACE_ADDR: "127.0.0.1:0", PLAYTRACE_DB: db, ORIGIN: `${h.origins.page},http://game.test:5173` },
+    ready: /viewer\s+http\S+/, what: "the devserver", timeoutMs: 60000,
   });
-  printed = await new Promise((resolve, reject) => {
-    let out = "";
-    server.stdout.on("data", (d) => {
-      out += d;
-      if (/viewer\s+http/.test(out)) resolve(out);
-    });
-    server.on("exit", (code) => reject(new Error(`devserver exited with ${code}`)));
-    setTimeout(() => reject(new Error("devserver did not start")), 60000).unref();
-  });
+  printed = server.output();
   endpoint = printed.match(/endpoint\s+(http:\/\/127\.0\.0\.1:\d+\/v1\/traces)/)[1];
 });
 
 after(async () => {
-  server.kill("SIGINT");
+  await server?.stop("SIGINT");
   await h.stop();
 });
 

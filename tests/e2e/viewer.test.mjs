@@ -8,7 +8,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { startProcess } from "../process.mjs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -57,14 +57,9 @@ let server, base, browser;
 
 before(async () => {
   const db = join(mkdtempSync(join(tmpdir(), "playtrace-viewer-")), "traces.sqlite");
-  server = spawn(join(root, "target/release/playtrace-devserver"), ["--addr", "127.0.0.1:0", "--db", db], { stdio: ["ignore", "pipe", "inherit"] });
-  const printed = await new Promise((resolve, reject) => {
-    let out = "";
-    server.stdout.on("data", (d) => { out += d; if (/viewer\s+http/.test(out)) resolve(out); });
-    server.on("exit", (code) => reject(new Error(`devserver exited with ${code}`)));
-    setTimeout(() => reject(new Error("devserver did not start")), 30000).unref();
-  });
-  base = printed.match(/viewer\s+(http:\/\/127\.0\.0\.1:\d+)\/viewer\//)[1];
+  server = await startProcess(join(root, "target/release/playtrace-devserver"), ["--addr", "127.0.0.1:0", "--db", db],
+    { ready: /viewer\s+(http:\/\/127\.0\.0\.1:\d+)\/viewer\//, what: "the devserver" });
+  base = server.match[1];
   const res = await fetch(`${base}/v1/traces`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   assert.equal(res.status, 200, await res.text());
   browser = await launch();
@@ -72,7 +67,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  server?.kill("SIGKILL"); // a temporary store; a graceful stop would wait for idle connections
+  await server?.stop("SIGKILL"); // a temporary store; a graceful stop would wait for idle connections
 });
 
 const overlap = (a, b) => a.x < b.x + b.width - 0.5 && b.x < a.x + a.width - 0.5 && a.y < b.y + b.height - 0.5 && b.y < a.y + a.height - 0.5;

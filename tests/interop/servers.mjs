@@ -3,12 +3,12 @@
 // Go game server. Their binaries come from scripts/interop-setup.sh (OTELCOL, GAMESERVER).
 
 import { after, before } from "node:test";
-import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { start } from "../e2e/harness.mjs";
+import { startProcess } from "../process.mjs";
 
 export function freePort() {
   return new Promise((resolve) => {
@@ -20,33 +20,8 @@ export function freePort() {
   });
 }
 
-/** Starts `cmd` and resolves once its output matches `ready`; it is killed by `stop()`. */
 function run(cmd, args, ready, what) {
-  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${out}`)), 30000);
-    timer.unref();
-    const seen = (d) => {
-      out += d;
-      const m = out.match(ready);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, match: m, output: () => out });
-      }
-    };
-    child.stdout.on("data", seen);
-    child.stderr.on("data", seen);
-    child.on("exit", (code) => reject(new Error(`${what} exited (${code}): ${out}`)));
-  });
-}
-
-function stopper(child) {
-  return () => new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-  });
+  return startProcess(cmd, args, { ready, what });
 }
 
 /**
@@ -88,7 +63,7 @@ ${jaeger ? `  otlp/jaeger:
       receivers: [otlp]
       exporters: [file${jaeger ? ", otlp/jaeger" : ""}]
 `);
-  const { child } = await run(bin, ["--config", config], /Everything is ready/, "the collector");
+  const { stop } = await run(bin, ["--config", config], /Everything is ready/, "the collector");
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
@@ -111,7 +86,7 @@ ${jaeger ? `  otlp/jaeger:
       }
       throw new Error(`the collector never got the spans; it has ${this.spans().map((s) => s.span.name).join(", ")}`);
     },
-    stop: stopper(child),
+    stop,
   };
 }
 
@@ -119,8 +94,8 @@ ${jaeger ? `  otlp/jaeger:
 export async function gameServer(otlp, origin) {
   const bin = process.env.GAMESERVER;
   if (!bin || !existsSync(bin)) throw new Error("GAMESERVER is not set: run the interop suite through scripts/test.sh");
-  const { child, match } = await run(bin, ["-otlp", otlp, "-allow-origin", origin], /listening (http:\/\/127\.0\.0\.1:\d+)/, "the game server");
-  return { url: match[1], stop: stopper(child) };
+  const { stop, match } = await run(bin, ["-otlp", otlp, "-allow-origin", origin], /listening (http:\/\/127\.0\.0\.1:\d+)/, "the game server");
+  return { url: match[1], stop };
 }
 
 /** The Zipkin server (in-memory storage), answering CORS for `origin`. */
@@ -128,9 +103,9 @@ export async function zipkin(origin) {
   const jar = process.env.ZIPKIN_JAR;
   if (!jar || !existsSync(jar)) throw new Error("ZIPKIN_JAR is not set: run the interop suite through scripts/test.sh");
   const port = await freePort();
-  const { child } = await run("java", ["-jar", jar, `--armeria.ports[0].port=${port}`, "--armeria.ports[0].ip=127.0.0.1",
+  const { stop } = await run("java", ["-jar", jar, `--armeria.ports[0].port=${port}`, "--armeria.ports[0].ip=127.0.0.1",
     "--armeria.ports[0].protocols=http", `--zipkin.query.allowed-origins=${origin}`], /Serving HTTP at|Started ZipkinServer/, "the Zipkin server");
-  return { url: `http://127.0.0.1:${port}`, stop: stopper(child) };
+  return { url: `http://127.0.0.1:${port}`, stop };
 }
 
 /** Jaeger v2 with in-memory storage: OTLP/gRPC in at `otlp`, its query API at `url`. */
@@ -171,8 +146,8 @@ exporters:
   jaeger_storage_exporter:
     trace_storage: memstore
 `);
-  const { child } = await run(bin, ["--config", config], /Everything is ready/, "Jaeger");
-  return { url: `http://127.0.0.1:${query}`, otlp: `127.0.0.1:${otlp}`, stop: stopper(child) };
+  const { stop } = await run(bin, ["--config", config], /Everything is ready/, "Jaeger");
+  return { url: `http://127.0.0.1:${query}`, otlp: `127.0.0.1:${otlp}`, stop };
 }
 
 /**

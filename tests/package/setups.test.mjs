@@ -9,7 +9,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -17,6 +17,7 @@ import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launch } from "../e2e/harness.mjs";
 import { SETUPS } from "./setups.mjs";
+import { startProcess } from "../process.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -96,19 +97,10 @@ function receiver(state) {
 const listen = (server) => new Promise((r) => server.listen(0, "127.0.0.1", () => r(server.address().port)));
 const freePort = async () => { const s = createServer(); const p = await listen(s); s.close(); return p; };
 
+/** A bundler's dev server on `port`, ready once it prints its own address. */
 function devServer(cmd, cwd, port) {
-  const child = spawn(cmd[0], cmd.slice(1).map((a) => (a === "PORT" ? String(port) : a)), { cwd, stdio: ["ignore", "pipe", "pipe"] });
-  return new Promise((resolveReady, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`dev server never became ready: ${out}`)), 30000);
-    const seen = (d) => {
-      out += d;
-      if (out.includes(`127.0.0.1:${port}`)) { clearTimeout(timer); resolveReady(child); }
-    };
-    child.stdout.on("data", seen);
-    child.stderr.on("data", seen);
-    child.on("exit", (code) => reject(new Error(`dev server exited (${code}): ${out}`)));
-  });
+  const args = cmd.slice(1).map((a) => (a === "PORT" ? String(port) : a));
+  return startProcess(cmd[0], args, { cwd, ready: new RegExp(`127\\.0\\.0\\.1:${port}`), what: "the dev server" });
 }
 
 const spansOf = (bodies) => bodies.flatMap((b) => b.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
@@ -151,11 +143,11 @@ for (const setup of SETUPS) {
       // The declarations, as the installed package's exports map resolves them, under strict.
       run(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], dir);
     }
-    let server, child, origin;
+    let server, dev, origin;
     const requests = [];
     if (setup.dev) {
       const port = await freePort();
-      child = await devServer(setup.dev, dir, port);
+      dev = await devServer(setup.dev, dir, port);
       origin = `http://127.0.0.1:${port}`;
     } else {
       if (setup.build) run(setup.build[0], setup.build.slice(1), dir);
@@ -211,7 +203,7 @@ for (const setup of SETUPS) {
     } finally {
       await context.close();
       server?.close();
-      child?.kill();
+      await dev?.stop();
     }
   });
 }
