@@ -139,6 +139,8 @@ pub struct TracerConfig {
     /// `sendBeacon` and sends with `fetch` and `fetchLater` without credentials, for collectors
     /// that cannot allow them (Zipkin). Default: true, false for the Zipkin format.
     pub credentials: bool,
+    /// Record uncaught errors and unhandled rejections (deduplicated, rate-limited).
+    pub capture_errors: bool,
     /// Trace `fetch` calls (client spans, trace headers).
     pub instrument_fetch: bool,
     /// Trace `XMLHttpRequest`s.
@@ -177,6 +179,7 @@ impl TracerConfig {
             enabled: true,
             debug: false,
             credentials: true,
+            capture_errors: true,
             instrument_fetch: true,
             instrument_xhr: true,
             propagate_to: Vec::new(),

@@ -79,6 +79,11 @@ impl ContextStack {
         self.actions.retain(|(i, _)| *i != id);
     }
 
+    /// The most recently opened action that is still open.
+    pub fn newest_action(&self) -> Option<&SpanContext> {
+        self.actions.last().map(|(_, cx)| cx)
+    }
+
     /// The parent of a span started with no explicit parent: the innermost `withSpan`, else the
     /// most recently opened action that is still open.
     pub fn implicit_parent(&self) -> Option<&SpanContext> {

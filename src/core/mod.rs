@@ -25,6 +25,7 @@ pub mod config;
 pub mod context;
 pub mod diagnostics;
 pub mod encode;
+pub mod errors;
 mod hex;
 pub mod http;
 pub mod ids;

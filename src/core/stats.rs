@@ -47,6 +47,11 @@ pub struct Stats {
     pub recovered: u64,
     /// Spans printed by the console format.
     pub printed: u64,
+    /// Uncaught errors and unhandled rejections recorded (on the open action, or as a span).
+    pub errors_recorded: u64,
+    /// Uncaught errors and unhandled rejections only counted: repeats within a minute, or
+    /// beyond the minute's limit.
+    pub errors_suppressed: u64,
 }
 
 impl Stats {
@@ -59,7 +64,7 @@ impl Stats {
     /// let fields = stats.fields(3);
     /// assert!(fields.contains(&("exported", 7)) && fields.contains(&("queued", 3)));
     /// ```
-    pub fn fields(&self, queued: u64) -> [(&'static str, u64); 22] {
+    pub fn fields(&self, queued: u64) -> [(&'static str, u64); 24] {
         [
             ("spansStarted", self.spans_started),
             ("spansEnded", self.spans_ended),
@@ -83,6 +88,8 @@ impl Stats {
             ("persisted", self.persisted),
             ("recovered", self.recovered),
             ("printed", self.printed),
+            ("errorsRecorded", self.errors_recorded),
+            ("errorsSuppressed", self.errors_suppressed),
         ]
     }
 }

@@ -238,6 +238,15 @@ impl TracerCore {
         }
     }
 
+    /// The open span with this span ID, if any: how an error finds the open action.
+    pub fn open_span(&self, span_id: super::ids::SpanId) -> Option<SpanHandle> {
+        self.opened
+            .iter()
+            .rev()
+            .map(|&(_, h)| h)
+            .find(|&h| self.is_open(h) && self.slots[h.index as usize].span.context.span_id == span_id)
+    }
+
     /// The open span behind `handle`, if it has not ended.
     pub fn span_mut(&mut self, handle: SpanHandle) -> Option<&mut SpanData> {
         let slot = self.slots.get_mut(handle.index as usize)?;

@@ -412,4 +412,4 @@ export class EarlyTracer {
 const STATS = ["spansStarted", "spansEnded", "sampledOut", "timedOut", "trimmed", "droppedQueueFull",
   "droppedTooLarge", "droppedSendFailed", "droppedStorageFull", "queued", "exported", "bodiesSent", "bytesSent",
   "beaconsSent", "beaconsRefused", "fallbackKeepalive", "fallbackFetch", "fallbackFetchLater", "retries",
-  "persisted", "recovered", "printed"];
+  "persisted", "recovered", "printed", "errorsRecorded", "errorsSuppressed"];

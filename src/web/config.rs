@@ -174,6 +174,7 @@ pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), Conf
             "attributeValueLengthLimit" => c.attribute_value_length_limit = Some(read(k, v)?),
             "enabled" => c.enabled = read(k, v)?,
             "debug" => c.debug = read(k, v)?,
+            "captureErrors" => c.capture_errors = read(k, v)?,
             "credentials" => {
                 credentials = Some(match read::<String>(k, v)?.as_str() {
                     "include" => true,

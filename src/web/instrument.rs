@@ -11,6 +11,7 @@ use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::lifecycle::Restore;
 use super::runtime::Runtime;
 
 #[wasm_bindgen(module = "/src/web/http.js")]
@@ -19,23 +20,13 @@ extern "C" {
     fn install_http(engine: &JsValue, fetch: bool, xhr: bool) -> Array;
 }
 
-/// Restores what a wrapper replaced when dropped, if it is still ours (`http.js` checks).
-struct Hook {
-    restore: Function,
-}
-
-impl Drop for Hook {
-    fn drop(&mut self) {
-        let _ = self.restore.call0(&JsValue::NULL);
-    }
-}
-
 /// Wraps the global `fetch` and patches `XMLHttpRequest.prototype`, as asked, until shutdown.
 /// `engine`: the JS object of the tracer's engine, for parents that are not our spans.
 pub(crate) fn install(rt: &Rc<Runtime>, engine: &JsValue, fetch: bool, xhr: bool) {
     for restore in install_http(engine, fetch, xhr).iter() {
         if let Ok(restore) = restore.dyn_into::<Function>() {
-            rt.keep(Box::new(Hook { restore }));
+            // Restores what a wrapper replaced, if it is still ours (`http.js` checks).
+            rt.keep(Box::new(Restore::new(restore)));
         }
     }
 }

@@ -31,6 +31,24 @@ impl Drop for Listener {
     }
 }
 
+/// What a JS installer returned to undo itself (remove its listeners, restore what it wrapped),
+/// called when dropped.
+pub(crate) struct Restore {
+    undo: js_sys::Function,
+}
+
+impl Restore {
+    pub(crate) fn new(undo: js_sys::Function) -> Self {
+        Self { undo }
+    }
+}
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let _ = self.undo.call0(&JsValue::NULL);
+    }
+}
+
 /// Installs the listeners; the runtime keeps them until shutdown.
 pub(crate) fn install(rt: &Rc<Runtime>) {
     let g = global();

@@ -7,6 +7,7 @@ mod attributes;
 mod boundary;
 mod clock;
 mod config;
+mod errors;
 mod http_span;
 mod instrument;
 mod js;

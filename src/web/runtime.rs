@@ -22,10 +22,11 @@ use crate::core::context::{ContextStack, ParentRule};
 use crate::core::diagnostics::{Decision, Diagnostics};
 use crate::core::encode::json::write_u64;
 use crate::core::encode::{Body, Resource};
+use crate::core::errors::{ErrorLimiter, ErrorVerdict};
 use crate::core::http::PropagationTarget;
 use crate::core::ids::IdGenerator;
 use crate::core::propagation::Baggage;
-use crate::core::span::{AttributeValue, IntoSharedStr, SharedStr, SpanData, SpanKind};
+use crate::core::span::{AttributeValue, IntoSharedStr, SharedStr, SpanData, SpanKind, Status};
 use crate::core::span_context::SpanContext;
 use crate::core::stats::Stats;
 use crate::core::tracer::{Ended, SpanHandle, TracerCore};
@@ -100,6 +101,8 @@ struct State {
     last_now_ns: u64,
     /// What `debug` has said.
     diagnostics: Diagnostics,
+    /// Which uncaught errors to record.
+    errors: ErrorLimiter,
 }
 
 /// A body waiting out its backoff, with the timer that sends it again (dropping it cancels).
@@ -224,6 +227,7 @@ impl Runtime {
                 settling: Vec::new(),
                 last_now_ns: now,
                 diagnostics: Diagnostics::new(config.debug),
+                errors: ErrorLimiter::default(),
             }),
             http,
             fetch: method(&global(), "fetch"),
@@ -353,7 +357,6 @@ impl Runtime {
 
     /// [`start_span`](Self::start_span) for the paths off the span hot path (HTTP spans, spans
     /// with links or foreign parents), which share this one copy of it.
-    #[inline(never)]
     pub(crate) fn start_span_outlined(
         &self,
         name: &str,
@@ -449,6 +452,43 @@ impl Runtime {
         };
         if let Some(end_ns) = waiting {
             self.end_span_ns(h, end_ns.max(at_least_ns));
+        }
+    }
+
+    // ----- errors ------------------------------------------------------------------------
+
+    /// An uncaught error or unhandled rejection: an `exception` event on the open action, or,
+    /// with none open, a short error span; repeats and floods are only counted.
+    pub(crate) fn record_error(&self, error_type: &str, message: &str, stack: &str) {
+        let now = self.now_ns();
+        let action = {
+            let mut s = self.state.borrow_mut();
+            if s.errors.judge(error_type, message, stack, now) != ErrorVerdict::Record {
+                s.core.stats_mut().errors_suppressed += 1;
+                return;
+            }
+            s.core.stats_mut().errors_recorded += 1;
+            let action = s.contexts.newest_action().map(|cx| cx.span_id);
+            action.and_then(|id| s.core.open_span(id))
+        };
+        let mut attrs: Vec<(String, AttributeValue)> = vec![("exception.type".to_owned(), error_type.into())];
+        for (key, value) in [("exception.message", message), ("exception.stacktrace", stack)] {
+            if !value.is_empty() {
+                attrs.push((key.to_owned(), value.into()));
+            }
+        }
+        attrs.push(("exception.escaped".to_owned(), true.into()));
+        if let Some(h) = action {
+            self.with_span(h, |span| span.add_event("exception", now, attrs));
+            return;
+        }
+        let (_, handle) = self.start_child("exception", SpanKind::Internal, None, Vec::new(), f64::NAN);
+        if let Some(h) = handle {
+            self.with_span(h, |span| {
+                span.add_event("exception", now, attrs);
+                span.set_status(Status::Error(message.to_owned()));
+            });
+            self.end_span_ns(h, now);
         }
     }
 

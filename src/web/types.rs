@@ -64,6 +64,12 @@ export interface PlaytraceConfig {
    * cookies.
    */
   credentials?: "include" | "omit";
+  /**
+   * Record uncaught errors and unhandled rejections: an `exception` event (type, message,
+   * stack) on the open action, or a short `exception` span when none is open. A repeat within
+   * a minute, or more than 20 a minute, is only counted. Default true.
+   */
+  captureErrors?: boolean;
   /** Automatic client spans for `fetch` and `XMLHttpRequest`. Default both true. */
   instrument?: { fetch?: boolean; xhr?: boolean };
   /**
@@ -119,6 +125,8 @@ export interface TracerStats {
   beaconsSent: number; beaconsRefused: number;
   fallbackKeepalive: number; fallbackFetch: number; fallbackFetchLater: number; retries: number;
   persisted: number; recovered: number; printed: number;
+  /** Uncaught errors and unhandled rejections recorded, and those only counted (repeats, floods). */
+  errorsRecorded: number; errorsSuppressed: number;
 }
 /** One unit of work: a player action, a request, a level load. Methods never throw. */
 export interface Span {

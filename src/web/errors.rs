@@ -1,0 +1,32 @@
+//! Uncaught errors and unhandled rejections, recorded on the open player action (or as a short
+//! error span when none is open) by [`Runtime::record_error`], which also deduplicates and
+//! rate-limits them. The listeners are JS (`errors.js`): they read the thrown value where a
+//! getter may throw, and cost no Rust closures. `captureErrors: false` installs none.
+
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+
+use super::boundary;
+use super::lifecycle::Restore;
+use super::runtime::Runtime;
+
+#[wasm_bindgen(module = "/src/web/errors.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = install)]
+    fn install_errors() -> js_sys::Function;
+}
+
+/// Listens for `error` and `unhandledrejection` on the global object until shutdown.
+pub(crate) fn install(rt: &Rc<Runtime>) {
+    rt.keep(Box::new(Restore::new(install_errors())));
+}
+
+/// An uncaught error: its type, message and stack, one after another in the scratch buffer.
+#[no_mangle]
+pub extern "C" fn pt_error(type_len: u32, message_len: u32, stack_len: u32) {
+    if let Some(rt) = Runtime::installed() {
+        let [error_type, message, stack] = boundary::scratch_strings([type_len, message_len, stack_len]);
+        rt.record_error(&error_type, &message, &stack);
+    }
+}
