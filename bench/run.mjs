@@ -67,6 +67,14 @@ const LIB = {
           t += 0.001;
         }
       },
+      // A game's frame loop feeding frame times (OpenTelemetry JS has no counterpart).
+      frame(n) {
+        let t = performance.now();
+        for (let i = 0; i < n; i++) {
+          tracer.frame(t);
+          t += 16.7;
+        }
+      },
       nested(n) {
         for (let i = 0; i < n; i++) {
           const a = tracer.startSpan("a");
@@ -268,6 +276,7 @@ async function round(lib) {
     r.span_caller_time = await timed("spanCallerTime", SPANS);
     await p.evaluate(() => window.lib.flush());
     r.nested = (await timed("nested", NESTED)) / 3;
+    r.frame = (await p.evaluate(() => typeof window.lib.frame === "function")) ? await timed("frame", SPANS) : NaN;
     await p.evaluate(() => window.lib.flush());
     await p.waitForTimeout(300);
     r.floor = await p.evaluate(([n, warm]) => {
@@ -438,6 +447,7 @@ try {
     span_caller_time: { unit: "ns per span", ...fig((r) => r.span_caller_time) },
     span_total: { unit: "ns of main-thread CPU per span", ...fig((r) => r.span_total) },
     nested: { unit: "ns per span", ...fig((r) => r.nested) },
+    frame: { unit: "ns per tracer.frame() call", ...fig((r) => r.frame) },
     floor: { unit: "ns per loop step", playtrace: stat("pt", (r) => r.floor), otel: stat("otel", (r) => r.floor) },
     fetch_call: { unit: "µs added per call", ...fig((r) => r.fetch.call), bare: bareCall },
     fetch_settle: { unit: "µs added per call, settled", ...fig((r) => r.fetch.settle), bare: bareSettle },
@@ -460,6 +470,7 @@ try {
   row("span_caller_time (ns)", results.span_caller_time, 0, `${(results.span.otel.median / results.span_caller_time.playtrace.median).toFixed(1)}x OTel's span`);
   row("span_total (ns CPU)", results.span_total);
   row("nested (ns)", results.nested);
+  row("frame() (ns)", results.frame, 1, "OTel has no frame API");
   row("fetch call (µs added)", results.fetch_call, 1, `bare ${n(bareCall, 1)}`);
   row("fetch settle (µs added)", results.fetch_settle, 1, `bare ${n(bareSettle, 1)}`);
   row("encode (ns/span)", results.encode);

@@ -141,6 +141,13 @@ pub struct TracerConfig {
     pub credentials: bool,
     /// Record uncaught errors and unhandled rejections (deduplicated, rate-limited).
     pub capture_errors: bool,
+    /// A frame longer than this many milliseconds is a long frame (default two frames at 60 Hz).
+    pub frame_budget_ms: f64,
+    /// Feed frame times from a `requestAnimationFrame` loop, for games that do not call
+    /// `tracer.frame()`.
+    pub observe_frames: bool,
+    /// Record Long Animation Frames (where the browser reports them) on the actions they overlap.
+    pub long_animation_frames: bool,
     /// Trace `fetch` calls (client spans, trace headers).
     pub instrument_fetch: bool,
     /// Trace `XMLHttpRequest`s.
@@ -180,6 +187,9 @@ impl TracerConfig {
             debug: false,
             credentials: true,
             capture_errors: true,
+            frame_budget_ms: super::frames::DEFAULT_BUDGET_MS,
+            observe_frames: false,
+            long_animation_frames: true,
             instrument_fetch: true,
             instrument_xhr: true,
             propagate_to: Vec::new(),
@@ -215,6 +225,9 @@ impl TracerConfig {
         }
         if self.span_timeout_ms == 0 {
             return Err(ConfigError::new("spanTimeoutMs", "must be at least 1"));
+        }
+        if !(self.frame_budget_ms > 0.0 && self.frame_budget_ms.is_finite()) {
+            return Err(ConfigError::new("frameBudgetMs", "must be a number of milliseconds above 0"));
         }
         if self.attribute_value_length_limit == Some(0) {
             return Err(ConfigError::new("attributeValueLengthLimit", "must be at least 1"));
@@ -272,6 +285,8 @@ mod tests {
         assert_eq!(bad(|c| c.batch_bytes = 70_000).key, "batchBytes");
         assert_eq!(bad(|c| c.batch_bytes = 100).message(), "playtrace config: batchBytes: must be from 1024 to 65536");
         assert_eq!(bad(|c| c.flush_interval_ms = 0).key, "flushIntervalMs");
+        assert_eq!(bad(|c| c.frame_budget_ms = 0.0).key, "frameBudgetMs");
+        assert_eq!(bad(|c| c.frame_budget_ms = f64::NAN).key, "frameBudgetMs");
         assert_eq!(bad(|c| c.span_timeout_ms = 0).key, "spanTimeoutMs");
         assert_eq!(bad(|c| c.attribute_value_length_limit = Some(0)).key, "attributeValueLengthLimit");
         assert_eq!(bad(|c| c.sampler = SamplerConfig::Ratio(1.5)).key, "sampler.rate");

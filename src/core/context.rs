@@ -74,9 +74,15 @@ impl ContextStack {
         self.next_action
     }
 
-    /// The action with this ID settled; unknown IDs are ignored.
-    pub fn close_action(&mut self, id: u64) {
-        self.actions.retain(|(i, _)| *i != id);
+    /// The action with this ID settled; returns its context. Unknown IDs are ignored.
+    pub fn close_action(&mut self, id: u64) -> Option<SpanContext> {
+        let at = self.actions.iter().position(|(i, _)| *i == id)?;
+        Some(self.actions.remove(at).1)
+    }
+
+    /// The contexts of the open actions, oldest first.
+    pub fn open_actions(&self) -> impl Iterator<Item = &SpanContext> {
+        self.actions.iter().map(|(_, cx)| cx)
     }
 
     /// The most recently opened action that is still open.

@@ -26,6 +26,7 @@ pub mod context;
 pub mod diagnostics;
 pub mod encode;
 pub mod errors;
+pub mod frames;
 mod hex;
 pub mod http;
 pub mod ids;

@@ -340,6 +340,11 @@ export class EarlyTracer {
     return this.baggage.delete(String(key));
   }
 
+  /** Frames before the engine runs are not kept: frame times matter to the actions after. */
+  frame(timestamp) {
+    if (this.t !== undefined) this.t.frame(timestamp);
+  }
+
   flush() {
     if (this.t !== undefined) this.t.flush();
     else if (!this.off) this.log.push(["flush"]);

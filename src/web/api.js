@@ -8,6 +8,7 @@
 // game code for a bad value: such values are dropped and counted by the engine.
 
 import { X, BASE, W, U8, encoder, decoder, words, put, intern, IMPLICIT, ACTIVE_ONLY, ROOT, GIVEN } from "./boundary.js";
+import { frame } from "./frames.js";
 
 const KINDS = new Map([["internal", 0], ["server", 1], ["client", 2], ["producer", 3], ["consumer", 4]]);
 
@@ -163,8 +164,9 @@ export class Tracer {
     const id = X.pt_action_begin();
     const settle = (error, failed) => {
       if (failed && span._live()) this.e.fail(span.h, error);
-      X.pt_action_end(id);
-      span.end();
+      const t = performance.now();
+      X.pt_action_end(id, t);
+      span.end(t);
     };
     let result;
     try {
@@ -177,6 +179,10 @@ export class Tracer {
       (value) => { settle(undefined, false); return value; },
       (error) => { settle(error, true); throw error; },
     );
+  }
+
+  frame(timestamp) {
+    if (!this.d) frame(typeof timestamp === "number" ? timestamp : performance.now());
   }
 
   inject(carrier, span) {

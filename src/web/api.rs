@@ -12,7 +12,7 @@ use super::boundary;
 use super::http_span::{self, EarlyRequest};
 use super::js::get;
 use super::runtime::Runtime;
-use super::{attributes, config, errors, instrument, lifecycle, page_load, propagation};
+use super::{attributes, config, errors, frames, instrument, lifecycle, page_load, propagation};
 use crate::core::context::ParentRule;
 use crate::core::http::{HttpOutcome, ResourceTiming};
 use crate::core::span::{AttributeValue, Status};
@@ -40,6 +40,7 @@ pub fn init(#[wasm_bindgen(unchecked_param_type = "PlaytraceConfig")] config: Js
     if config.capture_errors {
         errors::install(&rt);
     }
+    frames::install(&rt, &config);
     if config.instrument_fetch || config.instrument_xhr {
         let engine = Engine::new(Rc::clone(&rt)).into();
         instrument::install(&rt, &engine, config.instrument_fetch, config.instrument_xhr);

@@ -293,10 +293,10 @@ pub extern "C" fn pt_action_begin() -> f64 {
     }
 }
 
-/// The action with this ID settled.
+/// The action with this ID settled at `end_ms` (page milliseconds).
 #[no_mangle]
-pub extern "C" fn pt_action_end(id: f64) {
+pub extern "C" fn pt_action_end(id: f64, end_ms: f64) {
     if let Some(rt) = Runtime::installed() {
-        rt.close_action(id as u64);
+        rt.settle_action(id as u64, end_ms);
     }
 }

@@ -46,3 +46,8 @@ pub(crate) fn time_input_ns(ms: f64) -> u64 {
 pub(crate) fn page_ms_to_ns(ms: f64) -> u64 {
     ms_to_ns(TIME_ORIGIN.with(|origin| *origin) + ms)
 }
+
+/// Epoch nanoseconds to the page's timeline (milliseconds since the time origin).
+pub(crate) fn ns_to_page_ms(ns: u64) -> f64 {
+    ns as f64 / 1e6 - TIME_ORIGIN.with(|origin| *origin)
+}

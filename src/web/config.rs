@@ -175,6 +175,9 @@ pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), Conf
             "enabled" => c.enabled = read(k, v)?,
             "debug" => c.debug = read(k, v)?,
             "captureErrors" => c.capture_errors = read(k, v)?,
+            "frameBudgetMs" => c.frame_budget_ms = read(k, v)?,
+            "observeFrames" => c.observe_frames = read(k, v)?,
+            "longAnimationFrames" => c.long_animation_frames = read(k, v)?,
             "credentials" => {
                 credentials = Some(match read::<String>(k, v)?.as_str() {
                     "include" => true,

@@ -8,6 +8,8 @@ mod boundary;
 mod clock;
 mod config;
 mod errors;
+mod frame_ring;
+mod frames;
 mod http_span;
 mod instrument;
 mod js;

@@ -14,15 +14,16 @@ use gloo_timers::callback::Timeout;
 use js_sys::{Function, RegExp};
 use wasm_bindgen::JsValue;
 
-use super::clock;
 use super::js::{get, global, method, page_href};
 use super::transport::{self, fetch::Outcome};
+use super::{clock, frame_ring};
 use crate::core::config::TracerConfig;
 use crate::core::context::{ContextStack, ParentRule};
 use crate::core::diagnostics::{Decision, Diagnostics};
 use crate::core::encode::json::write_u64;
 use crate::core::encode::{Body, Resource};
 use crate::core::errors::{ErrorLimiter, ErrorVerdict};
+use crate::core::frames::{frame_stats, FrameWatch};
 use crate::core::http::PropagationTarget;
 use crate::core::ids::IdGenerator;
 use crate::core::propagation::Baggage;
@@ -103,6 +104,11 @@ struct State {
     diagnostics: Diagnostics,
     /// Which uncaught errors to record.
     errors: ErrorLimiter,
+    /// Frames, once the game feeds them or Long Animation Frames are observed; `None` costs
+    /// nothing.
+    frames: Option<FrameWatch>,
+    /// Frames of the ring already scanned for jank.
+    frames_scanned: u64,
 }
 
 /// A body waiting out its backoff, with the timer that sends it again (dropping it cancels).
@@ -123,6 +129,10 @@ pub(crate) struct Runtime {
     content_type: &'static str,
     /// Bodies go with credentials (and so by `sendBeacon` first); see `TracerConfig::credentials`.
     credentials: bool,
+    /// A frame longer than this is long.
+    frame_budget_ms: f64,
+    /// How often at most the jank summary is sent.
+    flush_interval_ms: f64,
 }
 
 /// `session.id`: random, kept in `sessionStorage` for the life of the tab.
@@ -228,11 +238,15 @@ impl Runtime {
                 last_now_ns: now,
                 diagnostics: Diagnostics::new(config.debug),
                 errors: ErrorLimiter::default(),
+                frames: None,
+                frames_scanned: 0,
             }),
             http,
             fetch: method(&global(), "fetch"),
             content_type,
             credentials: config.credentials,
+            frame_budget_ms: config.frame_budget_ms,
+            flush_interval_ms: f64::from(config.flush_interval_ms),
         }))
     }
 
@@ -261,6 +275,7 @@ impl Runtime {
         if rt.is_shut_down() {
             return;
         }
+        rt.report_jank(true);
         rt.send_all(page_hidden());
         let installed = {
             let mut s = rt.state.borrow_mut();
@@ -405,6 +420,16 @@ impl Runtime {
         self.with_span(h, |span| span.set_attribute(key, value));
     }
 
+    /// Sets attributes with fixed keys (one copy of this loop for every caller).
+    #[inline(never)]
+    pub(crate) fn set_fixed_attributes(&self, h: SpanHandle, attributes: Vec<(&'static str, AttributeValue)>) {
+        self.with_span(h, |span| {
+            for (key, value) in attributes {
+                span.set_attribute(key, value);
+            }
+        });
+    }
+
     pub(crate) fn is_recording(&self, h: SpanHandle) -> bool {
         self.state.borrow_mut().core.span_mut(h).is_some()
     }
@@ -510,8 +535,101 @@ impl Runtime {
         self.state.borrow_mut().contexts.open_background_action(cx)
     }
 
-    pub(crate) fn close_action(&self, id: u64) {
-        self.state.borrow_mut().contexts.close_action(id);
+    /// Closes an action; returns its context.
+    pub(crate) fn close_action(&self, id: u64) -> Option<SpanContext> {
+        self.state.borrow_mut().contexts.close_action(id)
+    }
+
+    /// An action settled at `end_ms` (page milliseconds). If frames are watched, the frames
+    /// that ended while it was open become its `frames.*` attributes, and each over the budget
+    /// a `long-frame` event.
+    pub(crate) fn settle_action(&self, id: u64, end_ms: f64) {
+        let Some(cx) = self.close_action(id) else { return };
+        if self.state.borrow().frames.is_none() {
+            return;
+        }
+        let Some((h, start_ms)) = self.action_span(&cx) else { return };
+        let Some(budget) = self.with_frames(|watch| {
+            watch.action_ended(cx, start_ms, end_ms);
+            watch.budget_ms()
+        }) else {
+            return;
+        };
+        let Some(stats) = frame_ring::read(|ring| frame_stats(ring.newest_first(), start_ms, end_ms, budget)) else {
+            return;
+        };
+        self.set_fixed_attributes(h, stats.attributes());
+        self.with_span(h, |span| {
+            for frame in &stats.long {
+                span.add_event("long-frame", clock::page_ms_to_ns(frame.start_ms), frame.event_attributes());
+            }
+        });
+    }
+
+    // ----- frames ------------------------------------------------------------------------
+
+    /// Starts watching frames: the game fed its first frame, or Long Animation Frames are
+    /// observed.
+    pub(crate) fn watch_frames(&self) {
+        let mut s = self.state.borrow_mut();
+        if s.frames.is_none() {
+            s.frames = Some(FrameWatch::new(self.frame_budget_ms));
+        }
+    }
+
+    /// Runs `f` on the frame watch, if frames are watched.
+    pub(crate) fn with_frames<R>(&self, f: impl FnOnce(&mut FrameWatch) -> R) -> Option<R> {
+        self.state.borrow_mut().frames.as_mut().map(f)
+    }
+
+    /// The recording span of an open action and its start, in page milliseconds.
+    pub(crate) fn action_span(&self, cx: &SpanContext) -> Option<(SpanHandle, f64)> {
+        let mut s = self.state.borrow_mut();
+        let h = s.core.open_span(cx.span_id)?;
+        let start = s.core.span_mut(h)?.start_time_ns;
+        Some((h, clock::ns_to_page_ms(start)))
+    }
+
+    /// The open actions that record: their start (page milliseconds) and context.
+    pub(crate) fn open_actions(&self) -> Vec<(f64, SpanContext)> {
+        let s = &mut *self.state.borrow_mut();
+        let mut open = Vec::new();
+        for cx in s.contexts.open_actions() {
+            if let Some(span) = s.core.open_span(cx.span_id).and_then(|h| s.core.span_mut(h)) {
+                open.push((clock::ns_to_page_ms(span.start_time_ns), cx.clone()));
+            }
+        }
+        open
+    }
+
+    /// Sends the page's jank outside actions as one span, when there is any and it has been
+    /// gathered for a flush interval (`now`: whatever there is, as the page flushes or leaves).
+    pub(crate) fn report_jank(&self, now: bool) {
+        if self.state.borrow().frames.is_none() {
+            return;
+        }
+        let open: Vec<f64> = self.open_actions().into_iter().map(|(start, _)| start).collect();
+        let now_ms = clock::ns_to_page_ms(clock::now_ns());
+        let jank = {
+            let mut s = self.state.borrow_mut();
+            let from = s.frames_scanned;
+            let Some(watch) = s.frames.as_mut() else { return };
+            let count = frame_ring::read(|ring| {
+                watch.scan(ring.since(from), &open);
+                ring.count()
+            });
+            let due = now || watch.jank_due(now_ms, self.flush_interval_ms);
+            let jank = if due { watch.take_jank() } else { None };
+            s.frames_scanned = count;
+            jank
+        };
+        if let Some(jank) = jank {
+            let (_, handle) = self.start_child("jank", SpanKind::Internal, Some(None), Vec::new(), jank.from_ms);
+            if let Some(h) = handle {
+                self.set_fixed_attributes(h, jank.attributes());
+                self.end_span(h, jank.to_ms);
+            }
+        }
     }
 
     /// `traceparent`, and `tracestate` and `baggage` when there are any, for `cx`.
@@ -616,6 +734,7 @@ impl Runtime {
 
     /// `tracer.flush()`: sends everything queued now.
     pub(crate) fn flush_now(&self) {
+        self.report_jank(true);
         self.send_all(false);
         self.schedule();
     }
@@ -652,6 +771,7 @@ impl Runtime {
     /// cannot be sent for the next page.
     pub(crate) fn on_page_leaving(&self) {
         self.end_settling();
+        self.report_jank(true);
         self.send_all(true);
         // Bodies waiting for a retry would die with the page: keep them for the next visit.
         let waiting: Vec<Body> = self.state.borrow_mut().retrying.drain(..).map(|p| p.body).collect();

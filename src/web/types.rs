@@ -70,6 +70,23 @@ export interface PlaytraceConfig {
    * a minute, or more than 20 a minute, is only counted. Default true.
    */
   captureErrors?: boolean;
+  /**
+   * A frame longer than this many milliseconds is a long frame: recorded as a `long-frame`
+   * event on the action it fell in, and counted in the jank summary outside actions. Default
+   * 33.3 (two frames at 60 Hz).
+   */
+  frameBudgetMs?: number;
+  /**
+   * Feed frame times from a `requestAnimationFrame` loop, for games that do not call
+   * `tracer.frame()` from their own. Default false.
+   */
+  observeFrames?: boolean;
+  /**
+   * Record each Long Animation Frame (where the browser reports them) that overlaps an action
+   * as its `long-animation-frame` child span, with the script the browser blames (source URL,
+   * function, invoker, duration); those outside actions go into the jank summary. Default true.
+   */
+  longAnimationFrames?: boolean;
   /** Automatic client spans for `fetch` and `XMLHttpRequest`. Default both true. */
   instrument?: { fetch?: boolean; xhr?: boolean };
   /**
@@ -172,6 +189,14 @@ export interface Tracer {
   setBaggage(key: string, value: string): boolean;
   getBaggage(key: string): string | undefined;
   removeBaggage(key: string): boolean;
+  /**
+   * Records a frame: call it once per frame with the `requestAnimationFrame` timestamp (or
+   * `performance.now()`, the default). It costs a few stores. Each action then carries the frames
+   * it spanned (`frames.count`, `frames.p50_ms`, `frames.p95_ms`, `frames.max_ms`,
+   * `frames.long_count`) and a `long-frame` event per frame over `frameBudgetMs`; frames over
+   * it outside actions are summarised in one `jank` span per flush interval.
+   */
+  frame(timestamp?: number): void;
   /** Sends every queued span now. */
   flush(): void;
   /** Sends what is queued, removes listeners, timers and instrumentation, and uninstalls. */

@@ -62,6 +62,17 @@ function makeServer(name, state) {
         postMessage({ traceparent: echo.headers.traceparent, stats: tracer.stats() });`;
       return res.writeHead(200, { "content-type": "text/javascript" }).end(js);
     }
+    if (url.pathname === "/heavy.js") {
+      // A game script with a deliberately heavy frame: the Long Animation Frame blames it.
+      const js = `window.heavyNextFrame = (ms) => new Promise((resolve) => {
+        requestAnimationFrame(function heavyFrame() {
+          const until = performance.now() + ms;
+          while (performance.now() < until) {}
+          resolve();
+        });
+      });`;
+      return res.writeHead(200, { "content-type": "text/javascript" }).end(js);
+    }
     if (url.pathname === "/early") {
       // The package as a game uses it: init at once, before the engine has loaded. The page's
       // script (in the query string) runs first; `window.done` is what it hands back.
