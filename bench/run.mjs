@@ -460,7 +460,7 @@ try {
   await writeFile(join(root, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
 
   const n = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d }) : "-");
-  const cell = (s, d) => `${n(s.median, d)} (${n(s.min, d)}-${n(s.max, d)})`;
+  const cell = (s, d) => (Number.isFinite(s.median) ? `${n(s.median, d)} (${n(s.min, d)}-${n(s.max, d)})` : "-");
   const rows = [];
   const row = (name, f, d = 0, note = "") => {
     const ratio = f.otel.median / f.playtrace.median;
