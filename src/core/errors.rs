@@ -3,6 +3,24 @@
 //! counted, not recorded, until a minute has passed, and at most [`MAX_PER_MINUTE`] errors
 //! are recorded a minute in all.
 
+use super::span::AttributeValue;
+
+/// An `exception` event's attributes, as the semantic conventions name them:
+/// `exception.type`, `exception.message` and `exception.stacktrace`, those that are not empty.
+///
+/// ```
+/// use playtrace::core::errors::exception_attributes;
+/// let attrs = exception_attributes("TypeError", "x is undefined", "");
+/// assert_eq!(attrs.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["exception.type", "exception.message"]);
+/// ```
+pub fn exception_attributes(error_type: &str, message: &str, stack: &str) -> Vec<(String, AttributeValue)> {
+    [("exception.type", error_type), ("exception.message", message), ("exception.stacktrace", stack)]
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(key, value)| (key.to_owned(), value.into()))
+        .collect()
+}
+
 /// Distinct errors recorded a minute at most; the rest are counted.
 pub const MAX_PER_MINUTE: u32 = 20;
 const MINUTE_NS: u64 = 60_000_000_000;

@@ -268,16 +268,26 @@ struct Window {
 ///
 /// ```
 /// use playtrace::core::frames::FrameWatch;
-/// let mut watch = FrameWatch::new(1000.0 / 30.0);
-/// // Frames at 60 Hz, then a 100 ms frame, outside any action.
-/// watch.scan([0.0, 16.7, 33.4, 133.4].into_iter(), &[]);
+/// let mut watch = FrameWatch::new(1000.0 / 30.0, 2000.0);
+/// assert!(!watch.is_on());
+/// watch.switch_on();
+/// // Frames 0..4 of the ring: 60 Hz, then a 100 ms frame, outside any action.
+/// watch.scan([0.0, 16.7, 33.4, 133.4].into_iter(), 4, &[]);
+/// assert_eq!(watch.scanned(), 4);
 /// let jank = watch.take_jank().unwrap();
 /// assert_eq!((jank.frames, jank.long_frames, jank.max_ms), (3, 1, 100.0));
 /// assert!(watch.take_jank().is_none(), "taken");
 /// ```
 #[derive(Clone, Debug)]
 pub struct FrameWatch {
+    /// Off until the game feeds a frame or Long Animation Frames are observed: a game that uses
+    /// neither pays one branch per action.
+    on: bool,
     budget_ms: f64,
+    /// The longest jank is gathered before it is due as a summary.
+    interval_ms: f64,
+    /// Frames of the ring already scanned.
+    scanned: u64,
     /// The last timestamp scanned: the next frame starts there.
     last_ms: Option<f64>,
     ended: Vec<Window>,
@@ -285,9 +295,25 @@ pub struct FrameWatch {
 }
 
 impl FrameWatch {
-    /// A watch with frames over `budget_ms` counting as long.
-    pub fn new(budget_ms: f64) -> Self {
-        Self { budget_ms, last_ms: None, ended: Vec::new(), jank: Jank::default() }
+    /// A watch, off, with frames over `budget_ms` counting as long and a jank summary due every
+    /// `interval_ms`.
+    pub fn new(budget_ms: f64, interval_ms: f64) -> Self {
+        Self { on: false, budget_ms, interval_ms, scanned: 0, last_ms: None, ended: Vec::new(), jank: Jank::default() }
+    }
+
+    /// Starts watching.
+    pub fn switch_on(&mut self) {
+        self.on = true;
+    }
+
+    /// Whether frames are watched.
+    pub fn is_on(&self) -> bool {
+        self.on
+    }
+
+    /// How many frames of the ring [`scan`](Self::scan) has seen.
+    pub fn scanned(&self) -> u64 {
+        self.scanned
     }
 
     /// The budget a frame may take.
@@ -309,9 +335,11 @@ impl FrameWatch {
         open_since.iter().any(|&s| end_ms > s) || self.ended.iter().any(|w| start_ms < w.end_ms && end_ms > w.start_ms)
     }
 
-    /// New frame timestamps, oldest first (those after the last scan); `open_since`: the start
-    /// of every action still open. Frames outside actions go to the jank summary.
-    pub fn scan(&mut self, timestamps: impl Iterator<Item = f64>, open_since: &[f64]) {
+    /// New frame timestamps, oldest first: those after [`scanned`](Self::scanned), up to frame
+    /// `up_to`; `open_since`: the start of every action still open. Frames outside actions go
+    /// to the jank summary.
+    pub fn scan(&mut self, timestamps: impl Iterator<Item = f64>, up_to: u64, open_since: &[f64]) {
+        self.scanned = up_to;
         for t in timestamps {
             let Some(start) = self.last_ms.replace(t) else { continue };
             let duration = t - start;
@@ -357,9 +385,9 @@ impl FrameWatch {
         jank.is_worth_reporting().then_some(jank)
     }
 
-    /// Whether a summary is pending and has covered at least `interval_ms` of page time.
-    pub fn jank_due(&self, now_ms: f64, interval_ms: f64) -> bool {
-        self.jank.is_worth_reporting() && now_ms - self.jank.from_ms >= interval_ms
+    /// Whether a summary is pending and has covered at least the interval of page time.
+    pub fn jank_due(&self, now_ms: f64) -> bool {
+        self.jank.is_worth_reporting() && now_ms - self.jank.from_ms >= self.interval_ms
     }
 }
 
@@ -425,24 +453,24 @@ mod tests {
 
     #[test]
     fn frames_inside_actions_are_not_jank() {
-        let mut w = FrameWatch::new(33.0);
+        let mut w = FrameWatch::new(33.0, 2000.0);
         w.action_ended(cx(1), 100.0, 300.0);
         let mut stamps = at_60hz(0.0, 5); // 0..64
         stamps.extend([120.0, 250.0]); // 64->120 overlaps the action, 120->250 is inside it
         stamps.extend(at_60hz(400.0, 3)); // 250->400 overlaps it; 400..432 outside
         stamps.push(1_000.0); // 432->1000: outside, long
-        w.scan(stamps.into_iter(), &[]);
+        w.scan(stamps.into_iter(), 0, &[]);
         let j = w.take_jank().unwrap();
         assert_eq!((j.frames, j.long_frames, j.long_ms, j.max_ms), (7, 1, 568.0, 568.0));
         assert_eq!((j.from_ms, j.to_ms), (0.0, 1_000.0));
         // An open action started at 2000 owns what comes after.
-        w.scan([1_016.0, 2_100.0].into_iter(), &[2_000.0]);
+        w.scan([1_016.0, 2_100.0].into_iter(), 0, &[2_000.0]);
         assert!(w.take_jank().is_none());
     }
 
     #[test]
     fn a_late_long_animation_frame_finds_its_ended_action() {
-        let mut w = FrameWatch::new(33.0);
+        let mut w = FrameWatch::new(33.0, 2000.0);
         w.action_ended(cx(1), 0.0, 100.0);
         w.action_ended(cx(2), 80.0, 200.0);
         let lf = |start_ms| LongFrame { start_ms, duration_ms: 60.0, ..LongFrame::default() };
@@ -456,7 +484,7 @@ mod tests {
 
     #[test]
     fn ended_actions_are_forgotten() {
-        let mut w = FrameWatch::new(33.0);
+        let mut w = FrameWatch::new(33.0, 2000.0);
         for i in 0..100u8 {
             w.action_ended(cx(i), f64::from(i), f64::from(i) + 1.0);
         }

@@ -14,6 +14,7 @@ use super::js::get;
 use super::runtime::Runtime;
 use super::{attributes, config, errors, frames, instrument, lifecycle, page_load, propagation};
 use crate::core::context::ParentRule;
+use crate::core::errors::exception_attributes;
 use crate::core::http::{HttpOutcome, ResourceTiming};
 use crate::core::span::{AttributeValue, Status};
 
@@ -170,7 +171,7 @@ impl Engine {
     pub fn record_exception(&self, span: f64, exception: JsValue, time: f64) {
         let Some(h) = boundary::handle(span) else { return };
         let t = self.rt.time_ns(time);
-        let attrs = exception_attributes(&exception);
+        let attrs = exception_attributes_of(&exception);
         self.rt.with_span(h, |s| s.add_event("exception", t, attrs));
     }
 
@@ -179,7 +180,7 @@ impl Engine {
     pub fn fail(&self, span: f64, error: JsValue) {
         let Some(h) = boundary::handle(span) else { return };
         let t = self.rt.time_ns(f64::NAN);
-        let attrs = exception_attributes(&error);
+        let attrs = exception_attributes_of(&error);
         let message = get(&error, "message").as_string().or_else(|| error.as_string()).unwrap_or_default();
         self.rt.with_span(h, |s| {
             s.add_event("exception", t, attrs);
@@ -336,18 +337,11 @@ impl Engine {
 
 /// `exception.type`, `exception.message` and `exception.stacktrace` of an Error, or the message
 /// of anything else.
-fn exception_attributes(exception: &JsValue) -> Vec<(String, AttributeValue)> {
-    let mut attrs = Vec::new();
+fn exception_attributes_of(exception: &JsValue) -> Vec<(String, AttributeValue)> {
     if exception.is_object() {
-        for (key, prop) in
-            [("exception.type", "name"), ("exception.message", "message"), ("exception.stacktrace", "stack")]
-        {
-            if let Some(v) = get(exception, prop).as_string() {
-                attrs.push((key.to_owned(), v.into()));
-            }
-        }
-    } else if let Some(m) = exception.as_string() {
-        attrs.push(("exception.message".to_owned(), m.into()));
+        let text = |prop| get(exception, prop).as_string().unwrap_or_default();
+        exception_attributes(&text("name"), &text("message"), &text("stack"))
+    } else {
+        exception_attributes("", &exception.as_string().unwrap_or_default(), "")
     }
-    attrs
 }

@@ -22,7 +22,7 @@ use crate::core::context::{ContextStack, ParentRule};
 use crate::core::diagnostics::{Decision, Diagnostics};
 use crate::core::encode::json::write_u64;
 use crate::core::encode::{Body, Resource};
-use crate::core::errors::{ErrorLimiter, ErrorVerdict};
+use crate::core::errors::{exception_attributes, ErrorLimiter, ErrorVerdict};
 use crate::core::frames::{frame_stats, FrameWatch};
 use crate::core::http::PropagationTarget;
 use crate::core::ids::IdGenerator;
@@ -104,11 +104,9 @@ struct State {
     diagnostics: Diagnostics,
     /// Which uncaught errors to record.
     errors: ErrorLimiter,
-    /// Frames, once the game feeds them or Long Animation Frames are observed; `None` costs
-    /// nothing.
-    frames: Option<FrameWatch>,
-    /// Frames of the ring already scanned for jank.
-    frames_scanned: u64,
+    /// Frames and where they fall; off until the game feeds one or Long Animation Frames are
+    /// observed.
+    frames: FrameWatch,
 }
 
 /// A body waiting out its backoff, with the timer that sends it again (dropping it cancels).
@@ -129,10 +127,6 @@ pub(crate) struct Runtime {
     content_type: &'static str,
     /// Bodies go with credentials (and so by `sendBeacon` first); see `TracerConfig::credentials`.
     credentials: bool,
-    /// A frame longer than this is long.
-    frame_budget_ms: f64,
-    /// How often at most the jank summary is sent.
-    flush_interval_ms: f64,
 }
 
 /// `session.id`: random, kept in `sessionStorage` for the life of the tab.
@@ -238,15 +232,12 @@ impl Runtime {
                 last_now_ns: now,
                 diagnostics: Diagnostics::new(config.debug),
                 errors: ErrorLimiter::default(),
-                frames: None,
-                frames_scanned: 0,
+                frames: FrameWatch::new(config.frame_budget_ms, f64::from(config.flush_interval_ms)),
             }),
             http,
             fetch: method(&global(), "fetch"),
             content_type,
             credentials: config.credentials,
-            frame_budget_ms: config.frame_budget_ms,
-            flush_interval_ms: f64::from(config.flush_interval_ms),
         }))
     }
 
@@ -372,6 +363,7 @@ impl Runtime {
 
     /// [`start_span`](Self::start_span) for the paths off the span hot path (HTTP spans, spans
     /// with links or foreign parents), which share this one copy of it.
+    #[inline(never)]
     pub(crate) fn start_span_outlined(
         &self,
         name: &str,
@@ -496,12 +488,7 @@ impl Runtime {
             let action = s.contexts.newest_action().map(|cx| cx.span_id);
             action.and_then(|id| s.core.open_span(id))
         };
-        let mut attrs: Vec<(String, AttributeValue)> = vec![("exception.type".to_owned(), error_type.into())];
-        for (key, value) in [("exception.message", message), ("exception.stacktrace", stack)] {
-            if !value.is_empty() {
-                attrs.push((key.to_owned(), value.into()));
-            }
-        }
+        let mut attrs = exception_attributes(error_type, message, stack);
         attrs.push(("exception.escaped".to_owned(), true.into()));
         if let Some(h) = action {
             self.with_span(h, |span| span.add_event("exception", now, attrs));
@@ -545,7 +532,7 @@ impl Runtime {
     /// a `long-frame` event.
     pub(crate) fn settle_action(&self, id: u64, end_ms: f64) {
         let Some(cx) = self.close_action(id) else { return };
-        if self.state.borrow().frames.is_none() {
+        if !self.state.borrow().frames.is_on() {
             return;
         }
         let Some((h, start_ms)) = self.action_span(&cx) else { return };
@@ -571,15 +558,13 @@ impl Runtime {
     /// Starts watching frames: the game fed its first frame, or Long Animation Frames are
     /// observed.
     pub(crate) fn watch_frames(&self) {
-        let mut s = self.state.borrow_mut();
-        if s.frames.is_none() {
-            s.frames = Some(FrameWatch::new(self.frame_budget_ms));
-        }
+        self.state.borrow_mut().frames.switch_on();
     }
 
     /// Runs `f` on the frame watch, if frames are watched.
     pub(crate) fn with_frames<R>(&self, f: impl FnOnce(&mut FrameWatch) -> R) -> Option<R> {
-        self.state.borrow_mut().frames.as_mut().map(f)
+        let mut s = self.state.borrow_mut();
+        s.frames.is_on().then(|| f(&mut s.frames))
     }
 
     /// The recording span of an open action and its start, in page milliseconds.
@@ -605,23 +590,19 @@ impl Runtime {
     /// Sends the page's jank outside actions as one span, when there is any and it has been
     /// gathered for a flush interval (`now`: whatever there is, as the page flushes or leaves).
     pub(crate) fn report_jank(&self, now: bool) {
-        if self.state.borrow().frames.is_none() {
+        if !self.state.borrow().frames.is_on() {
             return;
         }
         let open: Vec<f64> = self.open_actions().into_iter().map(|(start, _)| start).collect();
         let now_ms = clock::ns_to_page_ms(clock::now_ns());
         let jank = {
-            let mut s = self.state.borrow_mut();
-            let from = s.frames_scanned;
-            let Some(watch) = s.frames.as_mut() else { return };
-            let count = frame_ring::read(|ring| {
-                watch.scan(ring.since(from), &open);
-                ring.count()
-            });
-            let due = now || watch.jank_due(now_ms, self.flush_interval_ms);
-            let jank = if due { watch.take_jank() } else { None };
-            s.frames_scanned = count;
-            jank
+            let watch = &mut self.state.borrow_mut().frames;
+            frame_ring::read(|ring| watch.scan(ring.since(watch.scanned()), ring.count(), &open));
+            if now || watch.jank_due(now_ms) {
+                watch.take_jank()
+            } else {
+                None
+            }
         };
         if let Some(jank) = jank {
             let (_, handle) = self.start_child("jank", SpanKind::Internal, Some(None), Vec::new(), jank.from_ms);
