@@ -148,6 +148,9 @@ pub struct TracerConfig {
     pub observe_frames: bool,
     /// Record Long Animation Frames (where the browser reports them) on the actions they overlap.
     pub long_animation_frames: bool,
+    /// Give actions started from an input event the Event Timing breakdown and the latency to
+    /// the frame that can show their result.
+    pub input_timing: bool,
     /// Trace `fetch` calls (client spans, trace headers).
     pub instrument_fetch: bool,
     /// Trace `XMLHttpRequest`s.
@@ -190,6 +193,7 @@ impl TracerConfig {
             frame_budget_ms: super::frames::DEFAULT_BUDGET_MS,
             observe_frames: false,
             long_animation_frames: true,
+            input_timing: true,
             instrument_fetch: true,
             instrument_xhr: true,
             propagate_to: Vec::new(),

@@ -9,6 +9,7 @@
 
 import { X, BASE, W, U8, encoder, decoder, words, put, intern, IMPLICIT, ACTIVE_ONLY, ROOT, GIVEN } from "./boundary.js";
 import { frame } from "./frames.js";
+import { inputOf, awaitResult } from "./input.js";
 
 const KINDS = new Map([["internal", 0], ["server", 1], ["client", 2], ["producer", 3], ["consumer", 4]]);
 
@@ -159,6 +160,7 @@ export class Tracer {
   action(name, options, fn) {
     // A new player action never nests in another open action: it starts its own trace unless
     // `withSpan` or `options.parent` says otherwise.
+    const input = inputOf(options);
     const span = this._start(name, options, ACTIVE_ONLY);
     span._put();
     const id = X.pt_action_begin();
@@ -166,7 +168,8 @@ export class Tracer {
       if (failed && span._live()) this.e.fail(span.h, error);
       const t = performance.now();
       X.pt_action_end(id, t);
-      span.end(t);
+      if (input !== undefined && span._live()) awaitResult(span, input, t);
+      else span.end(t);
     };
     let result;
     try {

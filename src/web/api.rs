@@ -12,7 +12,7 @@ use super::boundary;
 use super::http_span::{self, EarlyRequest};
 use super::js::get;
 use super::runtime::Runtime;
-use super::{attributes, config, errors, frames, instrument, lifecycle, page_load, propagation};
+use super::{attributes, config, errors, frames, input, instrument, lifecycle, page_load, propagation};
 use crate::core::context::ParentRule;
 use crate::core::errors::exception_attributes;
 use crate::core::http::{HttpOutcome, ResourceTiming};
@@ -42,6 +42,9 @@ pub fn init(#[wasm_bindgen(unchecked_param_type = "PlaytraceConfig")] config: Js
         errors::install(&rt);
     }
     frames::install(&rt, &config);
+    if config.input_timing {
+        input::install(&rt);
+    }
     if config.instrument_fetch || config.instrument_xhr {
         let engine = Engine::new(Rc::clone(&rt)).into();
         instrument::install(&rt, &engine, config.instrument_fetch, config.instrument_xhr);

@@ -178,6 +178,7 @@ pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), Conf
             "frameBudgetMs" => c.frame_budget_ms = read(k, v)?,
             "observeFrames" => c.observe_frames = read(k, v)?,
             "longAnimationFrames" => c.long_animation_frames = read(k, v)?,
+            "inputTiming" => c.input_timing = read(k, v)?,
             "credentials" => {
                 credentials = Some(match read::<String>(k, v)?.as_str() {
                     "include" => true,

@@ -11,6 +11,7 @@ mod errors;
 mod frame_ring;
 mod frames;
 mod http_span;
+mod input;
 mod instrument;
 mod js;
 mod lifecycle;

@@ -87,6 +87,15 @@ export interface PlaytraceConfig {
    * function, invoker, duration); those outside actions go into the jank summary. Default true.
    */
   longAnimationFrames?: boolean;
+  /**
+   * An action started from an input event (`action(name, { event }, fn)`, or the input event
+   * being dispatched when it starts) records, from the browser's Event Timing entry,
+   * `input.delay_ms`, `input.processing_ms` and `input.presentation_delay_ms` (the browser
+   * reports interactions of 16 ms or more), and `action.result_frame_ms`: from the input's
+   * timestamp to the first animation frame after the action settled. The span keeps its
+   * settle time as its end and is sent after that frame. Default true.
+   */
+  inputTiming?: boolean;
   /** Automatic client spans for `fetch` and `XMLHttpRequest`. Default both true. */
   instrument?: { fetch?: boolean; xhr?: boolean };
   /**
@@ -122,6 +131,13 @@ export interface SpanOptions {
   parent?: Span | SpanContextInfo | null;
   startTime?: TimeInput;
   links?: SpanLink[];
+}
+export interface ActionOptions extends SpanOptions {
+  /**
+   * The input event this action answers, for an action started outside the event's handler
+   * (a game that queues input for its frame loop). Default: the UI event being dispatched.
+   */
+  event?: Event;
 }
 export interface SpanStatus {
   code: "unset" | "ok" | "error";
@@ -174,9 +190,11 @@ export interface Tracer {
    * Runs a player action: starts a span, calls `fn(span)`, and ends the span when the promise
    * `fn` returns settles (a rejection is recorded as an exception and an error status). While
    * the action is open it is the implicit parent of `fetch` and XHR spans, also after `await`s.
-   * Resolves or rejects exactly as `fn`'s promise does.
+   * Resolves or rejects exactly as `fn`'s promise does. Started from an input event
+   * (`options.event`, or the one being dispatched), it also measures input to result (see
+   * `inputTiming`).
    */
-  action<T>(name: string, options: SpanOptions | undefined, fn: (span: Span) => T | Promise<T>): Promise<T>;
+  action<T>(name: string, options: ActionOptions | undefined, fn: (span: Span) => T | Promise<T>): Promise<T>;
   /** Runs `fn` with `span` as the active parent, and returns what `fn` returns. */
   withSpan<T>(span: Span | SpanContextInfo, fn: () => T): T;
   /** The span made active by the innermost `withSpan`, if any. */

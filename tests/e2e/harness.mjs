@@ -46,6 +46,11 @@ function makeServer(name, state) {
       setTimeout(() => res.writeHead(200).end("late"), 2000);
       return;
     }
+    if (url.pathname === "/delay") {
+      const ms = Number(url.searchParams.get("ms") || 100);
+      setTimeout(() => res.writeHead(200, { "content-type": "text/plain" }).end("done"), ms);
+      return;
+    }
     if (url.pathname === "/echo") {
       const echo = { method: req.method, headers: req.headers, bodyLength: body.length, rawHeaders: req.rawHeaders };
       return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(echo));
