@@ -14,10 +14,14 @@ const ENTRY_WAIT_MS = 250; // after the result frame, how long an entry may stil
 const FRAME_WAIT_MS = 1000; // a hidden page paints no frames: the action ends without one
 
 let on = false;
+let observing = false; // Event Timing entries come
 let entries = []; // recent Event Timing entries, oldest first
 const waiting = new Set(); // settled input actions not yet handed to the engine
 
-/** The input event an action answers: `options.event`, else the UI event being dispatched. */
+/**
+ * The input event an action answers: `options.event`, else the event being dispatched when it
+ * is a player's input (a UI event, or a form submitted by a key or a click).
+ */
 export function inputOf(options) {
   if (!on) return undefined;
   const given = options !== null && typeof options === "object" ? options.event : undefined;
@@ -26,11 +30,18 @@ export function inputOf(options) {
       return typeof given.type === "string" && typeof given.timeStamp === "number" ? given : undefined;
     }
     const current = globalThis.event;
-    return typeof UIEvent === "function" && current instanceof UIEvent && current.isTrusted ? current : undefined;
+    if (current === undefined || current === null || current.isTrusted !== true) return undefined;
+    return (typeof UIEvent === "function" && current instanceof UIEvent) || current.type === "submit" ? current : undefined;
   } catch {
     return undefined;
   }
 }
+
+// The events the browser reports Event Timing entries for (where they take 16 ms or more).
+const TIMED = new Set(["auxclick", "click", "contextmenu", "dblclick", "mousedown", "mouseup", "pointerdown",
+  "pointerup", "pointercancel", "touchstart", "touchend", "touchcancel", "keydown", "keypress", "keyup",
+  "beforeinput", "input", "compositionstart", "compositionupdate", "compositionend", "dragstart", "dragend",
+  "dragenter", "dragleave", "dragover", "drop"]);
 
 const same = (entry, input) => entry.name === input.type && Math.abs(entry.startTime - input.timeStamp) < 1;
 
@@ -42,7 +53,7 @@ export function awaitResult(span, input, t) {
   requestAnimationFrame((ft) => {
     p.frame = Math.max(ft, t);
     clearTimeout(p.timer);
-    if (p.timing !== undefined) finish(p);
+    if (p.timing !== undefined || !observing || !TIMED.has(p.input.type)) finish(p);
     else p.timer = setTimeout(() => finish(p), ENTRY_WAIT_MS);
   });
 }
@@ -57,7 +68,10 @@ function finish(p) {
     const h = span.h;
     try {
       X.pt_attr_str(h, intern("input.type"), put(input.type));
-      if (p.frame === p.frame) num(h, "action.result_frame_ms", p.frame - input.timeStamp);
+      if (p.frame === p.frame) {
+        num(h, "action.result_frame_ms", p.frame - input.timeStamp);
+        num(h, "action.result_frame_wait_ms", p.frame - p.t); // from settling to that frame
+      }
       if (timing !== undefined) {
         num(h, "input.delay_ms", timing.processingStart - timing.startTime);
         num(h, "input.processing_ms", timing.processingEnd - timing.processingStart);
@@ -101,6 +115,7 @@ export function observeInput() {
     });
     observer.observe({ type: "event", durationThreshold: 16, buffered: true });
     observer.observe({ type: "first-input", buffered: true });
+    observing = true;
   }
   const hidden = () => {
     if (typeof document !== "undefined" && document.visibilityState === "hidden") finishAll();
@@ -110,6 +125,7 @@ export function observeInput() {
   addEventListener("pagehide", finishAll, true);
   return () => {
     on = false;
+    observing = false;
     if (observer !== undefined) observer.disconnect();
     removeEventListener("visibilitychange", hidden, true);
     removeEventListener("pagehide", finishAll, true);
