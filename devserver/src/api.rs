@@ -168,7 +168,7 @@ fn span_json(s: &StoredSpan, children: Vec<Value>) -> Value {
         "traceId": s.trace_id, "spanId": s.span_id, "parentSpanId": s.parent_span_id, "name": s.name,
         "kind": s.kind, "service": s.service, "startNs": s.start_ns, "endNs": s.end_ns,
         "status": { "code": s.status_code, "message": s.status_message },
-        "attributes": s.attributes, "attributeTypes": types, "events": s.events,
+        "attributes": s.attributes, "attributeTypes": types, "events": s.events, "links": s.links,
         "flags": s.flags, "traceState": s.trace_state, "children": children,
     })
 }

@@ -70,6 +70,20 @@ fn otlp_span(s: &StoredSpan) -> Span {
                 .collect()
         })
         .unwrap_or_default();
+    let links = s
+        .links
+        .as_array()
+        .map(|ls| {
+            ls.iter()
+                .map(|l| span::Link {
+                    trace_id: bytes(l["traceId"].as_str().unwrap_or_default()),
+                    span_id: bytes(l["spanId"].as_str().unwrap_or_default()),
+                    attributes: l["attributes"].as_object().map(|a| key_values(a.iter())).unwrap_or_default(),
+                    ..Default::default()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Span {
         trace_id: bytes(&s.trace_id),
         span_id: bytes(&s.span_id),
@@ -82,6 +96,7 @@ fn otlp_span(s: &StoredSpan) -> Span {
         end_time_unix_nano: s.end_ns.max(0) as u64,
         attributes: key_values(attrs.iter().filter(|(k, _)| !is_carried_elsewhere(k))),
         events,
+        links,
         status: Some(Status { code: s.status_code, message: s.status_message.clone() }),
         ..Default::default()
     }

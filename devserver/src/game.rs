@@ -61,7 +61,7 @@ fn otel_attrs(attrs: &[KeyValue]) -> Value {
     Value::Object(m)
 }
 
-fn nanos(t: SystemTime) -> i64 {
+pub(crate) fn nanos(t: SystemTime) -> i64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos().min(i64::MAX as u128) as i64)
 }
 
@@ -106,6 +106,13 @@ fn to_stored(s: &SpanData, service: &str) -> StoredSpan {
                 .events
                 .iter()
                 .map(|e| json!({"name": e.name.to_string(), "timeUnixNano": nanos(e.timestamp), "attributes": otel_attrs(&e.attributes)}))
+                .collect(),
+        ),
+        links: Value::Array(
+            s.links
+                .links
+                .iter()
+                .map(|l| json!({"traceId": l.span_context.trace_id().to_string(), "spanId": l.span_context.span_id().to_string(), "attributes": otel_attrs(&l.attributes)}))
                 .collect(),
         ),
         flags: u32::from(s.span_context.trace_flags().to_u8()),
@@ -167,12 +174,17 @@ impl Game {
         Ok(Arc::new(Self { db: Mutex::new(db), tracer, provider }))
     }
 
-    fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
+    /// The SDK tracer of the game's spans.
+    pub(crate) fn tracer(&self) -> &SdkTracer {
+        &self.tracer
+    }
+
+    pub(crate) fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.db.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Runs `f` in a child span of the current context (a validation step, a query).
-    fn child<T>(
+    pub(crate) fn child<T>(
         &self,
         name: &'static str,
         attrs: Vec<KeyValue>,
@@ -213,7 +225,7 @@ fn answer(status: StatusCode, body: Value) -> Response {
     (status, Json(body)).into_response()
 }
 
-fn player_ok(p: &str) -> Result<(), String> {
+pub(crate) fn player_ok(p: &str) -> Result<(), String> {
     if p.is_empty() || p.len() > 32 || !p.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') {
         return Err("player must be 1 to 32 letters, digits, _ or -".into());
     }

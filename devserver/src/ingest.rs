@@ -34,6 +34,8 @@ pub struct StoredSpan {
     pub attributes: Value,
     /// Events as a JSON array of {name, timeUnixNano, attributes}.
     pub events: Value,
+    /// Links as a JSON array of {traceId, spanId, attributes}.
+    pub links: Value,
     /// W3C trace flags (bit 0 sampled, bit 1 random), as OTLP's `flags` low byte carries them.
     pub flags: u32,
     /// The `tracestate` header value the span was created with; empty for none.
@@ -156,6 +158,11 @@ pub fn otlp(content_type: &str, body: &[u8]) -> Result<Batch, IngestError> {
                     .iter()
                     .map(|e| json!({"name": e.name, "timeUnixNano": e.time_unix_nano, "attributes": attrs_to_json(&e.attributes)}))
                     .collect();
+                let links = s
+                    .links
+                    .iter()
+                    .map(|l| json!({"traceId": hex(&l.trace_id), "spanId": hex(&l.span_id), "attributes": attrs_to_json(&l.attributes)}))
+                    .collect();
                 let status = s.status.clone().unwrap_or_default();
                 batch.spans.push(StoredSpan {
                     trace_id: hex(&s.trace_id),
@@ -170,6 +177,7 @@ pub fn otlp(content_type: &str, body: &[u8]) -> Result<Batch, IngestError> {
                     status_message: status.message,
                     attributes,
                     events: Value::Array(events),
+                    links: Value::Array(links),
                     flags: s.flags & 0xff,
                     trace_state: s.trace_state.clone(),
                 });
@@ -252,7 +260,8 @@ pub fn zipkin(content_type: &str, body: &[u8]) -> Result<Batch, IngestError> {
             status_message: error.unwrap_or_default(),
             attributes: tags,
             events: Value::Array(events),
-            // Zipkin v2 has neither; a reported span was sampled.
+            // Zipkin v2 has no links, flags or trace state; a reported span was sampled.
+            links: json!([]),
             flags: 1,
             trace_state: String::new(),
         });

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 pub mod api;
+pub mod chat;
 pub mod encoding;
 pub mod forward;
 pub mod game;
@@ -20,5 +21,6 @@ pub fn app(
     game_dir: Option<std::path::PathBuf>,
 ) -> rusqlite::Result<axum::Router> {
     let game = game::Game::new(Arc::clone(&store))?;
-    Ok(api::router(store, settings).merge(game::routes(game)).merge(site::routes(game_dir)))
+    let chat = chat::Chat::new(Arc::clone(&game))?;
+    Ok(api::router(store, settings).merge(game::routes(game)).merge(chat::routes(chat)).merge(site::routes(game_dir)))
 }

@@ -57,6 +57,7 @@ fn row_to_span(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredSpan> {
         events: json(11)?,
         flags: row.get(12)?,
         trace_state: row.get(13)?,
+        links: json(14)?,
     })
 }
 
@@ -75,6 +76,7 @@ impl Store {
                status_code INTEGER NOT NULL, status_message TEXT NOT NULL,
                attributes TEXT NOT NULL, events TEXT NOT NULL,
                flags INTEGER NOT NULL DEFAULT 1, trace_state TEXT NOT NULL DEFAULT '',
+               links TEXT NOT NULL DEFAULT '[]',
                UNIQUE (trace_id, span_id) ON CONFLICT REPLACE);
              CREATE INDEX IF NOT EXISTS spans_by_trace ON spans (trace_id);",
         )?;
@@ -88,6 +90,9 @@ impl Store {
         }
         if !has("trace_state")? {
             conn.execute_batch("ALTER TABLE spans ADD COLUMN trace_state TEXT NOT NULL DEFAULT ''")?;
+        }
+        if !has("links")? {
+            conn.execute_batch("ALTER TABLE spans ADD COLUMN links TEXT NOT NULL DEFAULT '[]'")?;
         }
         Ok(Self { conn: Mutex::new(conn), max_spans: max_spans.max(1) as i64, forward: Mutex::new(None) })
     }
@@ -110,8 +115,8 @@ impl Store {
         {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, service, start_ns, end_ns,
-                                    status_code, status_message, attributes, events, flags, trace_state)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                    status_code, status_message, attributes, events, flags, trace_state, links)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )?;
             for s in spans {
                 stmt.execute(params![
@@ -128,7 +133,8 @@ impl Store {
                     s.attributes.to_string(),
                     s.events.to_string(),
                     s.flags,
-                    s.trace_state
+                    s.trace_state,
+                    s.links.to_string()
                 ])?;
             }
         }
@@ -179,7 +185,7 @@ impl Store {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT trace_id, span_id, parent_span_id, name, kind, service, start_ns, end_ns, status_code,
-                    status_message, attributes, events, flags, trace_state
+                    status_message, attributes, events, flags, trace_state, links
              FROM spans WHERE trace_id = ?1 ORDER BY start_ns, id",
         )?;
         let rows = stmt.query_map(params![trace_id.to_ascii_lowercase()], row_to_span)?;

@@ -155,6 +155,9 @@ pub struct TracerConfig {
     pub instrument_fetch: bool,
     /// Trace `XMLHttpRequest`s.
     pub instrument_xhr: bool,
+    /// Trace every `WebSocket` the page opens (the constructor is wrapped), with the default
+    /// JSON hooks.
+    pub instrument_websocket: bool,
     /// Other origins or URL prefixes that receive trace headers (the page's own origin always
     /// does). Regular expressions live in the browser layer.
     pub propagate_to: Vec<super::http::PropagationTarget>,
@@ -196,6 +199,7 @@ impl TracerConfig {
             input_timing: true,
             instrument_fetch: true,
             instrument_xhr: true,
+            instrument_websocket: false,
             propagate_to: Vec::new(),
             ignore_urls: Vec::new(),
             redact_query_params: Vec::new(),

@@ -52,6 +52,9 @@ pub struct Stats {
     /// Uncaught errors and unhandled rejections only counted: repeats within a minute, or
     /// beyond the minute's limit.
     pub errors_suppressed: u64,
+    /// A WebSocket `inject` or `extract` hook threw: the message went, or was received, as the
+    /// game sent it, without trace context.
+    pub hook_errors: u64,
 }
 
 impl Stats {
@@ -64,7 +67,7 @@ impl Stats {
     /// let fields = stats.fields(3);
     /// assert!(fields.contains(&("exported", 7)) && fields.contains(&("queued", 3)));
     /// ```
-    pub fn fields(&self, queued: u64) -> [(&'static str, u64); 24] {
+    pub fn fields(&self, queued: u64) -> [(&'static str, u64); 25] {
         [
             ("spansStarted", self.spans_started),
             ("spansEnded", self.spans_ended),
@@ -90,6 +93,7 @@ impl Stats {
             ("printed", self.printed),
             ("errorsRecorded", self.errors_recorded),
             ("errorsSuppressed", self.errors_suppressed),
+            ("hookErrors", self.hook_errors),
         ]
     }
 }

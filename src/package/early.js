@@ -340,6 +340,17 @@ export class EarlyTracer {
     return this.baggage.delete(String(key));
   }
 
+  /** A socket made before the engine runs is traced once it does, its connection from now. */
+  instrumentWebSocket(ws, hooks) {
+    if (this.t !== undefined) return this.t.instrumentWebSocket(ws, hooks);
+    if (this.off || ws === null || typeof ws !== "object" || typeof ws.addEventListener !== "function") return ws;
+    const early = { start: now(), opened: undefined };
+    if (ws.readyState === 1) early.opened = early.start;
+    else ws.addEventListener("open", () => { early.opened = now(); }, { once: true });
+    this.log.push(["webSocket", ws, hooks, early]);
+    return ws;
+  }
+
   /** Frames before the engine runs are not kept: frame times matter to the actions after. */
   frame(timestamp) {
     if (this.t !== undefined) this.t.frame(timestamp);
@@ -397,6 +408,7 @@ export class EarlyTracer {
         }
         case "setBaggage": tracer.setBaggage(entry[1], entry[2]); break;
         case "removeBaggage": tracer.removeBaggage(entry[1]); break;
+        case "webSocket": tracer.instrumentWebSocket(entry[1], entry[2], entry[3]); break;
         case "flush": tracer.flush(); break;
         case "shutdown": tracer.shutdown(); break;
       }
@@ -417,4 +429,4 @@ export class EarlyTracer {
 const STATS = ["spansStarted", "spansEnded", "sampledOut", "timedOut", "trimmed", "droppedQueueFull",
   "droppedTooLarge", "droppedSendFailed", "droppedStorageFull", "queued", "exported", "bodiesSent", "bytesSent",
   "beaconsSent", "beaconsRefused", "fallbackKeepalive", "fallbackFetch", "fallbackFetchLater", "retries",
-  "persisted", "recovered", "printed", "errorsRecorded", "errorsSuppressed"];
+  "persisted", "recovered", "printed", "errorsRecorded", "errorsSuppressed", "hookErrors"];

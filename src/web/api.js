@@ -10,6 +10,7 @@
 import { X, BASE, W, U8, encoder, decoder, words, put, intern, IMPLICIT, ACTIVE_ONLY, ROOT, GIVEN } from "./boundary.js";
 import { frame } from "./frames.js";
 import { inputOf, awaitResult } from "./input.js";
+import { instrumentWebSocket } from "./websocket.js";
 
 const KINDS = new Map([["internal", 0], ["server", 1], ["client", 2], ["producer", 3], ["consumer", 4]]);
 
@@ -110,6 +111,17 @@ export class Tracer {
     this.e = engine; // the Rust engine: everything off the hot path
     this.d = false; // shut down
     this.stack = []; // withSpan spans, innermost last
+    this.acts = []; // open actions, oldest first
+  }
+
+  /** Whether a span started now has a parent: a `withSpan` span or an open action. */
+  _inAction() {
+    return this.stack.length > 0 || this.acts.length > 0;
+  }
+
+  /** Whether a message of trace `traceId` answers the open actions: none is open, or one is in it. */
+  _answers(traceId) {
+    return this.acts.length === 0 || this.acts.some((s) => s.spanContext().traceId === traceId);
   }
 
   /** Starts a span; `rule` is the parent rule when the options do not name a parent. */
@@ -164,7 +176,10 @@ export class Tracer {
     const span = this._start(name, options, ACTIVE_ONLY);
     span._put();
     const id = X.pt_action_begin();
+    this.acts.push(span);
     const settle = (error, failed) => {
+      const open = this.acts.indexOf(span);
+      if (open >= 0) this.acts.splice(open, 1);
       if (failed && span._live()) this.e.fail(span.h, error);
       const t = performance.now();
       X.pt_action_end(id, t);
@@ -186,6 +201,10 @@ export class Tracer {
 
   frame(timestamp) {
     if (!this.d) frame(typeof timestamp === "number" ? timestamp : performance.now());
+  }
+
+  instrumentWebSocket(ws, options, early) {
+    return instrumentWebSocket(this, ws, options, early);
   }
 
   inject(carrier, span) {

@@ -12,7 +12,7 @@ use super::boundary;
 use super::http_span::{self, EarlyRequest};
 use super::js::get;
 use super::runtime::Runtime;
-use super::{attributes, config, errors, frames, input, instrument, lifecycle, page_load, propagation};
+use super::{attributes, config, errors, frames, input, instrument, lifecycle, page_load, propagation, websocket};
 use crate::core::context::ParentRule;
 use crate::core::errors::exception_attributes;
 use crate::core::http::{HttpOutcome, ResourceTiming};
@@ -51,6 +51,9 @@ pub fn init(#[wasm_bindgen(unchecked_param_type = "PlaytraceConfig")] config: Js
     }
     page_load::start(&rt);
     let tracer = make_tracer(Engine::new(Rc::clone(&rt)));
+    if config.instrument_websocket {
+        websocket::install(&rt, &tracer);
+    }
     rt.install(tracer.clone());
     Ok(tracer)
 }

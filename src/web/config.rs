@@ -203,7 +203,8 @@ pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), Conf
                     match name.as_str() {
                         "fetch" => c.instrument_fetch = read(&key, value)?,
                         "xhr" => c.instrument_xhr = read(&key, value)?,
-                        _ => return Err(ConfigError::new(&key, "is not an instrumentation (fetch, xhr)")),
+                        "webSocket" => c.instrument_websocket = read(&key, value)?,
+                        _ => return Err(ConfigError::new(&key, "is not an instrumentation (fetch, xhr, webSocket)")),
                     }
                 }
             }

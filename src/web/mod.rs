@@ -20,5 +20,6 @@ mod propagation;
 mod runtime;
 mod transport;
 mod types;
+mod websocket;
 
 pub use api::{get_tracer, init, Engine};

@@ -644,6 +644,11 @@ impl Runtime {
         s.core.stats().fields(s.core.queue_len() as u64).to_vec()
     }
 
+    /// A WebSocket hook threw.
+    pub(crate) fn count_hook_error(&self) {
+        self.stats(|s| s.hook_errors += 1);
+    }
+
     fn stats(&self, f: impl FnOnce(&mut Stats)) {
         f(self.state.borrow_mut().core.stats_mut());
     }

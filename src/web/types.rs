@@ -92,12 +92,17 @@ export interface PlaytraceConfig {
    * being dispatched when it starts) records, from the browser's Event Timing entry,
    * `input.delay_ms`, `input.processing_ms` and `input.presentation_delay_ms` (the browser
    * reports interactions of 16 ms or more), and `action.result_frame_ms`: from the input's
-   * timestamp to the first animation frame after the action settled. The span keeps its
+   * timestamp to the first animation frame after the action settled (and
+   * `action.result_frame_wait_ms`, the part after it settled). The span keeps its
    * settle time as its end and is sent after that frame. Default true.
    */
   inputTiming?: boolean;
-  /** Automatic client spans for `fetch` and `XMLHttpRequest`. Default both true. */
-  instrument?: { fetch?: boolean; xhr?: boolean };
+  /**
+   * Automatic client spans for `fetch` and `XMLHttpRequest` (default both true), and for every
+   * `WebSocket` the page opens, with the default JSON hooks of `instrumentWebSocket` (default
+   * false).
+   */
+  instrument?: { fetch?: boolean; xhr?: boolean; webSocket?: boolean };
   /**
    * Other origins (`https://api.example.com`), URL prefixes or RegExps whose requests get trace
    * headers. The page's own origin always does; anything else gets none.
@@ -149,6 +154,23 @@ declare global {
     playtraceParent?: Span | SpanContextInfo | null;
   }
 }
+/** How trace context travels in a WebSocket's messages. */
+export interface WebSocketHooks {
+  /**
+   * Returns the message to send with the trace context (`carrier`: `traceparent`, and
+   * `tracestate` and `baggage` when there are any) in it. Default: the carrier's fields are
+   * added to a JSON object message; any other message is sent as it is.
+   */
+  inject?: (data: any, carrier: Record<string, string>) => any;
+  /**
+   * Returns the trace context a received message carries (an object with `traceparent`, and
+   * optionally `tracestate` and `baggage`), or undefined. Default: the fields of a JSON object
+   * message.
+   */
+  extract?: (data: any) => Record<string, string> | undefined;
+  /** The span names' destination (`send <destination>`). Default: the URL's path. */
+  destination?: string;
+}
 /** Where trace headers are written to or read from. */
 export type Carrier = Record<string, string> | Headers;
 export interface TracerStats {
@@ -160,6 +182,8 @@ export interface TracerStats {
   persisted: number; recovered: number; printed: number;
   /** Uncaught errors and unhandled rejections recorded, and those only counted (repeats, floods). */
   errorsRecorded: number; errorsSuppressed: number;
+  /** WebSocket `inject` or `extract` hooks that threw (the message went as the game sent it). */
+  hookErrors: number;
 }
 /** One unit of work: a player action, a request, a level load. Methods never throw. */
 export interface Span {
@@ -199,6 +223,14 @@ export interface Tracer {
   withSpan<T>(span: Span | SpanContextInfo, fn: () => T): T;
   /** The span made active by the innermost `withSpan`, if any. */
   activeSpan(): Span | SpanContextInfo | undefined;
+  /**
+   * Traces a WebSocket and returns it: each `send` inside an action (or `withSpan`) is a
+   * PRODUCER span whose context `hooks.inject` writes into the message; each received message
+   * in which `hooks.extract` finds a context is a CONSUMER span, that context's child (or, while
+   * an action of another trace is open, the action's child linked to it); opening and closing
+   * are `connect` and `close` spans, and a close after an error or not clean has error status.
+   */
+  instrumentWebSocket<S extends WebSocket>(ws: S, hooks?: WebSocketHooks): S;
   /** Writes `traceparent` (and `tracestate`, `baggage`) for `span`, or the active span. */
   inject(carrier: Carrier, span?: Span | SpanContextInfo): void;
   /** Reads trace context; `null` without a valid `traceparent`. Use the result as `parent`. */

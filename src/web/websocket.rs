@@ -1,0 +1,29 @@
+//! WebSocket traces (`websocket.js`): PRODUCER spans for sends in an action, whose context the
+//! message carries, CONSUMER spans for received messages that carry one, and the connection's
+//! open, close and errors. The engine only counts the hooks that threw.
+
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+
+use super::lifecycle::Restore;
+use super::runtime::Runtime;
+
+#[wasm_bindgen(module = "/src/web/websocket.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = wrapWebSocket)]
+    fn wrap_websocket(tracer: &JsValue) -> js_sys::Function;
+}
+
+/// `instrument: { webSocket: true }`: every socket the page opens is traced, until shutdown.
+pub(crate) fn install(rt: &Rc<Runtime>, tracer: &JsValue) {
+    rt.keep(Box::new(Restore::new(wrap_websocket(tracer))));
+}
+
+/// An `inject` or `extract` hook threw: the message went as the game sent it.
+#[no_mangle]
+pub extern "C" fn pt_hook_error() {
+    if let Some(rt) = Runtime::installed() {
+        rt.count_hook_error();
+    }
+}

@@ -1,0 +1,270 @@
+// WebSocket traces end to end: the real devserver serves the demo game, whose chat goes over a
+// socket traced by `instrumentWebSocket`. A line sent in an action, the server's spans (made by
+// the OpenTelemetry SDK from the message's `traceparent` field) and the broadcast that comes
+// back are one trace; the connection's open, close and failure are spans; hooks that throw are
+// counted and the messages still go; `instrument: { webSocket: true }` traces sockets the game
+// never handed to playtrace.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { startProcess } from "../process.mjs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { launch, start } from "./harness.mjs";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+let server, base, browser, dbDir;
+
+before(async () => {
+  dbDir = mkdtempSync(join(tmpdir(), "playtrace-ws-"));
+  server = await startProcess(join(root, "target/release/playtrace-devserver"),
+    ["--game", join(root, "www/dist"), "--addr", "127.0.0.1:0", "--db", join(dbDir, "traces.sqlite")],
+    { ready: /game\s+(http:\/\/127\.0\.0\.1:\d+)\//, what: "the devserver" });
+  base = server.match[1];
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop("SIGKILL");
+  rmSync(dbDir, { recursive: true, force: true });
+});
+
+/** Polls the store until trace `id` has spans matching `ok`; the spans, flattened. */
+async function storedTrace(id, ok, ms = 8000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const res = await fetch(`${base}/api/traces/${id}`);
+    if (res.ok) {
+      const flat = [];
+      const walk = (s) => { flat.push(s); s.children.forEach(walk); };
+      (await res.json()).roots.forEach(walk);
+      if (ok(flat)) return flat;
+    }
+    if (Date.now() > until) throw new Error(`trace ${id} never complete`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Every stored span of the recent traces whose root is named `name`. */
+async function rootsNamed(name, ms = 8000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const list = await (await fetch(`${base}/api/traces?limit=200`)).json();
+    const found = list.filter((t) => t.rootName === name);
+    if (found.length > 0) return found;
+    if (Date.now() > until) throw new Error(`no trace rooted at ${name}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function openGame() {
+  const page = await (await browser.newContext()).newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  await page.goto(`${base}/`);
+  await page.waitForFunction(() => window.arena !== undefined);
+  page.errors = errors;
+  return page;
+}
+
+test("a chat line sent in an action, the server's SDK spans and the broadcast back are one trace", async () => {
+  const page = await openGame();
+  const other = await openGame(); // another player in the room
+  await page.fill("#chat-text", "gg everyone");
+  await page.press("#chat-text", "Enter");
+  await page.waitForFunction(() => [...document.querySelectorAll("#log a")].length > 0);
+  const traceId = await page.locator("#log a").first().getAttribute("data-trace-id");
+  await other.waitForFunction(() => document.querySelector("#chat-log").textContent.includes("gg everyone"));
+  await page.evaluate(() => window.arena.tracer.flush());
+  await other.evaluate(() => window.arena.tracer.flush());
+  const spans = await storedTrace(traceId, (s) => s.filter((x) => x.name === "receive /api/game/ws").length >= 2
+    && s.some((x) => x.name === "send_chat"));
+  const byName = (n) => spans.filter((s) => s.name === n);
+  const [action] = byName("send_chat");
+  const [send] = byName("send /api/game/ws");
+  const [process] = byName("process chat");
+  const [insert] = byName("db.insert chat");
+  const [broadcast] = byName("send chat");
+  assert.ok(action && send && process && insert && broadcast, spans.map((s) => s.name).join(", "));
+  assert.equal(action.service, "arena-web");
+  assert.equal(send.parentSpanId, action.spanId, "the send is the action's child");
+  assert.equal(send.kind, 4, "PRODUCER");
+  assert.equal(send.attributes["messaging.destination.name"], "/api/game/ws");
+  assert.ok(send.attributes["messaging.message.body.size"] > 20);
+  assert.equal(process.service, "arena-api", "made by the server's OpenTelemetry SDK");
+  assert.equal(process.kind, 5, "CONSUMER");
+  assert.equal(process.parentSpanId, send.spanId, "the server continues the message's context");
+  assert.equal(insert.parentSpanId, process.spanId);
+  assert.equal(broadcast.parentSpanId, process.spanId);
+  const receives = byName("receive /api/game/ws");
+  assert.ok(receives.every((r) => r.kind === 5 && r.parentSpanId === broadcast.spanId && r.service === "arena-web"),
+    "both players' receive spans are children of the broadcast");
+  assert.ok(spans.every((s) => s.traceId === traceId));
+  const mine = receives.find((r) => r.startNs <= action.endNs);
+  assert.ok(mine, "the sender's receive came while its action was open");
+  assert.ok(action.attributes["action.result_frame_ms"] > (mine.startNs - action.startNs) / 1e6, "the result frame follows the answer");
+  assert.deepEqual([...page.errors, ...other.errors], []);
+  await other.context().close();
+  await page.context().close();
+});
+
+test("a message of another trace that arrives during an action is the action's child, linked to its sender", async () => {
+  const watcher = await openGame();
+  const speaker = await openGame();
+  // The watcher is inside an action of its own when the speaker's line arrives.
+  const waiting = watcher.evaluate(() => new Promise((resolve) => {
+    window.arena.tracer.action("watch_chat", undefined, (span) => new Promise((done) => {
+      const ws = window.arena.tracer.instrumentWebSocket(new WebSocket(`ws://${location.host}/api/game/ws`), { destination: "watch" });
+      ws.addEventListener("message", () => { done(); resolve(span.spanContext().traceId); });
+    })).then(() => window.arena.tracer.flush());
+  }));
+  await new Promise((r) => setTimeout(r, 300)); // the watcher's socket opens
+  await speaker.fill("#chat-text", "over here");
+  await speaker.press("#chat-text", "Enter");
+  const watchTrace = await waiting;
+  await speaker.waitForFunction(() => document.querySelectorAll("#log a").length > 0);
+  const speakerTrace = await speaker.locator("#log a").first().getAttribute("data-trace-id");
+  await speaker.evaluate(() => window.arena.tracer.flush());
+  const mine = await storedTrace(watchTrace, (s) => s.some((x) => x.name === "receive watch"));
+  const theirs = await storedTrace(speakerTrace, (s) => s.some((x) => x.name === "send chat"));
+  const action = mine.find((s) => s.name === "watch_chat");
+  const receive = mine.find((s) => s.name === "receive watch");
+  const broadcast = theirs.find((s) => s.name === "send chat");
+  assert.notEqual(watchTrace, speakerTrace);
+  assert.equal(receive.parentSpanId, action.spanId, "the receive stays in the watcher's action");
+  assert.deepEqual(receive.links.map((l) => [l.traceId, l.spanId]), [[speakerTrace, broadcast.spanId]], "linked to the speaker's broadcast");
+  await watcher.context().close();
+  await speaker.context().close();
+});
+
+test("the connection's open, clean close and failure are spans", async () => {
+  const page = await openGame();
+  const out = await page.evaluate(async () => {
+    const tracer = window.arena.tracer;
+    const ws = tracer.instrumentWebSocket(new WebSocket(`ws://${location.host}/api/game/ws`), { destination: "level" });
+    await new Promise((r) => ws.addEventListener("open", r, { once: true }));
+    ws.close(1000, "level done");
+    await new Promise((r) => ws.addEventListener("close", r, { once: true }));
+    // Nothing listens on port 1: the connection fails.
+    const bad = tracer.instrumentWebSocket(new WebSocket("ws://127.0.0.1:1/nowhere"));
+    await new Promise((r) => bad.addEventListener("close", r, { once: true }));
+    tracer.flush();
+    return tracer.stats();
+  });
+  assert.equal(out.hookErrors, 0);
+  const [closeTrace] = await rootsNamed("close level");
+  const [close] = await storedTrace(closeTrace.traceId, (s) => s.length >= 1);
+  assert.equal(close.attributes["websocket.close.code"], 1000);
+  assert.equal(close.attributes["websocket.close.reason"], "level done");
+  assert.equal(close.attributes["websocket.close.was_clean"], true);
+  assert.equal(close.status.code, 0);
+  assert.equal(close.attributes["messaging.destination.name"], "level");
+  const connects = await rootsNamed("connect level");
+  const connect = (await storedTrace(connects[0].traceId, (s) => s.length >= 1))[0];
+  assert.equal(connect.kind, 3);
+  assert.equal(connect.status.code, 0);
+  assert.equal(close.links.length, 1);
+  assert.equal(close.links[0].spanId, connect.spanId, "the close is linked to its connection");
+  const [failedTrace] = await rootsNamed("connect /nowhere");
+  const [failed] = await storedTrace(failedTrace.traceId, (s) => s.length >= 1);
+  assert.equal(failed.status.code, 2, "a connection that never opened is an error");
+  assert.equal(failed.attributes["websocket.close.code"], 1006);
+  assert.equal(failed.attributes["websocket.errors"], 1);
+  assert.equal(failed.attributes["server.port"], 1);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("hooks that throw are counted and the messages still go", async () => {
+  const page = await openGame();
+  const out = await page.evaluate(async () => {
+    const tracer = window.arena.tracer;
+    const ws = tracer.instrumentWebSocket(new WebSocket(`ws://${location.host}/api/game/ws`), {
+      inject() { throw new Error("inject broke"); },
+      extract() { throw new Error("extract broke"); },
+    });
+    const got = [];
+    ws.addEventListener("message", (e) => got.push(JSON.parse(e.data)));
+    await new Promise((r) => ws.addEventListener("open", r, { once: true }));
+    await tracer.action("hooked", undefined, async () => {
+      ws.send(JSON.stringify({ type: "chat", player: "hooks", text: "still sent" }));
+      for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    });
+    return { got, stats: tracer.stats() };
+  });
+  assert.equal(out.got[0].text, "still sent", "the game's listener got the broadcast");
+  assert.ok(!out.got[0].traceparent?.includes("0000"), "the server made its own context");
+  assert.equal(out.stats.hookErrors, 2, "one inject and one extract");
+
+  await page.context().close();
+});
+
+test("instrument: { webSocket: true } traces the sockets the game opens itself", async () => {
+  const h = await start();
+  try {
+    const page = await h.page();
+    const out = await page.evaluate(async (url) => {
+      const tracer = window.pt.init({ serviceName: "wrapped", flushIntervalMs: 100, instrument: { webSocket: true } });
+      // Game code that knows nothing of playtrace.
+      const ws = new WebSocket(url);
+      const isSocket = ws instanceof WebSocket && WebSocket.OPEN === 1;
+      await new Promise((r) => ws.addEventListener("open", r, { once: true }));
+      const line = await tracer.action("wave", undefined, () => new Promise((resolve) => {
+        ws.onmessage = (e) => resolve(JSON.parse(e.data));
+        ws.send(JSON.stringify({ type: "chat", player: "wrapped", text: "o/" }));
+      }));
+      tracer.flush();
+      return { isSocket, line };
+    }, `${base.replace("http", "ws")}/api/game/ws`);
+    assert.ok(out.isSocket, "the wrapper is still a WebSocket");
+    await h.waitForSpans((s) => s.some((x) => x.name === "receive /api/game/ws") && s.some((x) => x.name === "connect /api/game/ws"));
+    const spans = h.spans();
+    const wave = spans.find((s) => s.name === "wave");
+    const send = spans.find((s) => s.name === "send /api/game/ws");
+    assert.equal(send.parentSpanId, wave.spanId);
+    const [, traceId, broadcastId] = out.line.traceparent.split("-");
+    assert.equal(traceId, wave.traceId, "the server answered in the action's trace");
+    const receive = spans.find((s) => s.name === "receive /api/game/ws");
+    assert.equal(receive.parentSpanId, broadcastId, "the receive is the server's broadcast's child");
+    const server = await storedTrace(traceId, (s) => s.some((x) => x.name === "process chat"));
+    assert.equal(server.find((x) => x.name === "process chat").parentSpanId, send.spanId);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await h.stop();
+  }
+});
+
+test("a socket handed over before the engine loads is traced from its start", async () => {
+  const h = await start();
+  try {
+    const url = `${base.replace("http", "ws")}/api/game/ws`;
+    const page = await h.early(`
+      const tracer = pt.init({ serviceName: "early-ws", flushIntervalMs: 100 });
+      const made = performance.now();
+      const ws = tracer.instrumentWebSocket(new WebSocket(${JSON.stringify(url)}));
+      await pt.ready();
+      await new Promise((r) => (ws.readyState === 1 ? r() : ws.addEventListener("open", r, { once: true })));
+      const line = await tracer.action("hello", undefined, () => new Promise((resolve) => {
+        ws.addEventListener("message", (e) => resolve(JSON.parse(e.data)), { once: true });
+        ws.send(JSON.stringify({ type: "chat", player: "early", text: "hi" }));
+      }));
+      tracer.flush();
+      window.done = { made, line };
+    `);
+    await page.waitForFunction(() => window.done !== undefined);
+    const { line } = await page.evaluate(() => window.done);
+    await h.waitForSpans((s) => s.some((x) => x.name === "connect /api/game/ws") && s.some((x) => x.name === "receive /api/game/ws"));
+    const spans = h.spans();
+    const connect = spans.find((s) => s.name === "connect /api/game/ws");
+    const hello = spans.find((s) => s.name === "hello");
+    assert.ok(BigInt(connect.endTimeUnixNano) > BigInt(connect.startTimeUnixNano), "from the socket's creation to its open");
+    assert.ok(BigInt(connect.endTimeUnixNano) <= BigInt(hello.startTimeUnixNano));
+    assert.equal(line.traceparent.split("-")[1], hello.traceId, "the server continued the action's trace");
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await h.stop();
+  }
+});
