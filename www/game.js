@@ -1,6 +1,8 @@
 // Arena: a small canvas game. The ship follows the mouse or the arrow keys and collects coins in
-// a requestAnimationFrame loop; shop clicks and keys are player actions, traced by playtrace from
-// the click to the game API's server spans. Each action links to its waterfall.
+// a requestAnimationFrame loop that feeds playtrace its frame times; shop clicks and keys are
+// player actions, traced by playtrace from the input to the game API's server spans and to the
+// frame that shows their result. Key H casts a spell whose frame is deliberately heavy; the chat
+// goes over a traced WebSocket. Each action links to its waterfall.
 import { init } from "playtrace";
 
 const tracer = init({
@@ -33,10 +35,13 @@ function note(text, traceId, isError) {
   log.prepend(line);
 }
 
-/** A player action: a span from the frame the input arrived in to the API's answer. */
+/**
+ * A player action, started in the input's handler: a span to the API's answer, with the input's
+ * delay and the latency to the frame that shows the result (playtrace reads the input event).
+ */
 function act(name, attributes, call) {
   tracer
-    .action(name, { attributes: { "game.player": player, ...attributes }, startTime: state.frameTime || undefined }, async (span) => {
+    .action(name, { attributes: { "game.player": player, ...attributes } }, async (span) => {
       const traceId = span.spanContext().traceId;
       try {
         const message = await call(span);
@@ -79,13 +84,85 @@ function showLeaderboard() {
   });
 }
 
+const frames = (n) => new Promise((resolve) => {
+  const step = () => (n-- <= 0 ? resolve() : requestAnimationFrame(step));
+  requestAnimationFrame(step);
+});
+
+/** A spell whose frame is deliberately heavy: the action shows a long frame and its script. */
+function castSpell() {
+  act("cast_spell", { "game.spell": "meteor" }, async () => {
+    state.spell = 150;
+    await frames(3);
+    return "meteor cast (a 150 ms frame)";
+  });
+}
+
+/** Works `ms` in this frame, as an unoptimised particle effect would. */
+function renderSpell(ms) {
+  const until = performance.now() + ms;
+  let sparks = 0;
+  while (performance.now() < until) sparks++;
+  return sparks;
+}
+
+// The chat: lines go over a WebSocket whose messages carry the trace context, so a line sent in
+// an action, the server's spans and the broadcast that comes back are one trace.
+const chatLog = document.getElementById("chat-log");
+const chatUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/game/ws`;
+const chat = tracer.instrumentWebSocket(new WebSocket(chatUrl));
+const heard = new Set(); // resolvers waiting for a line of ours to come back
+chat.addEventListener("message", (e) => {
+  let line;
+  try {
+    line = JSON.parse(e.data);
+  } catch {
+    return;
+  }
+  const div = document.createElement("div");
+  div.className = line.type === "error" ? "error" : "";
+  div.textContent = line.type === "error" ? line.error : `${line.player}: ${line.text}`;
+  chatLog.prepend(div);
+  for (const resolve of heard) resolve(line);
+});
+
+function say(text) {
+  act("send_chat", { "game.chat.length": text.length }, async () => {
+    const back = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => { heard.delete(done); reject(new Error("no answer from the chat")); }, 5000);
+      const done = (line) => {
+        if (line.type === "error" || (line.player === player && line.text === text)) {
+          clearTimeout(timer);
+          heard.delete(done);
+          if (line.type === "error") reject(new Error(line.error));
+          else resolve(line);
+        }
+      };
+      heard.add(done);
+    });
+    chat.send(JSON.stringify({ type: "chat", player, text }));
+    await back;
+    return `said "${text}"`;
+  });
+}
+
+document.getElementById("chat-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const input = document.getElementById("chat-text");
+  if (input.value.trim() !== "") say(input.value.trim());
+  input.value = "";
+});
+
 for (const button of document.querySelectorAll("button[data-item]")) {
   button.addEventListener("click", () => buy(button.dataset.item));
 }
 document.getElementById("submit-score").addEventListener("click", submitScore);
 document.getElementById("leaderboard").addEventListener("click", showLeaderboard);
+document.getElementById("cast-spell").addEventListener("click", castSpell);
 addEventListener("keydown", (e) => {
+  if (e.target instanceof HTMLInputElement) return; // typing in the chat
   state.keys.add(e.key);
+  if (e.key === "h" || e.key === "H") castSpell();
   const shop = { 1: "sword", 2: "shield", 3: "potion", 4: "glitch" }[e.key];
   if (shop) buy(shop);
   if (e.key === "s" || e.key === "S") submitScore();
@@ -98,6 +175,11 @@ canvas.addEventListener("mousemove", (e) => {
 });
 
 function frame(time) {
+  tracer.frame(time);
+  if (state.spell > 0) {
+    renderSpell(state.spell);
+    state.spell = 0;
+  }
   const dt = Math.min(0.05, (time - (state.frameTime || time)) / 1000);
   state.frameTime = time;
   const k = state.keys;
