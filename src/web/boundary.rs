@@ -114,6 +114,20 @@ pub(crate) fn write_text(text: &str) {
     });
 }
 
+/// Writes header `(name, value)` pairs as the lines `name\nvalue\n...` (see [`write_text`]).
+pub(crate) fn write_headers(headers: &[(&'static str, String)]) {
+    let mut text = String::new();
+    for (name, value) in headers {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(name);
+        text.push('\n');
+        text.push_str(value);
+    }
+    write_text(&text);
+}
+
 /// Interns the string in the scratch buffer; JS remembers the returned ID for that string. JS
 /// bounds the table: when its own is full it clears both (`pt_intern_clear`).
 #[no_mangle]

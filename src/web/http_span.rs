@@ -128,16 +128,7 @@ pub extern "C" fn pt_http_start(url_len: u32, method_len: u32, parent: u32, call
     };
     let [url, method] = boundary::scratch_strings([url_len, method_len]);
     let Some(span) = start(&rt, &url, &method, explicit, caller_traceparent != 0, f64::NAN) else { return -1.0 };
-    let mut text = String::new();
-    for (name, value) in span.headers.iter().flatten() {
-        if !text.is_empty() {
-            text.push('\n');
-        }
-        text.push_str(name);
-        text.push('\n');
-        text.push_str(value);
-    }
-    boundary::write_text(&text);
+    boundary::write_headers(span.headers.as_deref().unwrap_or_default());
     span.handle.map_or(0.0, |h| h.to_bits() as f64)
 }
 

@@ -7,7 +7,7 @@
 // message. Nothing here throws into the game: a hook that throws is counted (`hookErrors`) and
 // the message goes as the game sent it.
 
-import { X, IMPLICIT } from "./boundary.js";
+import { X, W, IMPLICIT, words, taken } from "./boundary.js";
 
 const MARK = Symbol.for("playtrace.websocket");
 
@@ -185,8 +185,15 @@ export function instrumentWebSocket(tracer, ws, options, early) {
     const span = tracer._start(`send ${destination}`, { kind: "producer" }, IMPLICIT);
     let out = data;
     try {
+      // The headers come back through the scratch buffer: no JS objects cross into wasm.
+      span._put();
+      X.pt_trace_headers();
+      const bytes = words()[W];
       const carrier = {};
-      tracer.inject(carrier, span);
+      if (bytes > 0) {
+        const lines = taken(bytes).split("\n");
+        for (let i = 0; i + 1 < lines.length; i += 2) carrier[lines[i]] = lines[i + 1];
+      }
       const injected = inject(data, carrier);
       if (injected !== undefined) out = injected;
     } catch {

@@ -150,6 +150,68 @@ test("the viewer draws the trace's waterfall from the stored spans", async () =>
   await page.context().close();
 });
 
+test("the heavy-frame spell shows as a long frame with its script, and the viewer draws the game's figures", async () => {
+  const page = await openGame();
+  // A click first: its action has the input's timing and the frame that showed its result.
+  const { traceId: buyTrace } = await clickAction(page, "#buy-potion");
+  const before = await page.locator("#log a").count();
+  await page.keyboard.press("h");
+  await page.waitForFunction((n) => document.querySelectorAll("#log a").length > n, before);
+  const spellTrace = await page.locator("#log a").first().getAttribute("data-trace-id");
+  await page.waitForTimeout(300); // the Long Animation Frame entry comes after its frame
+  await page.evaluate(() => window.arena.tracer.flush());
+  const spell = await storedTrace(spellTrace, (s) => s.some((x) => x.name === "cast_spell") && s.some((x) => x.name === "long-animation-frame"));
+  const cast = spell.find((s) => s.name === "cast_spell");
+  const long = cast.events.filter((e) => e.name === "long-frame");
+  assert.ok(long.some((e) => e.attributes["frame.duration_ms"] >= 140), `a long frame of the spell's 150 ms: ${JSON.stringify(long)}`);
+  assert.ok(cast.attributes["frames.max_ms"] >= 140);
+  assert.equal(cast.attributes["input.type"], "keydown");
+  const loaf = spell.find((s) => s.name === "long-animation-frame");
+  assert.equal(loaf.parentSpanId, cast.spanId);
+  assert.match(loaf.attributes["loaf.script.source_url"], /\/game\.js$/, "the browser blames the game's script");
+  assert.equal(loaf.attributes["loaf.script.invoker_type"], "user-callback");
+  const buy = await storedTrace(buyTrace, (s) => s.some((x) => x.name === "buy_item" && x.attributes["action.result_frame_ms"] !== undefined));
+  const action = buy.find((s) => s.name === "buy_item");
+  const fetchSpan = buy.find((s) => s.kind === 3);
+  assert.equal(action.attributes["input.type"], "click");
+  assert.ok(action.attributes["action.result_frame_ms"] > (fetchSpan.endNs - fetchSpan.startNs) / 1e6, "the result frame comes after the fetch");
+  await page.context().close();
+
+  const viewer = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  await viewer.goto(`${base}/viewer/#trace=${spellTrace}`);
+  await viewer.waitForFunction((id) => document.body.dataset.rendered === id, spellTrace);
+  // The long frame is a block on the action's row, as long as the frame on the axis.
+  const block = await viewer.$eval(`.row[data-name="cast_spell"] .long-frame`, (b) => {
+    const track = b.parentElement.getBoundingClientRect(), r = b.getBoundingClientRect();
+    return { width: r.width, track: track.width, title: b.title };
+  });
+  const traceMs = Math.max(...spell.map((s) => s.endNs)) / 1e6 - Math.min(...spell.map((s) => s.startNs)) / 1e6;
+  const frameMs = Math.max(...long.map((e) => e.attributes["frame.duration_ms"]));
+  assert.ok(Math.abs(block.width - (frameMs / traceMs) * block.track) < 3, `block ${block.width}px for ${frameMs} of ${traceMs} ms on ${block.track}px`);
+  assert.match(block.title, /long frame \d+\.\d ms/);
+  await viewer.click(`.row[data-name="cast_spell"]`);
+  const frames = await viewer.textContent("#details .frames");
+  assert.match(frames, new RegExp(`${cast.attributes["frames.count"]} frames? · p50 .* · max ${cast.attributes["frames.max_ms"].toFixed(1)} ms · ${cast.attributes["frames.long_count"]} long`));
+  await viewer.screenshot({ path: join(root, "target", "viewer-frames.png") });
+
+  await viewer.goto(`${base}/viewer/#trace=${buyTrace}`);
+  await viewer.waitForFunction((id) => document.body.dataset.rendered === id, buyTrace);
+  await viewer.click(`.row[data-name="buy_item"]`);
+  const legend = await viewer.textContent("#details .input-to-result .legend");
+  assert.match(legend, new RegExp(`click → result frame ${action.attributes["action.result_frame_ms"].toFixed(1)} ms`));
+  assert.match(legend, /input delay [\d.]+.*handler [\d.]+.*action [\d.]+.*requests & server [\d.]+.*to the frame [\d.]+/);
+  // The bar's parts are in time order and inside it; the requests lie within the action.
+  const parts = await viewer.$$eval("#details .i2r div", (ds) => ds.map((d) => ({ part: d.dataset.part, left: parseFloat(d.style.left), width: parseFloat(d.style.width) })));
+  const part = (p) => parts.find((x) => x.part === p);
+  assert.ok(parts.every((p) => p.left >= 0 && p.left + p.width <= 100.01), JSON.stringify(parts));
+  assert.ok(part("handler").left >= part("delay").left && part("action").left >= part("handler").left);
+  const net = parts.filter((p) => p.part === "net");
+  assert.ok(net.length >= 1 && net.every((n) => n.left >= part("action").left - 0.01 && n.left + n.width <= part("action").left + part("action").width + 0.01));
+  assert.ok(Math.abs(part("wait").left - (part("action").left + part("action").width)) < 0.01 && part("wait").left + part("wait").width > 99.9, "the wait ends the bar");
+  await viewer.screenshot({ path: join(root, "target", "viewer-input.png") });
+  await viewer.context().close();
+});
+
 after(() => {
   if (timings.length) console.log(`click to stored trace: ${timings.map((t) => `${t} ms`).join(", ")}`);
 });

@@ -109,6 +109,20 @@ test("a chat line sent in an action, the server's SDK spans and the broadcast ba
   assert.deepEqual([...page.errors, ...other.errors], []);
   await other.context().close();
   await page.context().close();
+
+  // The viewer draws the round trip as one tree, across both services.
+  const viewer = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
+  await viewer.goto(`${base}/viewer/#trace=${traceId}`);
+  await viewer.waitForFunction((id) => document.body.dataset.rendered === id, traceId);
+  const rows = await viewer.$$eval(".row", (rs) => rs.map((r) => [r.dataset.name, Number(r.dataset.depth), r.querySelector(".kind").textContent]));
+  const row = (name) => rows.find((r) => r[0] === name);
+  assert.deepEqual(row("send_chat").slice(1), [0, "internal"]);
+  assert.deepEqual(row("send /api/game/ws").slice(1), [1, "producer"]);
+  assert.deepEqual(row("process chat").slice(1), [2, "consumer"]);
+  assert.deepEqual(row("send chat").slice(1), [3, "producer"]);
+  assert.deepEqual(row("receive /api/game/ws").slice(1), [4, "consumer"]);
+  await viewer.screenshot({ path: join(root, "target", "viewer-websocket.png") });
+  await viewer.context().close();
 });
 
 test("a message of another trace that arrives during an action is the action's child, linked to its sender", async () => {
