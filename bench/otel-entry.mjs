@@ -1,7 +1,7 @@
 // The peer as a game would ship it: OpenTelemetry JS web with its export pipeline (batching
 // processor, OTLP/HTTP JSON exporter) and fetch instrumentation. Bundled by esbuild in
 // production mode into target/bench/otel.js; the bench page calls setup().
-import { trace, context } from "@opentelemetry/api";
+import { trace, context, propagation } from "@opentelemetry/api";
 import { WebTracerProvider } from "@opentelemetry/sdk-trace-web";
 import { BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
@@ -18,7 +18,7 @@ globalThis.benchOtel = {
     registerInstrumentations({
       instrumentations: [new FetchInstrumentation({ propagateTraceHeaderCorsUrls: propagateTo })],
     });
-    return { provider, tracer: trace.getTracer("bench"), trace, context };
+    return { provider, tracer: trace.getTracer("bench"), trace, context, propagation };
   },
   // A provider that keeps ended spans in memory, to hand the same spans to the serialiser.
   memory() {

@@ -6,6 +6,7 @@
 //   node bench/run.mjs [--rounds N]     env: PT_PKG (playtrace bundled, with its wasm), OTEL_JS
 
 import { createServer } from "node:http";
+import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { gzipSync, brotliCompressSync, constants as zlib } from "node:zlib";
 import { extname, join, normalize } from "node:path";
@@ -26,6 +27,7 @@ const NESTED = 30_000; // three-deep nests
 const FETCHES = 50; // concurrent calls a batch
 const ENCODE = 512;
 const ENCODE_BATCHES = 10; // batches timed together: the page clock ticks in 100 µs
+const WS_SENDS = 200; // WebSocket sends in one action
 const WARMUP_RUNS = 5;
 
 // ---------------------------------------------------------------------------------------------
@@ -88,6 +90,17 @@ const LIB = {
       },
       async flush() { tracer.flush(); },
       dropped: () => tracer.stats().droppedQueueFull,
+      // WebSocket sends in an action: each a PRODUCER span whose context goes in the message.
+      wsSocket: (ws) => tracer.instrumentWebSocket(ws),
+      wsSend(ws, msg, n) {
+        let ms = 0;
+        tracer.action("chat", undefined, () => {
+          const t0 = performance.now();
+          for (let i = 0; i < n; i++) ws.send(msg);
+          ms = performance.now() - t0;
+        });
+        return (ms * 1000) / n;
+      },
       // Spans of the same shape, ended and queued; then the time to write them into bodies
       // (at most 60,000 bytes each, as the keepalive quota wants) and hand them on.
       async encode(n, k) {
@@ -119,7 +132,7 @@ const LIB = {
       document.head.appendChild(s);
     });
     window.setup = () => {
-    const { provider, tracer, trace, context } = benchOtel.setup(location.origin + "/v1/traces", []);
+    const { provider, tracer, trace, context, propagation } = benchOtel.setup(location.origin + "/v1/traces", []);
     window.lib = {
       name: "otel",
       span(n) {
@@ -151,6 +164,32 @@ const LIB = {
       },
       flush: () => provider.forceFlush(),
       dropped: () => NaN,
+      // OpenTelemetry JS has no WebSocket instrumentation: what a game writes by hand for the
+      // same spans (PRODUCER, the same attributes, the context merged into the JSON message).
+      wsSocket: (ws) => ws,
+      wsSend(ws, msg, n) {
+        let ms = 0;
+        const url = new URL(ws.url);
+        const attributes = { "network.protocol.name": "websocket", "messaging.destination.name": url.pathname,
+          "server.address": url.hostname, "server.port": Number(url.port), "messaging.operation.type": "send",
+          "messaging.operation.name": "send" };
+        tracer.startActiveSpan("chat", (action) => {
+          const t0 = performance.now();
+          for (let i = 0; i < n; i++) {
+            const s = tracer.startSpan("send " + url.pathname, { kind: 3, attributes });
+            const carrier = {};
+            propagation.inject(trace.setSpan(context.active(), s), carrier);
+            let out = msg;
+            try { out = JSON.stringify(Object.assign(JSON.parse(msg), carrier)); } catch {}
+            s.setAttribute("messaging.message.body.size", out.length);
+            ws.send(out);
+            s.end();
+          }
+          ms = performance.now() - t0;
+          action.end();
+        });
+        return (ms * 1000) / n;
+      },
       async encode(n, k) {
         const mem = benchOtel.memory();
         let ms = 0, bytes = 0;
@@ -205,6 +244,14 @@ const server = createServer(async (req, res) => {
     }
   }
   res.writeHead(404).end();
+});
+// WebSocket sends go to /ws: the handshake, then every frame is read and dropped.
+server.on("upgrade", (req, socket) => {
+  const key = req.headers["sec-websocket-key"] || "";
+  const accept = createHash("sha1").update(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64");
+  socket.on("error", () => {});
+  socket.on("data", () => {});
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
 });
 await new Promise((r) => server.listen(0, "127.0.0.1", r));
 const origin = `http://127.0.0.1:${server.address().port}`;
@@ -367,6 +414,50 @@ async function fetchCost(lib) {
   }
 }
 
+/**
+ * Added µs per WebSocket send inside an action: in one page, sends on a bare socket and on the
+ * traced one alternate, to a local server that reads and drops every frame.
+ */
+async function wsCost(lib) {
+  const { p, close } = await open(lib);
+  try {
+    return await p.evaluate(async (n) => {
+      const url = `ws://${location.host}/ws`;
+      const opened = (ws) => new Promise((r) => ws.addEventListener("open", r, { once: true }));
+      const bare = new WebSocket(url);
+      const traced = window.lib.wsSocket(new WebSocket(url));
+      await Promise.all([opened(bare), opened(traced)]);
+      const msg = JSON.stringify({ type: "move", player: "p1", x: 12.5, y: 80.25 });
+      const bareSend = () => {
+        const t0 = performance.now();
+        for (let i = 0; i < n; i++) bare.send(msg);
+        return ((performance.now() - t0) * 1000) / n;
+      };
+      const med = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
+      const runs = [];
+      for (let i = 0; i < 14; i++) {
+        // Alternating the order: neither side always runs after the other.
+        let b, t;
+        if (i % 2 === 0) {
+          b = bareSend();
+          t = window.lib.wsSend(traced, msg, n);
+        } else {
+          t = window.lib.wsSend(traced, msg, n);
+          b = bareSend();
+        }
+        await window.lib.flush();
+        await new Promise((r) => setTimeout(r, 30));
+        if (i >= 2) runs.push({ b, t }); // the first rounds compile code
+      }
+      bare.close();
+      traced.close();
+      return { send: med(runs.map((r) => r.t - r.b)), bare: med(runs.map((r) => r.b)) };
+    }, WS_SENDS);
+  } finally {
+    await close();
+  }
+}
+
 /** Memory after 100k and after 1M spans: wasm memory and the JS heap, after a GC. */
 async function memory(lib) {
   const { p, cdp, close } = await open(lib);
@@ -422,6 +513,7 @@ try {
     for (const lib of order) {
       const r = await round(lib);
       r.fetch = await fetchCost(lib);
+      r.ws = await wsCost(lib);
       samples[lib].push(r);
     }
     process.stderr.write(`bench: round ${i + 1}/${ROUNDS} done\n`);
@@ -441,6 +533,7 @@ try {
   const all = [...samples.pt, ...samples.otel];
   const bareCall = median(all.map((r) => r.fetch.bareCall));
   const bareSettle = median(all.map((r) => r.fetch.bareSettle));
+  const bareWs = median(all.map((r) => r.ws.bare));
   const results = {
     rounds: ROUNDS,
     span: { unit: "ns per span", ...fig((r) => r.span, true) },
@@ -451,6 +544,7 @@ try {
     floor: { unit: "ns per loop step", playtrace: stat("pt", (r) => r.floor), otel: stat("otel", (r) => r.floor) },
     fetch_call: { unit: "µs added per call", ...fig((r) => r.fetch.call), bare: bareCall },
     fetch_settle: { unit: "µs added per call, settled", ...fig((r) => r.fetch.settle), bare: bareSettle },
+    ws_send: { unit: "µs added per send in an action", ...fig((r) => r.ws.send), bare: bareWs },
     encode: { unit: "ns per span, 512-span body", ...fig((r) => r.encode) },
     encode_bytes: { unit: "bytes per span", ...fig((r) => r.encode_bytes) },
     size: { unit: "bytes shipped", playtrace: size.pt, otel: size.otel },
@@ -473,6 +567,7 @@ try {
   row("frame() (ns)", results.frame, 1, "OTel has no frame API");
   row("fetch call (µs added)", results.fetch_call, 1, `bare ${n(bareCall, 1)}`);
   row("fetch settle (µs added)", results.fetch_settle, 1, `bare ${n(bareSettle, 1)}`);
+  row("ws send (µs added)", results.ws_send, 2, `bare ${n(bareWs, 2)}; OTel by hand`);
   row("encode (ns/span)", results.encode);
   row("encode (bytes/span)", results.encode_bytes);
   rows.push(["size gzip -9 (bytes)", n(size.pt.gz), n(size.otel.gz), `${(size.otel.gz / size.pt.gz).toFixed(2)}x`, `brotli ${n(size.pt.br)} vs ${n(size.otel.br)}`]);
