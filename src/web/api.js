@@ -9,7 +9,7 @@
 
 import { X, BASE, W, U8, encoder, decoder, words, put, intern, IMPLICIT, ACTIVE_ONLY, ROOT, GIVEN } from "./boundary.js";
 import { frame } from "./frames.js";
-import { inputOf, awaitResult } from "./input.js";
+import { inputOf, awaitResult, finishAll } from "./input.js";
 import { instrumentWebSocket } from "./websocket.js";
 
 const KINDS = new Map([["internal", 0], ["server", 1], ["client", 2], ["producer", 3], ["consumer", 4]]);
@@ -223,6 +223,7 @@ export class Tracer {
 
   shutdown() {
     if (!this.d) {
+      finishAll(); // actions waiting for their result frame are sent with the rest
       this.d = true;
       this.e.shutdown();
     }

@@ -86,8 +86,8 @@ function finish(p) {
   span.end(p.t);
 }
 
-/** Hands every waiting action to the engine now: the page is going away. */
-function finishAll() {
+/** Hands every waiting action to the engine now: the page is going away, or the tracer. */
+export function finishAll() {
   for (const p of [...waiting]) finish(p);
 }
 

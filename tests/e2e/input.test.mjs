@@ -65,6 +65,8 @@ test("a click's action has the Event Timing breakdown and a result frame later t
   assert.ok(attr(buy, "input.duration_ms") >= processing);
   assert.ok(attr(buy, "input.interaction_id") > 0);
   const result = attr(buy, "action.result_frame_ms");
+  const wait = attr(buy, "action.result_frame_wait_ms");
+  assert.ok(wait >= 0 && wait < 100, `action.result_frame_wait_ms ${wait}`);
   assert.ok(result > ms(get), `action.result_frame_ms ${result} > fetch ${ms(get)}`);
   // From the click: the handler's 40 ms before the action, the action, then up to a frame.
   assert.ok(result >= ms(buy) + 39, `action.result_frame_ms ${result} covers the handler and the action (${ms(buy)})`);
@@ -130,6 +132,20 @@ test("without an input event, or with inputTiming off, an action has no input at
   const buy = spansOf("input-off").find((s) => s.name === "shop.buy");
   assert.equal(attr(buy, "input.type"), undefined);
   assert.equal(attr(buy, "action.result_frame_ms"), undefined);
+});
+
+test("an action still waiting for its result frame is sent when the tracer shuts down", async () => {
+  const page = await shop({ serviceName: "input-shutdown", flushIntervalMs: 60000 });
+  await page.click("#buy");
+  await page.waitForFunction(() => window.bought !== undefined);
+  // Shut down in the same task as the action settles: no animation frame has come yet.
+  await page.evaluate(() => window.bought.then(() => window.tracer.shutdown()));
+  await h.waitForSpans(() => spansOf("input-shutdown").some((s) => s.name === "shop.buy"));
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+  const buy = spansOf("input-shutdown").find((s) => s.name === "shop.buy");
+  assert.equal(attr(buy, "input.type"), "click");
+  assert.equal(attr(buy, "action.result_frame_ms"), undefined, "no frame came");
 });
 
 test("a bad inputTiming is named", async () => {
