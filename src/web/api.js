@@ -7,14 +7,15 @@
 // parents, limits, queueing, encoding, transport), is the Rust engine's. Nothing here throws into
 // game code for a bad value: such values are dropped and counted by the engine.
 
-import { X, BASE, W, U8, encoder, decoder, words, put, intern, IMPLICIT, ACTIVE_ONLY, ROOT, GIVEN } from "./boundary.js";
+import { X, BASE, W, U8, encoder, decoder, words, put, intern, taken, IMPLICIT, ACTIVE_ONLY, ROOT, GIVEN } from "./boundary.js";
 import { frame } from "./frames.js";
 import { inputOf, awaitResult, finishAll } from "./input.js";
 import { instrumentWebSocket } from "./websocket.js";
 
 const KINDS = new Map([["internal", 0], ["server", 1], ["client", 2], ["producer", 3], ["consumer", 4]]);
 
-const hex8 = (n) => (n >>> 0).toString(16).padStart(8, "0");
+const HEX = Array.from({ length: 256 }, (_, i) => (i < 16 ? "0" : "") + i.toString(16));
+const hex8 = (n) => HEX[n >>> 24] + HEX[(n >>> 16) & 255] + HEX[(n >>> 8) & 255] + HEX[n & 255];
 
 /** A time argument: a number of milliseconds, or NaN for "now". */
 const ms = (t) => (typeof t === "number" ? t : NaN);
@@ -90,6 +91,11 @@ export class Span {
     }
   }
 
+  /** The W3C `traceparent` that makes this span the parent of the receiver's spans. */
+  _traceparent() {
+    return `00-${hex8(this.a)}${hex8(this.b)}${hex8(this.c)}${hex8(this.d)}-${hex8(this.e)}${hex8(this.f)}-${HEX[this.g & 255]}`;
+  }
+
   spanContext() {
     return {
       traceId: hex8(this.a) + hex8(this.b) + hex8(this.c) + hex8(this.d),
@@ -112,6 +118,26 @@ export class Tracer {
     this.d = false; // shut down
     this.stack = []; // withSpan spans, innermost last
     this.acts = []; // open actions, oldest first
+    this.bag = false; // baggage was ever set: trace headers need the engine
+  }
+
+  /** The trace headers for `span` (a Span of this tracer), as a carrier object. */
+  _headers(span) {
+    if (this.bag) {
+      // Baggage lives in the engine: the headers come back through the scratch buffer.
+      span._put();
+      X.pt_trace_headers();
+      const bytes = words()[W];
+      const carrier = {};
+      if (bytes > 0) {
+        const lines = taken(bytes).split("\n");
+        for (let i = 0; i + 1 < lines.length; i += 2) carrier[lines[i]] = lines[i + 1];
+      }
+      return carrier;
+    }
+    const carrier = { traceparent: span._traceparent() };
+    if (span.s !== "") carrier.tracestate = span.s;
+    return carrier;
   }
 
   /** Whether a span started now has a parent: a `withSpan` span or an open action. */
@@ -119,9 +145,20 @@ export class Tracer {
     return this.stack.length > 0 || this.acts.length > 0;
   }
 
-  /** Whether a message of trace `traceId` answers the open actions: none is open, or one is in it. */
-  _answers(traceId) {
-    return this.acts.length === 0 || this.acts.some((s) => s.spanContext().traceId === traceId);
+  /** Whether a message of the trace in the scratch context answers the open actions: none is
+   * open, or one is in that trace. */
+  _answers() {
+    const m = words();
+    return this.acts.length === 0
+      || this.acts.some((s) => s.a === m[W] && s.b === m[W + 1] && s.c === m[W + 2] && s.d === m[W + 3]);
+  }
+
+  /** A span whose parent is the scratch context (`pt_extract` wrote it), or, `linked`, the
+   * implicit parent with a link to that context. */
+  _startFrom(name, kind, start, linked) {
+    const n = intern(name);
+    const k = KINDS.get(kind);
+    return new Span(this, linked ? X.pt_start_linked(n, k, start) : X.pt_start(n, k, GIVEN, start), words());
   }
 
   /** Starts a span; `rule` is the parent rule when the options do not name a parent. */
@@ -213,7 +250,11 @@ export class Tracer {
   }
 
   extract(carrier) { return this.e.extract(carrier); }
-  setBaggage(key, value) { return this.e.setBaggage(String(key), String(value)); }
+  setBaggage(key, value) {
+    const set = this.e.setBaggage(String(key), String(value));
+    if (set) this.bag = true;
+    return set;
+  }
   getBaggage(key) { return this.e.getBaggage(String(key)); }
   removeBaggage(key) { return this.e.removeBaggage(String(key)); }
   flush() { if (!this.d) this.e.flush(); }

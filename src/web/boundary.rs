@@ -7,7 +7,8 @@
 //! 32-bit words (trace ID, span ID, big-endian), the flags and the trace state in the same buffer.
 //!
 //! Scratch layout, in bytes from its start: `[0, 32)` a context (words: trace ID x4, span ID x2,
-//! flags, trace-state length), `[32, 544)` its trace state, `[544, ..)` one string.
+//! flags (bit 8: the context came from another process), trace-state length), `[32, 544)` its
+//! trace state, `[544, ..)` one string.
 
 use std::cell::RefCell;
 
@@ -150,7 +151,10 @@ pub(crate) fn interned(id: u32) -> SharedStr {
     with_shared(|s| s.interned(id))
 }
 
-/// Writes `cx` where JS reads the context of a span it just started.
+/// Bit 8 of the flags word: a remote context (extracted), never one of a span of this page.
+const REMOTE: u32 = 0x100;
+
+/// Writes `cx` where JS reads the context of a span it just started (or one extracted).
 pub(crate) fn write_context(cx: &SpanContext) {
     with_shared(|shared| {
         let s = &mut shared.scratch;
@@ -162,7 +166,7 @@ pub(crate) fn write_context(cx: &SpanContext) {
         }
         words[4] = u32::from_be_bytes([span[0], span[1], span[2], span[3]]);
         words[5] = u32::from_be_bytes([span[4], span[5], span[6], span[7]]);
-        words[6] = u32::from(cx.flags.bits());
+        words[6] = u32::from(cx.flags.bits()) | if cx.is_remote { REMOTE } else { 0 };
         let state = if cx.trace_state.is_empty() { String::new() } else { cx.trace_state.header_value() };
         let state = if state.len() <= TRACE_STATE_BYTES { state } else { String::new() };
         words[7] = state.len() as u32;
@@ -173,7 +177,7 @@ pub(crate) fn write_context(cx: &SpanContext) {
     });
 }
 
-/// The context JS wrote (a span of this page: never remote).
+/// The context JS wrote: a span of this page, or one extracted (`pt_extract`), which is remote.
 pub(crate) fn read_context() -> Option<SpanContext> {
     with_shared(|shared| {
         let s = &shared.scratch;
@@ -187,7 +191,8 @@ pub(crate) fn read_context() -> Option<SpanContext> {
         span[4..].copy_from_slice(&word(5).to_be_bytes());
         let flags = TraceFlags::from_wire((word(6) & 0xFF) as u8);
         let state_len = (word(7) as usize).min(TRACE_STATE_BYTES);
-        let mut cx = SpanContext::new(TraceId::from_bytes(trace)?, SpanId::from_bytes(span)?, flags, false);
+        let remote = word(6) & REMOTE != 0;
+        let mut cx = SpanContext::new(TraceId::from_bytes(trace)?, SpanId::from_bytes(span)?, flags, remote);
         if state_len > 0 {
             let text = String::from_utf8_lossy(&s[CONTEXT_BYTES..CONTEXT_BYTES + state_len]);
             cx.trace_state = TraceState::parse(&text).unwrap_or_default();

@@ -7,7 +7,7 @@
 // message. Nothing here throws into the game: a hook that throws is counted (`hookErrors`) and
 // the message goes as the game sent it.
 
-import { X, W, IMPLICIT, words, taken } from "./boundary.js";
+import { X, IMPLICIT, put } from "./boundary.js";
 
 const MARK = Symbol.for("playtrace.websocket");
 
@@ -23,15 +23,30 @@ function injectJson(data, carrier) {
   return JSON.stringify(Object.assign(message, carrier));
 }
 
-/** The message itself as the carrier, when it is a JSON object with a `traceparent` field. */
+/** The trace fields of a JSON object message that has a `traceparent` field. */
 function extractJson(data) {
   if (typeof data !== "string" || !data.includes('"traceparent"')) return undefined;
+  let message;
   try {
-    const message = JSON.parse(data);
-    return message !== null && typeof message === "object" ? message : undefined;
+    message = JSON.parse(data);
   } catch {
     return undefined;
   }
+  if (message === null || typeof message !== "object" || typeof message.traceparent !== "string") return undefined;
+  const carrier = { traceparent: message.traceparent };
+  if (typeof message.tracestate === "string") carrier.tracestate = message.tracestate;
+  if (typeof message.baggage === "string") carrier.baggage = message.baggage;
+  return carrier;
+}
+
+/** A carrier's string field, its key in any case (as header names are). */
+function field(carrier, name) {
+  let value = carrier[name];
+  if (value === undefined) {
+    const key = Object.keys(carrier).find((k) => k.toLowerCase() === name);
+    if (key !== undefined) value = carrier[key];
+  }
+  return typeof value === "string" ? value : undefined;
 }
 
 /** A message's size in bytes: UTF-8 for text. */
@@ -64,11 +79,14 @@ function where(ws, destination) {
   return attributes;
 }
 
-function message(attributes, operation, data) {
-  const a = { ...attributes, "messaging.operation.type": operation, "messaging.operation.name": operation };
+/** Sets a message span's attributes: the socket's, the operation and the message's size. */
+function describe(span, entries, operation, data) {
+  for (let i = 0; i < entries.length; i++) span.setAttribute(entries[i][0], entries[i][1]);
+  span.setAttribute("messaging.operation.type", operation);
+  span.setAttribute("messaging.operation.name", operation);
   const bytes = size(data);
-  if (bytes >= 0) a["messaging.message.body.size"] = bytes;
-  return a;
+  if (bytes >= 0) span.setAttribute("messaging.message.body.size", bytes);
+  return span;
 }
 
 /**
@@ -113,6 +131,7 @@ export function instrumentWebSocket(tracer, ws, options, early) {
     }
   }
   const attributes = where(ws, destination);
+  const entries = Object.entries(attributes);
   ws[MARK] = true;
 
   // The connection: open from here (or from when the early tracer saw it) until `open`.
@@ -164,15 +183,16 @@ export function instrumentWebSocket(tracer, ws, options, early) {
       X.pt_hook_error();
       return;
     }
-    if (carrier === undefined || carrier === null || tracer.d) return;
-    const cx = tracer.extract(carrier);
-    if (cx === null) return;
-    const options = { kind: "consumer", startTime: e.timeStamp, attributes: message(attributes, "receive", e.data) };
+    if (carrier === null || typeof carrier !== "object" || tracer.d) return;
+    const traceparent = field(carrier, "traceparent");
+    if (traceparent === undefined) return;
+    const tracestate = field(carrier, "tracestate");
+    const n = put(traceparent);
+    if (X.pt_extract(n, tracestate === undefined ? 0 : put(tracestate, n)) === 0) return;
     // An answer in the open action's trace continues it; a message of another trace (another
     // player's move) is linked from the action instead.
-    if (tracer._answers(cx.traceId)) options.parent = cx;
-    else options.links = [{ context: cx }];
-    tracer._start(`receive ${destination}`, options, IMPLICIT).end();
+    const span = tracer._startFrom(`receive ${destination}`, "consumer", e.timeStamp, !tracer._answers());
+    describe(span, entries, "receive", e.data).end();
   };
   ws.addEventListener("open", opened);
   ws.addEventListener("error", failed);
@@ -185,21 +205,12 @@ export function instrumentWebSocket(tracer, ws, options, early) {
     const span = tracer._start(`send ${destination}`, { kind: "producer" }, IMPLICIT);
     let out = data;
     try {
-      // The headers come back through the scratch buffer: no JS objects cross into wasm.
-      span._put();
-      X.pt_trace_headers();
-      const bytes = words()[W];
-      const carrier = {};
-      if (bytes > 0) {
-        const lines = taken(bytes).split("\n");
-        for (let i = 0; i + 1 < lines.length; i += 2) carrier[lines[i]] = lines[i + 1];
-      }
-      const injected = inject(data, carrier);
+      const injected = inject(data, tracer._headers(span));
       if (injected !== undefined) out = injected;
     } catch {
       X.pt_hook_error();
     }
-    span.setAttributes(message(attributes, "send", out));
+    describe(span, entries, "send", out);
     try {
       return send.call(ws, out);
     } catch (error) {

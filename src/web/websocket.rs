@@ -9,6 +9,8 @@ use wasm_bindgen::prelude::*;
 use super::boundary;
 use super::lifecycle::Restore;
 use super::runtime::Runtime;
+use crate::core::context::ParentRule;
+use crate::core::span_context::SpanContext;
 
 #[wasm_bindgen(module = "/src/web/websocket.js")]
 extern "C" {
@@ -30,6 +32,37 @@ pub extern "C" fn pt_trace_headers() {
         _ => Vec::new(),
     };
     boundary::write_headers(&headers);
+}
+
+/// A received message's `traceparent` and `tracestate` (length 0: none), one after the other in
+/// the scratch buffer: 1 and the context written where `pt_start` reads a given parent, or 0
+/// when the `traceparent` is not valid (an invalid `tracestate` is dropped, W3C says).
+#[no_mangle]
+pub extern "C" fn pt_extract(traceparent_len: u32, tracestate_len: u32) -> u32 {
+    let [traceparent, tracestate] = boundary::scratch_strings([traceparent_len, tracestate_len]);
+    match SpanContext::from_headers(&traceparent, (tracestate_len > 0).then_some(tracestate.as_str())) {
+        Some(cx) => {
+            boundary::write_context(&cx);
+            1
+        }
+        None => 0,
+    }
+}
+
+/// Starts a span named by interned `name` of kind `kind_code` at `start_ms`, with the implicit
+/// parent (the open action) and a link to the context in the scratch buffer (a message of
+/// another trace); writes its own context there, as `pt_start` does.
+#[no_mangle]
+pub extern "C" fn pt_start_linked(name: u32, kind_code: u32, start_ms: f64) -> f64 {
+    let Some(rt) = Runtime::installed() else { return 0.0 };
+    let link = boundary::read_context();
+    let (cx, handle) =
+        rt.start_span(boundary::interned(name), boundary::kind(kind_code), ParentRule::Implicit, None, start_ms);
+    if let (Some(h), Some(link)) = (handle, link) {
+        rt.with_span(h, |span| span.add_link(link, Vec::new()));
+    }
+    boundary::write_context(&cx);
+    handle.map_or(0.0, |h| h.to_bits() as f64)
 }
 
 /// An `inject` or `extract` hook threw: the message went as the game sent it.

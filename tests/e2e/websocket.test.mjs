@@ -282,3 +282,41 @@ test("a socket handed over before the engine loads is traced from its start", as
     await h.stop();
   }
 });
+
+test("an inject hook gets the send span's traceparent, and tracestate and baggage when there are any", async () => {
+  const h = await start();
+  try {
+    const page = await h.page();
+    const carriers = await page.evaluate(async (url) => {
+      const tracer = window.pt.init({ serviceName: "hooks", flushIntervalMs: 100 });
+      const seen = [];
+      const ws = tracer.instrumentWebSocket(new WebSocket(url), {
+        inject(data, carrier) { seen.push({ ...carrier }); return data; },
+      });
+      await new Promise((r) => ws.addEventListener("open", r, { once: true }));
+      const line = JSON.stringify({ type: "chat", player: "hooks", text: "a" });
+      await tracer.action("plain", undefined, () => ws.send(line));
+      tracer.setBaggage("player.tier", "gold");
+      const parent = { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", traceFlags: 1, traceState: "rojo=00f067aa0ba902b7" };
+      await tracer.action("carried", { parent }, () => ws.send(line));
+      tracer.flush();
+      return seen;
+    }, `${base.replace("http", "ws")}/api/game/ws`);
+    await h.waitForSpans((s) => s.filter((x) => x.name === "send /api/game/ws").length === 2);
+    const sends = h.spans().filter((s) => s.name === "send /api/game/ws");
+    const plain = sends.find((s) => s.traceId !== "4bf92f3577b34da6a3ce929d0e0e4736");
+    const carried = sends.find((s) => s.traceId === "4bf92f3577b34da6a3ce929d0e0e4736");
+    // The flags are the span's own: sampled, and random where playtrace made the trace ID.
+    const flags = (s) => (s.flags & 0xff).toString(16).padStart(2, "0");
+    assert.equal(flags(plain), "03");
+    assert.deepEqual(carriers[0], { traceparent: `00-${plain.traceId}-${plain.spanId}-03` });
+    assert.deepEqual(carriers[1], {
+      traceparent: `00-${carried.traceId}-${carried.spanId}-${flags(carried)}`,
+      tracestate: "rojo=00f067aa0ba902b7",
+      baggage: "player.tier=gold",
+    });
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await h.stop();
+  }
+});
