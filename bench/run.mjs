@@ -166,7 +166,22 @@ const LIB = {
       dropped: () => NaN,
       // OpenTelemetry JS has no WebSocket instrumentation: what a game writes by hand for the
       // same spans (PRODUCER, the same attributes, the context merged into the JSON message).
-      wsSocket: (ws) => ws,
+      wsSocket(ws) {
+        const url = new URL(ws.url);
+        const attributes = { "network.protocol.name": "websocket", "messaging.destination.name": url.pathname,
+          "server.address": url.hostname, "server.port": Number(url.port), "messaging.operation.type": "receive",
+          "messaging.operation.name": "receive" };
+        ws.addEventListener("message", (e) => {
+          let m;
+          try { m = JSON.parse(e.data); } catch { return; }
+          if (m === null || typeof m !== "object" || typeof m.traceparent !== "string") return;
+          const parent = propagation.extract(context.active(), m);
+          const s = tracer.startSpan("receive " + url.pathname, { kind: 4, startTime: e.timeStamp, attributes }, parent);
+          s.setAttribute("messaging.message.body.size", e.data.length);
+          s.end();
+        });
+        return ws;
+      },
       wsSend(ws, msg, n) {
         let ms = 0;
         const url = new URL(ws.url);
@@ -416,7 +431,8 @@ async function fetchCost(lib) {
 
 /**
  * Added µs per WebSocket send inside an action: in one page, sends on a bare socket and on the
- * traced one alternate, to a local server that reads and drops every frame.
+ * traced one alternate, to a local server that reads and drops every frame. Then the µs a
+ * received message carrying a context adds, dispatched on each socket.
  */
 async function wsCost(lib) {
   const { p, close } = await open(lib);
@@ -451,7 +467,23 @@ async function wsCost(lib) {
       }
       bare.close();
       traced.close();
-      return { send: med(runs.map((r) => r.t - r.b)), bare: med(runs.map((r) => r.b)) };
+      // Receiving: a message that carries a context, dispatched on each socket (no network).
+      const event = new MessageEvent("message", { data: JSON.stringify({ type: "move", player: "p2", x: 1, y: 2,
+        traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }) });
+      const receive = (ws) => {
+        const t0 = performance.now();
+        for (let i = 0; i < n; i++) ws.dispatchEvent(event);
+        return ((performance.now() - t0) * 1000) / n;
+      };
+      const received = [];
+      for (let i = 0; i < 14; i++) {
+        const b = receive(bare);
+        const t = receive(traced);
+        await window.lib.flush();
+        await new Promise((r) => setTimeout(r, 30));
+        if (i >= 2) received.push(t - b);
+      }
+      return { send: med(runs.map((r) => r.t - r.b)), bare: med(runs.map((r) => r.b)), receive: med(received) };
     }, WS_SENDS);
   } finally {
     await close();
@@ -545,6 +577,7 @@ try {
     fetch_call: { unit: "µs added per call", ...fig((r) => r.fetch.call), bare: bareCall },
     fetch_settle: { unit: "µs added per call, settled", ...fig((r) => r.fetch.settle), bare: bareSettle },
     ws_send: { unit: "µs added per send in an action", ...fig((r) => r.ws.send), bare: bareWs },
+    ws_receive: { unit: "µs added per received message with context", ...fig((r) => r.ws.receive) },
     encode: { unit: "ns per span, 512-span body", ...fig((r) => r.encode) },
     encode_bytes: { unit: "bytes per span", ...fig((r) => r.encode_bytes) },
     size: { unit: "bytes shipped", playtrace: size.pt, otel: size.otel },
@@ -568,6 +601,7 @@ try {
   row("fetch call (µs added)", results.fetch_call, 1, `bare ${n(bareCall, 1)}`);
   row("fetch settle (µs added)", results.fetch_settle, 1, `bare ${n(bareSettle, 1)}`);
   row("ws send (µs added)", results.ws_send, 2, `bare ${n(bareWs, 2)}; OTel by hand`);
+  row("ws receive (µs added)", results.ws_receive, 2, "OTel by hand");
   row("encode (ns/span)", results.encode);
   row("encode (bytes/span)", results.encode_bytes);
   rows.push(["size gzip -9 (bytes)", n(size.pt.gz), n(size.otel.gz), `${(size.otel.gz / size.pt.gz).toFixed(2)}x`, `brotli ${n(size.pt.br)} vs ${n(size.otel.br)}`]);

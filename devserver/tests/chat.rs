@@ -40,6 +40,22 @@ async fn next_json(ws: &mut Socket) -> Value {
     }
 }
 
+/// The code of the close frame the server sends, waiting at most 5 s; `None` if the connection
+/// ended without one.
+async fn close_code(ws: &mut Socket) -> Option<u16> {
+    tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .expect("closed in 5 s")
+}
+
 async fn send(ws: &mut Socket, v: Value) {
     ws.send(Message::Text(v.to_string().into())).await.unwrap();
 }
@@ -109,18 +125,7 @@ async fn a_close_is_answered_so_the_player_sees_a_clean_close() {
     ada.close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame { code: 1000.into(), reason: "bye".into() }))
         .await
         .unwrap();
-    let answer = tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            match ada.next().await {
-                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
-                Some(Ok(_)) => continue,
-                _ => return None,
-            }
-        }
-    })
-    .await
-    .expect("answered in 5 s");
-    assert_eq!(answer, Some(1000), "the server echoes the close");
+    assert_eq!(close_code(&mut ada).await, Some(1000), "the server echoes the close");
 }
 
 #[tokio::test]
@@ -129,16 +134,6 @@ async fn a_message_over_the_limit_closes_the_connection() {
     let mut ada = connect(&url).await;
     let huge = "x".repeat(20 * 1024);
     let _ = ada.send(Message::Text(huge.into())).await;
-    let end = tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            match ada.next().await {
-                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
-                Some(Ok(_)) => continue,
-                _ => return None,
-            }
-        }
-    })
-    .await
-    .expect("closed in 5 s");
+    let end = close_code(&mut ada).await;
     assert!(end.is_none() || end == Some(1009), "closed with {end:?}");
 }

@@ -4,62 +4,23 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { startProcess } from "../process.mjs";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { root, startGame } from "./game.mjs";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-let server, base, browser, dbDir;
+let game, base, browser;
 
 before(async () => {
-  dbDir = mkdtempSync(join(tmpdir(), "playtrace-demo-"));
-  server = await startProcess(join(root, "target/release/playtrace-devserver"),
-    ["--game", join(root, "www/dist"), "--addr", "127.0.0.1:0", "--db", join(dbDir, "traces.sqlite")],
-    { ready: /game\s+(http:\/\/127\.0\.0\.1:\d+)\//, what: "the devserver" });
-  base = server.match[1];
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  game = await startGame();
+  ({ base, browser } = game);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop("SIGINT");
-  rmSync(dbDir, { recursive: true, force: true });
+  await game?.stop();
 });
 
-const api = async (path) => (await fetch(base + path)).json();
+const openGame = () => game.openGame();
+const storedTrace = (id, ok, ms) => game.storedTrace(id, ok, ms);
 
-/** Polls the store until trace `id` has spans matching `ok`. */
-async function storedTrace(id, ok, ms = 8000) {
-  const until = Date.now() + ms;
-  for (;;) {
-    const res = await fetch(`${base}/api/traces/${id}`);
-    if (res.ok) {
-      const t = await res.json();
-      const flat = [];
-      const walk = (s, parent) => { flat.push({ ...s, parent }); s.children.forEach((c) => walk(c, s)); };
-      t.roots.forEach((r) => walk(r, null));
-      if (ok(flat)) return flat;
-    }
-    if (Date.now() > until) throw new Error(`trace ${id} never complete`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function openGame() {
-  const page = await (await browser.newContext()).newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e));
-  await page.goto(`${base}/`);
-  await page.waitForFunction(() => window.arena !== undefined);
-  page.errors = errors;
-  return page;
-}
 
 /** Clicks `selector` and returns the trace ID the game links for that action. */
 async function clickAction(page, selector) {
@@ -150,6 +111,22 @@ test("the viewer draws the trace's waterfall from the stored spans", async () =>
   await page.context().close();
 });
 
+/**
+ * The selected action's input-to-result bar: its legend and its parts, which must lie inside it
+ * in time order, the wait for the frame ending it.
+ */
+async function inputToResult(viewer) {
+  const legend = await viewer.textContent("#details .input-to-result .legend");
+  const parts = await viewer.$$eval("#details .i2r div", (ds) => ds.map((d) => ({ part: d.dataset.part, left: parseFloat(d.style.left), width: parseFloat(d.style.width) })));
+  const part = (p) => parts.find((x) => x.part === p);
+  assert.ok(parts.every((p) => p.left >= 0 && p.left + p.width <= 100.01), JSON.stringify(parts));
+  const action = part("action"), wait = part("wait");
+  const end = wait === undefined ? action : wait; // a frame that began as the action settled
+  assert.ok(wait === undefined || Math.abs(wait.left - (action.left + action.width)) < 0.01, "the wait follows the action");
+  assert.ok(end.left + end.width > 99.9, "the bar ends with the result frame");
+  return { legend, parts, part };
+}
+
 test("the heavy-frame spell shows as a long frame with its script, and the viewer draws the game's figures", async () => {
   const page = await openGame();
   // A click first: its action has the input's timing and the frame that showed its result.
@@ -192,22 +169,30 @@ test("the heavy-frame spell shows as a long frame with its script, and the viewe
   await viewer.click(`.row[data-name="cast_spell"]`);
   const frames = await viewer.textContent("#details .frames");
   assert.match(frames, new RegExp(`${cast.attributes["frames.count"]} frames? · p50 .* · max ${cast.attributes["frames.max_ms"].toFixed(1)} ms · ${cast.attributes["frames.long_count"]} long`));
+  // The key press's next paint waited for the heavy frame, so the browser reported its Event
+  // Timing: the bar has every part but requests, which the spell makes none of.
+  assert.ok(cast.attributes["input.presentation_delay_ms"] >= 100, `presentation delay ${cast.attributes["input.presentation_delay_ms"]}`);
+  const spellBar = await inputToResult(viewer);
+  assert.match(spellBar.legend, new RegExp(`keydown → result frame ${cast.attributes["action.result_frame_ms"].toFixed(1)} ms`));
+  assert.match(spellBar.legend, /input delay [\d.]+.*handler [\d.]+.*action [\d.]+.*to the frame [\d.]+/);
+  assert.doesNotMatch(spellBar.legend, /requests/);
+  assert.ok(spellBar.part("handler").left >= spellBar.part("delay").left && spellBar.part("action").left >= spellBar.part("handler").left);
   await viewer.screenshot({ path: join(root, "target", "viewer-frames.png") });
 
   await viewer.goto(`${base}/viewer/#trace=${buyTrace}`);
   await viewer.waitForFunction((id) => document.body.dataset.rendered === id, buyTrace);
   await viewer.click(`.row[data-name="buy_item"]`);
-  const legend = await viewer.textContent("#details .input-to-result .legend");
-  assert.match(legend, new RegExp(`click → result frame ${action.attributes["action.result_frame_ms"].toFixed(1)} ms`));
-  assert.match(legend, /input delay [\d.]+.*handler [\d.]+.*action [\d.]+.*requests & server [\d.]+.*to the frame [\d.]+/);
-  // The bar's parts are in time order and inside it; the requests lie within the action.
-  const parts = await viewer.$$eval("#details .i2r div", (ds) => ds.map((d) => ({ part: d.dataset.part, left: parseFloat(d.style.left), width: parseFloat(d.style.width) })));
-  const part = (p) => parts.find((x) => x.part === p);
-  assert.ok(parts.every((p) => p.left >= 0 && p.left + p.width <= 100.01), JSON.stringify(parts));
-  assert.ok(part("handler").left >= part("delay").left && part("action").left >= part("handler").left);
-  const net = parts.filter((p) => p.part === "net");
-  assert.ok(net.length >= 1 && net.every((n) => n.left >= part("action").left - 0.01 && n.left + n.width <= part("action").left + part("action").width + 0.01));
-  assert.ok(Math.abs(part("wait").left - (part("action").left + part("action").width)) < 0.01 && part("wait").left + part("wait").width > 99.9, "the wait ends the bar");
+  const buyBar = await inputToResult(viewer);
+  assert.match(buyBar.legend, new RegExp(`click → result frame ${action.attributes["action.result_frame_ms"].toFixed(1)} ms`));
+  assert.match(buyBar.legend, /action [\d.]+.*requests & server [\d.]+.*to the frame [\d.]+/);
+  // A click under 16 ms has no Event Timing entry; the bar shows its parts only where there is.
+  const timed = action.attributes["input.delay_ms"] !== undefined;
+  assert.equal(/input delay/.test(buyBar.legend), timed);
+  assert.equal(buyBar.part("delay") !== undefined, timed && action.attributes["input.delay_ms"] > 0);
+  // The requests lie within the action.
+  const net = buyBar.parts.filter((p) => p.part === "net");
+  const act = buyBar.part("action");
+  assert.ok(net.length >= 1 && net.every((n) => n.left >= act.left - 0.01 && n.left + n.width <= act.left + act.width + 0.01));
   await viewer.screenshot({ path: join(root, "target", "viewer-input.png") });
   await viewer.context().close();
 });

@@ -16,10 +16,7 @@ after(async () => {
   await h.stop();
 });
 
-/** The spans of one service (the tests share a receiver). */
-const spansOf = (service) => h.state.bodies.flatMap((b) => b.resourceSpans)
-  .filter((r) => r.resource.attributes.some((a) => a.key === "service.name" && a.value.stringValue === service))
-  .flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
+const spansOf = (service) => h.spansOf(service);
 
 const eventAttr = (event, key) => {
   const v = (event.attributes || []).find((a) => a.key === key)?.value;

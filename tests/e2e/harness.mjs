@@ -165,6 +165,12 @@ export async function start() {
     spans() {
       return state.bodies.flatMap((b) => b.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
     },
+    /** The spans of one service (tests that share a receiver tell theirs apart by it). */
+    spansOf(service) {
+      return state.bodies.flatMap((b) => b.resourceSpans)
+        .filter((r) => r.resource.attributes.some((a) => a.key === "service.name" && a.value.stringValue === service))
+        .flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
+    },
     /** Waits until `predicate(spans)` holds (the exporter sends asynchronously). */
     async waitForSpans(predicate, ms = 5000) {
       const until = Date.now() + ms;

@@ -16,9 +16,7 @@ after(async () => {
   await h.stop();
 });
 
-const spansOf = (service) => h.state.bodies.flatMap((b) => b.resourceSpans)
-  .filter((r) => r.resource.attributes.some((a) => a.key === "service.name" && a.value.stringValue === service))
-  .flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
+const spansOf = (service) => h.spansOf(service);
 
 const ms = (span) => Number(BigInt(span.endTimeUnixNano) - BigInt(span.startTimeUnixNano)) / 1e6;
 

@@ -7,48 +7,25 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { startProcess } from "../process.mjs";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { launch, start } from "./harness.mjs";
+import { start } from "./harness.mjs";
+import { root, startGame } from "./game.mjs";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-let server, base, browser, dbDir;
+let game, base, browser;
 
 before(async () => {
-  dbDir = mkdtempSync(join(tmpdir(), "playtrace-ws-"));
-  server = await startProcess(join(root, "target/release/playtrace-devserver"),
-    ["--game", join(root, "www/dist"), "--addr", "127.0.0.1:0", "--db", join(dbDir, "traces.sqlite")],
-    { ready: /game\s+(http:\/\/127\.0\.0\.1:\d+)\//, what: "the devserver" });
-  base = server.match[1];
-  browser = await launch();
+  game = await startGame();
+  ({ base, browser } = game);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop("SIGKILL");
-  rmSync(dbDir, { recursive: true, force: true });
+  await game?.stop("SIGKILL");
 });
 
-/** Polls the store until trace `id` has spans matching `ok`; the spans, flattened. */
-async function storedTrace(id, ok, ms = 8000) {
-  const until = Date.now() + ms;
-  for (;;) {
-    const res = await fetch(`${base}/api/traces/${id}`);
-    if (res.ok) {
-      const flat = [];
-      const walk = (s) => { flat.push(s); s.children.forEach(walk); };
-      (await res.json()).roots.forEach(walk);
-      if (ok(flat)) return flat;
-    }
-    if (Date.now() > until) throw new Error(`trace ${id} never complete`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const openGame = () => game.openGame();
+const storedTrace = (id, ok, ms) => game.storedTrace(id, ok, ms);
 
-/** Every stored span of the recent traces whose root is named `name`. */
+/** The recent stored traces whose root span is named `name`, once there is one. */
 async function rootsNamed(name, ms = 8000) {
   const until = Date.now() + ms;
   for (;;) {
@@ -58,16 +35,6 @@ async function rootsNamed(name, ms = 8000) {
     if (Date.now() > until) throw new Error(`no trace rooted at ${name}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-async function openGame() {
-  const page = await (await browser.newContext()).newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e));
-  await page.goto(`${base}/`);
-  await page.waitForFunction(() => window.arena !== undefined);
-  page.errors = errors;
-  return page;
 }
 
 test("a chat line sent in an action, the server's SDK spans and the broadcast back are one trace", async () => {

@@ -132,7 +132,9 @@ test("the declarations carry no internal wording", () => {
   }
   // A span handle is internal; "unhandled rejections" is not.
   assert.doesNotMatch(dts, /\bhandles?\b/i, "playtrace.d.ts mentions a handle");
-  assert.match(dts, /action<T>\(name: string, options: SpanOptions \| undefined, fn: \(span: Span\) => T \| Promise<T>\): Promise<T>;/);
+  assert.match(dts, /action<T>\(name: string, options: ActionOptions \| undefined, fn: \(span: Span\) => T \| Promise<T>\): Promise<T>;/);
+  assert.match(dts, /export interface ActionOptions extends SpanOptions \{/);
+  assert.match(dts, /instrumentWebSocket<S extends WebSocket>\(ws: S, hooks\?: WebSocketHooks\): S;/);
 });
 
 for (const setup of SETUPS) {
