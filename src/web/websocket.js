@@ -132,6 +132,8 @@ export function instrumentWebSocket(tracer, ws, options, early) {
   }
   const attributes = where(ws, destination);
   const entries = Object.entries(attributes);
+  const sending = `send ${destination}`;
+  const receiving = `receive ${destination}`;
   ws[MARK] = true;
 
   // The connection: open from here (or from when the early tracer saw it) until `open`.
@@ -155,6 +157,17 @@ export function instrumentWebSocket(tracer, ws, options, early) {
     errors++;
   };
   const closed = (e) => {
+    try {
+      record(e);
+    } catch {
+      // The game's own close listeners run all the same.
+    }
+    ws.removeEventListener("open", opened);
+    ws.removeEventListener("error", failed);
+    ws.removeEventListener("close", closed);
+    ws.removeEventListener("message", received);
+  };
+  const record = (e) => {
     const close = { "websocket.close.code": e.code, "websocket.close.was_clean": e.wasClean, "websocket.errors": errors };
     if (e.reason !== "") close["websocket.close.reason"] = e.reason;
     const error = !e.wasClean || errors > 0;
@@ -170,10 +183,6 @@ export function instrumentWebSocket(tracer, ws, options, early) {
       if (error) span.setStatus(status);
       span.end();
     }
-    ws.removeEventListener("open", opened);
-    ws.removeEventListener("error", failed);
-    ws.removeEventListener("close", closed);
-    ws.removeEventListener("message", received);
   };
   const received = (e) => {
     let carrier;
@@ -184,15 +193,19 @@ export function instrumentWebSocket(tracer, ws, options, early) {
       return;
     }
     if (carrier === null || typeof carrier !== "object" || tracer.d) return;
-    const traceparent = field(carrier, "traceparent");
-    if (traceparent === undefined) return;
-    const tracestate = field(carrier, "tracestate");
-    const n = put(traceparent);
-    if (X.pt_extract(n, tracestate === undefined ? 0 : put(tracestate, n)) === 0) return;
-    // An answer in the open action's trace continues it; a message of another trace (another
-    // player's move) is linked from the action instead.
-    const span = tracer._startFrom(`receive ${destination}`, "consumer", e.timeStamp, !tracer._answers());
-    describe(span, entries, "receive", e.data).end();
+    try {
+      const traceparent = field(carrier, "traceparent");
+      if (traceparent === undefined) return;
+      const tracestate = field(carrier, "tracestate");
+      const n = put(traceparent);
+      if (X.pt_extract(n, tracestate === undefined ? 0 : put(tracestate, n)) === 0) return;
+      // An answer in the open action's trace continues it; a message of another trace (another
+      // player's move) is linked from the action instead.
+      const span = tracer._startFrom(receiving, "consumer", e.timeStamp, !tracer._answers());
+      describe(span, entries, "receive", e.data).end();
+    } catch {
+      // The game's own listeners get the message all the same.
+    }
   };
   ws.addEventListener("open", opened);
   ws.addEventListener("error", failed);
@@ -202,22 +215,29 @@ export function instrumentWebSocket(tracer, ws, options, early) {
   const send = ws.send;
   ws.send = function (data) {
     if (this !== ws || tracer.d || !tracer._inAction()) return send.call(this, data);
-    const span = tracer._start(`send ${destination}`, { kind: "producer" }, IMPLICIT);
+    let span;
     let out = data;
     try {
-      const injected = inject(data, tracer._headers(span));
-      if (injected !== undefined) out = injected;
+      span = tracer._start(sending, { kind: "producer" }, IMPLICIT);
+      const carrier = tracer._headers(span);
+      try {
+        const injected = inject(data, carrier);
+        if (injected !== undefined) out = injected;
+      } catch {
+        X.pt_hook_error();
+      }
+      describe(span, entries, "send", out);
     } catch {
-      X.pt_hook_error();
+      // Traced or not, the message goes, once.
     }
-    describe(span, entries, "send", out);
     try {
       return send.call(ws, out);
     } catch (error) {
-      span.setStatus({ code: "error", message: error && error.message ? String(error.message) : String(error) });
+      // The socket's own error (not open yet, say) is the game's, as without playtrace.
+      if (span !== undefined) span.setStatus({ code: "error", message: error && error.message ? String(error.message) : String(error) });
       throw error;
     } finally {
-      span.end();
+      if (span !== undefined) span.end();
     }
   };
   return ws;

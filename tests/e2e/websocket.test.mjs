@@ -126,6 +126,15 @@ test("the connection's open, clean close and failure are spans", async () => {
   const out = await page.evaluate(async () => {
     const tracer = window.arena.tracer;
     const ws = tracer.instrumentWebSocket(new WebSocket(`ws://${location.host}/api/game/ws`), { destination: "level" });
+    // Sent before it opened: the socket throws, as it does without playtrace.
+    let early;
+    await tracer.action("too_early", undefined, () => {
+      try {
+        ws.send(JSON.stringify({ type: "chat", player: "p", text: "hi" }));
+      } catch (e) {
+        early = e.name;
+      }
+    });
     await new Promise((r) => ws.addEventListener("open", r, { once: true }));
     ws.close(1000, "level done");
     await new Promise((r) => ws.addEventListener("close", r, { once: true }));
@@ -133,9 +142,13 @@ test("the connection's open, clean close and failure are spans", async () => {
     const bad = tracer.instrumentWebSocket(new WebSocket("ws://127.0.0.1:1/nowhere"));
     await new Promise((r) => bad.addEventListener("close", r, { once: true }));
     tracer.flush();
-    return tracer.stats();
+    return { ...tracer.stats(), early };
   });
   assert.equal(out.hookErrors, 0);
+  assert.equal(out.early, "InvalidStateError");
+  const [tooEarly] = await rootsNamed("too_early");
+  const sent = (await storedTrace(tooEarly.traceId, (s) => s.length >= 2)).find((s) => s.name === "send level");
+  assert.equal(sent.status.code, 2, "the send that threw is an error span");
   const [closeTrace] = await rootsNamed("close level");
   const [close] = await storedTrace(closeTrace.traceId, (s) => s.length >= 1);
   assert.equal(close.attributes["websocket.close.code"], 1000);
