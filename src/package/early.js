@@ -126,6 +126,20 @@ export function engineSpan(span) {
   return span instanceof EarlySpan ? span.r : span;
 }
 
+/** The action's input: `options.event`, else a player's input event being dispatched (as the
+ * engine's `inputOf` decides). */
+function inputNow(options) {
+  if (options.event !== undefined && options.event !== null) return options.event;
+  try {
+    const e = globalThis.event;
+    const input = e !== undefined && e !== null && e.isTrusted === true
+      && ((typeof UIEvent === "function" && e instanceof UIEvent) || e.type === "submit");
+    return input ? e : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `options` with an early parent or early link contexts replaced by the engine's spans. */
 function engineOptions(options) {
   if (options === null || typeof options !== "object") return options;
@@ -248,6 +262,12 @@ export class EarlyTracer {
       startTime: typeof o.startTime === "number" ? o.startTime : now(),
     };
     if (parent !== undefined) start.parent = parent;
+    if (action) {
+      // The input being dispatched now, which the engine can no longer see when it replays the
+      // action: an action still open then measures its input-to-result from it.
+      const input = inputNow(o);
+      if (input !== undefined) start.event = input;
+    }
     this.log.push(["span", span, String(name), start, action]);
     return span;
   }

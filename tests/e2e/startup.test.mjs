@@ -121,6 +121,29 @@ test("a request made before the engine loads, still waiting for its timing when 
   assert.equal(attr(span, "playtrace.before_ready"), true);
 });
 
+test("an action started from an input before the engine loads keeps its input and its result frame", async () => {
+  const page = await h.early(`
+    const tracer = pt.init({ serviceName: "early-input", flushIntervalMs: 100 });
+    // A key press the game handled itself, then an action answering it, before the engine runs.
+    const press = new KeyboardEvent("keydown", { key: "ArrowUp" });
+    let release;
+    const move = tracer.action("jump", { event: press }, () => new Promise((r) => { release = r; }));
+    await pt.ready();
+    release();
+    await move;
+    await new Promise((r) => setTimeout(r, 300)); // the result frame, then the flush
+    tracer.flush();
+    window.done = { pressedAt: press.timeStamp };
+  `);
+  const spans = await h.waitForSpans((s) => s.some((x) => x.name === "jump"));
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+  const jump = spans.find((x) => x.name === "jump");
+  assert.equal(attr(jump, "input.type"), "keydown");
+  const duration = Number(BigInt(jump.endTimeUnixNano) - BigInt(jump.startTimeUnixNano)) / 1e6;
+  assert.ok(attr(jump, "action.result_frame_ms") >= duration, `result frame ${attr(jump, "action.result_frame_ms")} after an action of ${duration} ms`);
+});
+
 test("a bad config before the engine loads: nothing throws, ready() rejects naming the key", async () => {
   const page = await h.early(`
     const tracer = pt.init({ serviceName: "bad", batchSize: -1 });
