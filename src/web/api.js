@@ -117,7 +117,6 @@ export class Tracer {
     this.e = engine; // the Rust engine: everything off the hot path
     this.d = false; // shut down
     this.stack = []; // withSpan spans, innermost last
-    this.acts = []; // open actions, oldest first
     this.bag = false; // baggage was ever set: trace headers need the engine
   }
 
@@ -142,23 +141,15 @@ export class Tracer {
 
   /** Whether a span started now has a parent: a `withSpan` span or an open action. */
   _inAction() {
-    return this.stack.length > 0 || this.acts.length > 0;
+    return this.stack.length > 0 || X.pt_open_actions() > 0;
   }
 
-  /** Whether a message of the trace in the scratch context answers the open actions: none is
-   * open, or one is in that trace. */
-  _answers() {
-    const m = words();
-    return this.acts.length === 0
-      || this.acts.some((s) => s.a === m[W] && s.b === m[W + 1] && s.c === m[W + 2] && s.d === m[W + 3]);
-  }
-
-  /** A span whose parent is the scratch context (`pt_extract` wrote it), or, `linked`, the
-   * implicit parent with a link to that context. */
-  _startFrom(name, kind, start, linked) {
+  /** The CONSUMER span of a received message whose context `pt_extract` wrote: its child, or
+   * the open action's child linked to it (the engine says which). */
+  _startReceived(name, start) {
     const n = intern(name);
-    const k = KINDS.get(kind);
-    return new Span(this, linked ? X.pt_start_linked(n, k, start) : X.pt_start(n, k, GIVEN, start), words());
+    const h = X.pt_answers() === 1 ? X.pt_start(n, 4, GIVEN, start) : X.pt_start_linked(n, 4, start);
+    return new Span(this, h, words());
   }
 
   /** Starts a span; `rule` is the parent rule when the options do not name a parent. */
@@ -213,10 +204,7 @@ export class Tracer {
     const span = this._start(name, options, ACTIVE_ONLY);
     span._put();
     const id = X.pt_action_begin();
-    this.acts.push(span);
     const settle = (error, failed) => {
-      const open = this.acts.indexOf(span);
-      if (open >= 0) this.acts.splice(open, 1);
       if (failed && span._live()) this.e.fail(span.h, error);
       const t = performance.now();
       X.pt_action_end(id, t);

@@ -312,6 +312,12 @@ pub extern "C" fn pt_action_begin() -> f64 {
     }
 }
 
+/// How many actions are open (a span started now has one as its implicit parent).
+#[no_mangle]
+pub extern "C" fn pt_open_actions() -> u32 {
+    Runtime::installed().map_or(0, |rt| rt.open_action_count() as u32)
+}
+
 /// The action with this ID settled at `end_ms` (page milliseconds).
 #[no_mangle]
 pub extern "C" fn pt_action_end(id: f64, end_ms: f64) {

@@ -25,7 +25,7 @@ use crate::core::encode::{Body, Resource};
 use crate::core::errors::{exception_attributes, ErrorLimiter, ErrorVerdict};
 use crate::core::frames::{frame_stats, FrameWatch};
 use crate::core::http::PropagationTarget;
-use crate::core::ids::IdGenerator;
+use crate::core::ids::{IdGenerator, TraceId};
 use crate::core::propagation::Baggage;
 use crate::core::span::{AttributeValue, IntoSharedStr, SharedStr, SpanData, SpanKind, Status};
 use crate::core::span_context::SpanContext;
@@ -520,6 +520,19 @@ impl Runtime {
 
     pub(crate) fn open_background_action(&self, cx: SpanContext) -> u64 {
         self.state.borrow_mut().contexts.open_background_action(cx)
+    }
+
+    /// How many actions are open.
+    pub(crate) fn open_action_count(&self) -> usize {
+        self.state.borrow().contexts.open_actions().count()
+    }
+
+    /// Whether a message of trace `trace` answers the open actions: none is open, or one is in
+    /// that trace.
+    pub(crate) fn answers(&self, trace: &TraceId) -> bool {
+        let s = self.state.borrow();
+        let mut open = s.contexts.open_actions().peekable();
+        open.peek().is_none() || open.any(|cx| cx.trace_id == *trace)
     }
 
     /// Closes an action; returns its context.

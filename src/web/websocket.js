@@ -201,7 +201,7 @@ export function instrumentWebSocket(tracer, ws, options, early) {
       if (X.pt_extract(n, tracestate === undefined ? 0 : put(tracestate, n)) === 0) return;
       // An answer in the open action's trace continues it; a message of another trace (another
       // player's move) is linked from the action instead.
-      const span = tracer._startFrom(receiving, "consumer", e.timeStamp, !tracer._answers());
+      const span = tracer._startReceived(receiving, e.timeStamp);
       describe(span, entries, "receive", e.data).end();
     } catch {
       // The game's own listeners get the message all the same.

@@ -49,6 +49,17 @@ pub extern "C" fn pt_extract(traceparent_len: u32, tracestate_len: u32) -> u32 {
     }
 }
 
+/// Whether the message whose context `pt_extract` wrote answers the open actions: none is
+/// open, or one is in its trace. Its span is then that context's child (`pt_start`); else the
+/// open action's child, linked to it (`pt_start_linked`): another player's move, say.
+#[no_mangle]
+pub extern "C" fn pt_answers() -> u32 {
+    match (Runtime::installed(), boundary::read_context()) {
+        (Some(rt), Some(message)) => u32::from(rt.answers(&message.trace_id)),
+        _ => 1,
+    }
+}
+
 /// Starts a span named by interned `name` of kind `kind_code` at `start_ms`, with the implicit
 /// parent (the open action) and a link to the context in the scratch buffer (a message of
 /// another trace); writes its own context there, as `pt_start` does.

@@ -183,14 +183,18 @@ test("hooks that throw are counted and the messages still go", async () => {
     const got = [];
     ws.addEventListener("message", (e) => got.push(JSON.parse(e.data)));
     await new Promise((r) => ws.addEventListener("open", r, { once: true }));
-    await tracer.action("hooked", undefined, async () => {
+    let actionTrace;
+    await tracer.action("hooked", undefined, async (span) => {
+      actionTrace = span.spanContext().traceId;
       ws.send(JSON.stringify({ type: "chat", player: "hooks", text: "still sent" }));
       for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     });
-    return { got, stats: tracer.stats() };
+    return { got, actionTrace, stats: tracer.stats() };
   });
   assert.equal(out.got[0].text, "still sent", "the game's listener got the broadcast");
-  assert.ok(!out.got[0].traceparent?.includes("0000"), "the server made its own context");
+  // The message went without context, so the server started a trace of its own.
+  assert.match(out.got[0].traceparent, /^00-[0-9a-f]{32}-/);
+  assert.notEqual(out.got[0].traceparent.split("-")[1], out.actionTrace, "the server made its own context");
   assert.equal(out.stats.hookErrors, 2, "one inject and one extract");
 
   await page.context().close();
