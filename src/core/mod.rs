@@ -23,6 +23,7 @@
 
 pub mod config;
 pub mod context;
+pub mod delivery;
 pub mod diagnostics;
 pub mod encode;
 pub mod errors;

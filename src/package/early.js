@@ -382,8 +382,12 @@ export class EarlyTracer {
   }
 
   shutdown() {
-    if (this.t !== undefined) this.t.shutdown();
-    else if (!this.off) this.log.push(["shutdown"]);
+    if (this.t !== undefined) return this.t.shutdown();
+    if (this.off) return Promise.resolve();
+    let done;
+    const settled = new Promise((resolve) => { done = resolve; });
+    this.log.push(["shutdown", done]);
+    return settled;
   }
 
   stats() {
@@ -430,7 +434,7 @@ export class EarlyTracer {
         case "removeBaggage": tracer.removeBaggage(entry[1]); break;
         case "webSocket": tracer.instrumentWebSocket(entry[1], entry[2], entry[3]); break;
         case "flush": tracer.flush(); break;
-        case "shutdown": tracer.shutdown(); break;
+        case "shutdown": tracer.shutdown().then(entry[1]); break;
       }
     }
   }
@@ -438,6 +442,7 @@ export class EarlyTracer {
   /** The engine could not start: drop what was recorded and record nothing more. */
   disable() {
     this.off = true;
+    for (const entry of this.log) if (entry[0] === "shutdown") entry[1]();
     this.log = [];
     for (const a of this.actions) a.settle.resolve();
     this.actions = [];
@@ -447,6 +452,7 @@ export class EarlyTracer {
 // The counters of `stats()`, all zero before the engine runs (kept equal to the engine's list
 // by the package test).
 const STATS = ["spansStarted", "spansEnded", "sampledOut", "timedOut", "trimmed", "droppedQueueFull",
-  "droppedTooLarge", "droppedSendFailed", "droppedStorageFull", "queued", "exported", "bodiesSent", "bytesSent",
-  "beaconsSent", "beaconsRefused", "fallbackKeepalive", "fallbackFetch", "fallbackFetchLater", "retries",
-  "persisted", "recovered", "printed", "errorsRecorded", "errorsSuppressed", "hookErrors"];
+  "droppedTooLarge", "droppedSendFailed", "droppedStorageFull", "queued", "sending", "waiting", "exported", "beaconed",
+  "bodiesSent", "bytesSent", "beaconsSent", "beaconsRefused", "fetchKeepalive", "fetchPlain", "fetchLater",
+  "sendFailures", "retries", "persisted", "recovered", "printed", "errorsRecorded", "errorsSuppressed", "hookErrors",
+  "conversionErrors", "namesCut"];

@@ -12,6 +12,7 @@ let loading; // Promise<"url" | "inline">: the engine loading
 let loaded = false;
 let early; // the tracer `init` returned before the engine was ready
 let started; // Promise<Tracer>: `init`'s config applied on the engine
+const later = []; // configs of `init` calls made again before the engine loaded
 
 /** Starts loading the engine (once); resolves when it is loaded, before any `init`. */
 export default function load() {
@@ -32,8 +33,15 @@ function held(t) {
  * the game does and replays it when it is; a bad config then makes `ready()` reject.
  */
 export function init(config) {
-  if (loaded) return held(engineInit(config));
-  if (early !== undefined) return early;
+  if (loaded) {
+    const t = held(engineInit(config));
+    started = Promise.resolve(t); // ready() resolves the tracer installed now, after a shutdown too
+    return t;
+  }
+  if (early !== undefined) {
+    later.push(config); // once loaded, the engine says which of its keys it ignored
+    return early;
+  }
   const tracer = new EarlyTracer();
   early = tracer;
   const given = config !== null && typeof config === "object" ? { ...config } : config;
@@ -53,6 +61,7 @@ export function init(config) {
         console.error(`playtrace: init failed, nothing is traced: ${error && error.message}`);
         throw error;
       }
+      for (const c of later.splice(0)) engineInit(c);
       const requests = tracer.requests;
       const replayed = tracer.spans - requests;
       tracer.replay(real);

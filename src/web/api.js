@@ -5,9 +5,11 @@
 // attribute keys are interned once, strings are written straight into wasm memory, and no
 // Promise, closure or timer is made per span. Everything else, and every decision (sampling,
 // parents, limits, queueing, encoding, transport), is the Rust engine's. Nothing here throws into
-// game code for a bad value: such values are dropped and counted by the engine.
+// game code for a bad value: a value whose conversion throws (a throwing toString, a Proxy, a
+// getter) is skipped and counted in stats().conversionErrors. The one error kept is the game's
+// own: `withSpan` and `action` call `fn`, and what it throws reaches the caller as before.
 
-import { X, BASE, W, U8, encoder, decoder, words, put, intern, taken, IMPLICIT, ACTIVE_ONLY, ROOT, GIVEN } from "./boundary.js";
+import { X, BASE, W, U8, encoder, decoder, words, put, intern, taken, text, counted, COUNT_CONVERSION_ERROR, IMPLICIT, ACTIVE_ONLY, ROOT, GIVEN } from "./boundary.js";
 import { frame } from "./frames.js";
 import { inputOf, awaitResult, finishAll } from "./input.js";
 import { instrumentWebSocket } from "./websocket.js";
@@ -51,7 +53,12 @@ export class Span {
         case "number": X.pt_attr_num(this.h, intern(key), value); break;
         case "string": { const k = intern(key); X.pt_attr_str(this.h, k, put(value)); break; }
         case "boolean": X.pt_attr_bool(this.h, intern(key), value ? 1 : 0); break;
-        default: this.t.e.setAttributeValue(this.h, String(key), value);
+        default:
+          try {
+            this.t.e.setAttributeValue(this.h, text(key), value);
+          } catch {
+            counted(COUNT_CONVERSION_ERROR); // an array Proxy, a throwing element
+          }
       }
     }
     return this;
@@ -59,27 +66,43 @@ export class Span {
 
   setAttributes(attributes) {
     if (this._live() && attributes !== null && typeof attributes === "object") {
-      for (const key of Object.keys(attributes)) this.setAttribute(key, attributes[key]);
+      let keys;
+      try {
+        keys = Object.keys(attributes);
+      } catch {
+        counted(COUNT_CONVERSION_ERROR);
+        return this;
+      }
+      for (const key of keys) {
+        let value;
+        try {
+          value = attributes[key];
+        } catch {
+          counted(COUNT_CONVERSION_ERROR);
+          continue;
+        }
+        this.setAttribute(key, value);
+      }
     }
     return this;
   }
 
   addEvent(name, attributes, time) {
-    if (this._live()) this.t.e.addEvent(this.h, String(name), attributes, ms(time));
+    if (this._live()) guarded(() => this.t.e.addEvent(this.h, text(name), attributes, ms(time)));
     return this;
   }
 
   recordException(exception, time) {
-    if (this._live()) this.t.e.recordException(this.h, exception, ms(time));
+    if (this._live()) guarded(() => this.t.e.recordException(this.h, exception, ms(time)));
   }
 
   setStatus(status) {
-    if (this._live()) this.t.e.setStatus(this.h, status);
+    if (this._live()) guarded(() => this.t.e.setStatus(this.h, status));
     return this;
   }
 
   updateName(name) {
-    if (this._live()) this.t.e.updateName(this.h, String(name));
+    if (this._live()) this.t.e.updateName(this.h, text(name));
     return this;
   }
 
@@ -152,24 +175,38 @@ export class Tracer {
     return new Span(this, h, words());
   }
 
-  /** Starts a span; `rule` is the parent rule when the options do not name a parent. */
+  /** Starts a span; `rule` is the parent rule when the options do not name a parent. Options
+   * that cannot be read (a throwing getter, a Proxy) are counted and the span starts without
+   * them. */
   _start(name, options, rule) {
     const n = intern(name);
-    if (options === undefined || options === null || typeof options !== "object") {
-      return new Span(this, X.pt_start(n, 0, rule, performance.now()), words());
+    if (options !== undefined && options !== null && typeof options === "object") {
+      try {
+        return this._startWith(n, name, options, rule);
+      } catch {
+        counted(COUNT_CONVERSION_ERROR);
+      }
     }
+    return new Span(this, X.pt_start(n, 0, rule, performance.now()), words());
+  }
+
+  /** `_start` with options. Every option is read before the span starts, so one that throws
+   * leaves nothing half started. */
+  _startWith(n, name, options, rule) {
     const parent = options.parent;
     if (options.links !== undefined || (parent !== undefined && parent !== null && !(parent instanceof Span))) {
       // Links, or a context from extract() or another SDK: the engine reads the options.
-      return new Span(this, this.e.startWith(String(name), options, rule === IMPLICIT), words());
+      return new Span(this, this.e.startWith(text(name), options, rule === IMPLICIT), words());
     }
+    const kind = KINDS.get(options.kind);
+    const startTime = options.startTime;
+    const attributes = options.attributes;
     let mode = rule;
     if (parent === null) mode = ROOT;
     else if (parent instanceof Span) { parent._put(); mode = GIVEN; }
-    const kind = KINDS.get(options.kind);
-    const start = typeof options.startTime === "number" ? options.startTime : performance.now();
+    const start = typeof startTime === "number" ? startTime : performance.now();
     const span = new Span(this, X.pt_start(n, kind === undefined ? 0 : kind, mode, start), words());
-    if (options.attributes !== undefined) span.setAttributes(options.attributes);
+    if (attributes !== undefined) span.setAttributes(attributes);
     return span;
   }
 
@@ -181,7 +218,7 @@ export class Tracer {
     if (span instanceof Span) {
       span._put();
       X.pt_push_active();
-    } else if (!this.e.pushActive(span)) {
+    } else if (!guarded(() => this.e.pushActive(span), false)) {
       return fn();
     }
     this.stack.push(span);
@@ -200,7 +237,7 @@ export class Tracer {
   action(name, options, fn) {
     // A new player action never nests in another open action: it starts its own trace unless
     // `withSpan` or `options.parent` says otherwise.
-    const input = inputOf(options);
+    const input = guarded(() => inputOf(options));
     const span = this._start(name, options, ACTIVE_ONLY);
     span._put();
     const id = X.pt_action_begin();
@@ -229,33 +266,46 @@ export class Tracer {
   }
 
   instrumentWebSocket(ws, options, early) {
-    return instrumentWebSocket(this, ws, options, early);
+    return guarded(() => instrumentWebSocket(this, ws, options, early), ws);
   }
 
   inject(carrier, span) {
     const source = span === undefined ? this.activeSpan() : span;
-    if (source !== undefined && source !== null) this.e.inject(carrier, source);
+    if (source !== undefined && source !== null) guarded(() => this.e.inject(carrier, source));
   }
 
-  extract(carrier) { return this.e.extract(carrier); }
+  extract(carrier) { return guarded(() => this.e.extract(carrier), null); }
   setBaggage(key, value) {
-    const set = this.e.setBaggage(String(key), String(value));
+    const set = this.e.setBaggage(text(key), text(value));
     if (set) this.bag = true;
     return set;
   }
-  getBaggage(key) { return this.e.getBaggage(String(key)); }
-  removeBaggage(key) { return this.e.removeBaggage(String(key)); }
+  getBaggage(key) { return this.e.getBaggage(text(key)); }
+  removeBaggage(key) { return this.e.removeBaggage(text(key)); }
   flush() { if (!this.d) this.e.flush(); }
   /** A request made before the engine loaded, recorded by the package's early tracer. */
   _replayRequest(record) { if (!this.d) this.e.replayRequest(record); }
   stats() { return this.e.stats(); }
 
+  /** Resolves once every span has been answered by the endpoint, handed to a beacon, or kept
+   * for the next visit. */
   shutdown() {
     if (!this.d) {
       finishAll(); // actions waiting for their result frame are sent with the rest
       this.d = true;
-      this.e.shutdown();
+      this.p = this.e.shutdown();
     }
+    return this.p;
+  }
+}
+
+/** `f()`, or `fallback` (counted) if reading the game's values in it threw. */
+function guarded(f, fallback) {
+  try {
+    return f();
+  } catch {
+    counted(COUNT_CONVERSION_ERROR);
+    return fallback;
   }
 }
 

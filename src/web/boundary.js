@@ -8,8 +8,13 @@ let U32 = new Uint32Array(0);
 export let U8 = new Uint8Array(0);
 let STR = new Uint8Array(0); // the string area of the scratch buffer
 const STRING_AT = 544;
-const MAX_INTERNED = 4096;
+const MAX_INTERNED = 4096; // names and keys interned at once; the table starts over past it
+const MAX_INTERNED_CHARS = 1 << 20; // and characters of them
+export const MAX_NAME_CHARS = 1024; // a longer name or key is cut to this (stats().namesCut)
 const IDS = new Map(); // interned names and keys -> IDs
+let internedChars = 0;
+// pt_count's codes (boundary.rs COUNT_*).
+export const COUNT_CONVERSION_ERROR = 0, COUNT_NAME_CUT = 1;
 export const encoder = new TextEncoder();
 export const decoder = new TextDecoder();
 // pt_start's parent rules.
@@ -32,7 +37,7 @@ export function words() {
 
 /** Writes `s` as UTF-8 into the string area at byte `at` (default 0); returns its length. */
 export function put(s, at = 0) {
-  if (typeof s !== "string") s = String(s);
+  if (typeof s !== "string") s = text(s);
   const n = s.length;
   if (STR.length === 0 || at + n * 3 > STR.length) views(X.pt_scratch(at + n * 3));
   const area = STR;
@@ -50,16 +55,41 @@ export function put(s, at = 0) {
   return encoder.encodeInto(s, at === 0 ? area : area.subarray(at)).written;
 }
 
-/** The interned ID of a name or key. */
+/** `v` as a string, or "" (counted) when its conversion throws: a throwing `toString`, a
+ * Proxy, a Symbol's description trap. Game code never sees the error. */
+export function text(v) {
+  if (typeof v === "string") return v;
+  try {
+    return String(v);
+  } catch {
+    counted(COUNT_CONVERSION_ERROR);
+    return "";
+  }
+}
+
+/** Counts a value the API skipped or cut (boundary.rs COUNT_*). */
+export function counted(what) {
+  if (X !== undefined) X.pt_count(what);
+}
+
+/** The interned ID of a name or key (any value: converted with `text`). Names longer than
+ * MAX_NAME_CHARS are cut to it, and the table is bounded in entries and characters. */
 export function intern(s) {
   let id = IDS.get(s);
   if (id === undefined) {
-    if (IDS.size >= MAX_INTERNED) {
+    if (typeof s !== "string") return intern(text(s));
+    if (s.length > MAX_NAME_CHARS) {
+      counted(COUNT_NAME_CUT);
+      return intern(s.slice(0, MAX_NAME_CHARS));
+    }
+    if (IDS.size >= MAX_INTERNED || internedChars + s.length > MAX_INTERNED_CHARS) {
       IDS.clear();
+      internedChars = 0;
       X.pt_intern_clear();
     }
     id = X.pt_intern(put(s));
     IDS.set(s, id);
+    internedChars += s.length;
   }
   return id;
 }

@@ -140,6 +140,20 @@ pub extern "C" fn pt_intern(len: u32) -> u32 {
     })
 }
 
+/// What JS counts for the tracer (`pt_count`'s codes): a value whose conversion threw, and a
+/// name cut to the interning limit.
+pub(crate) const COUNT_CONVERSION_ERROR: u32 = 0;
+/// See [`COUNT_CONVERSION_ERROR`].
+pub(crate) const COUNT_NAME_CUT: u32 = 1;
+
+/// Counts something that happened on the JS side of the boundary (see the `COUNT_*` codes).
+#[no_mangle]
+pub extern "C" fn pt_count(what: u32) {
+    if let Some(rt) = Runtime::installed() {
+        rt.count_boundary(what);
+    }
+}
+
 /// Forgets every interned string (JS clears its own table at the same moment).
 #[no_mangle]
 pub extern "C" fn pt_intern_clear() {

@@ -27,16 +27,20 @@ pub(crate) fn now_ns() -> u64 {
     ms_to_ns(TIME_ORIGIN.with(|origin| *origin) + performance_now())
 }
 
-/// A caller's time in milliseconds to nanoseconds since the epoch. Values before the page's
-/// time origin are `performance.now()`-style (the `requestAnimationFrame` timestamp); later
-/// values are epoch milliseconds (`Date.now()`). Anything unusable means now.
+/// Below this many milliseconds a time is on the page's timeline (`performance.now()`, a
+/// `requestAnimationFrame` or `event.timeStamp` value: a page would have to be open for 31
+/// years to reach it); at or above, since the epoch (`Date.now()`: every time since September
+/// 2001). Told by size, so an epoch time from before the page loaded is still an epoch time.
+pub(crate) const EPOCH_FLOOR_MS: f64 = 1e12;
+
+/// A caller's time in milliseconds to nanoseconds since the epoch: page time or epoch time,
+/// told apart by [`EPOCH_FLOOR_MS`]. Anything unusable means now.
 pub(crate) fn time_input_ns(ms: f64) -> u64 {
     if !ms.is_finite() || ms < 0.0 {
         return now_ns();
     }
-    let origin = TIME_ORIGIN.with(|origin| *origin);
-    if ms < origin {
-        ms_to_ns(origin + ms)
+    if ms < EPOCH_FLOOR_MS {
+        page_ms_to_ns(ms)
     } else {
         ms_to_ns(ms)
     }

@@ -15,13 +15,13 @@ use js_sys::{Function, RegExp};
 use wasm_bindgen::JsValue;
 
 use super::js::{get, global, method, page_href};
-use super::transport::{self, fetch::Outcome};
+use super::transport;
 use super::{clock, frame_ring};
 use crate::core::config::TracerConfig;
 use crate::core::context::{ContextStack, ParentRule};
+use crate::core::delivery::Delivery;
 use crate::core::diagnostics::{Decision, Diagnostics};
-use crate::core::encode::json::write_u64;
-use crate::core::encode::{Body, Resource};
+use crate::core::encode::Resource;
 use crate::core::errors::{exception_attributes, ErrorLimiter, ErrorVerdict};
 use crate::core::frames::{frame_stats, FrameWatch};
 use crate::core::http::PropagationTarget;
@@ -29,10 +29,11 @@ use crate::core::ids::{IdGenerator, TraceId};
 use crate::core::propagation::Baggage;
 use crate::core::span::{AttributeValue, IntoSharedStr, SharedStr, SpanData, SpanKind, Status};
 use crate::core::span_context::SpanContext;
-use crate::core::stats::Stats;
 use crate::core::tracer::{Ended, SpanHandle, TracerCore};
-use crate::core::transport::{body_limit, transport_plan, KeepaliveBudget, PendingBody, Transport, BEACON_HOLD_NS};
+use crate::core::transport::KeepaliveBudget;
 use crate::{SCOPE_NAME, SCOPE_VERSION};
+
+mod exporter;
 
 thread_local! {
     /// The installed tracer and its JS object: one per JS realm, however often `init` is called.
@@ -69,6 +70,13 @@ impl HttpRules {
             || self.propagate_patterns.iter().any(|re| re.test(href))
     }
 
+    /// Whether `href` is on the page's own origin.
+    pub(crate) fn is_same_origin(&self, href: &str) -> bool {
+        !self.page_origin.is_empty()
+            && href.starts_with(self.page_origin.as_str())
+            && matches!(href.as_bytes().get(self.page_origin.len()), None | Some(b'/' | b'?' | b'#'))
+    }
+
     /// `href` with credentials and secret query values redacted.
     pub(crate) fn redact(&self, href: &str) -> String {
         crate::core::http::redact_url(href, &self.redact_query_params)
@@ -91,9 +99,10 @@ struct State {
     timer: Option<(u64, Timeout)>,
     /// Listeners and instrumentation, undone when dropped at shutdown.
     installed: Vec<Box<dyn Any>>,
-    /// Bodies waiting for a retry, so that a page going away can persist them.
-    retrying: Vec<Parked>,
-    next_retry_id: u64,
+    /// What became of the bodies sent, and those waiting for the endpoint.
+    delivery: Delivery,
+    /// `shutdown()`'s promises, resolved once nothing is in flight.
+    settled_waiters: Vec<Function>,
     shut_down: bool,
     /// HTTP spans whose request finished and that wait for Resource Timing, with their end time:
     /// a page going away ends them at once rather than lose them.
@@ -107,13 +116,6 @@ struct State {
     /// Frames and where they fall; off until the game feeds one or Long Animation Frames are
     /// observed.
     frames: FrameWatch,
-}
-
-/// A body waiting out its backoff, with the timer that sends it again (dropping it cancels).
-struct Parked {
-    id: u64,
-    body: Body,
-    _timer: Timeout,
 }
 
 /// One installed tracer.
@@ -225,8 +227,8 @@ impl Runtime {
                 budget: KeepaliveBudget::default(),
                 timer: None,
                 installed: Vec::new(),
-                retrying: Vec::new(),
-                next_retry_id: 0,
+                delivery: Delivery::default(),
+                settled_waiters: Vec::new(),
                 shut_down: false,
                 settling: Vec::new(),
                 last_now_ns: now,
@@ -245,10 +247,7 @@ impl Runtime {
     /// of this origin could not.
     pub(crate) fn install(self: &Rc<Self>, tracer: JsValue) {
         INSTALLED.with(|i| *i.borrow_mut() = Some((Rc::clone(self), tracer)));
-        for body in transport::storage::take().into_bodies() {
-            self.state.borrow_mut().core.stats_mut().recovered += body.spans as u64;
-            self.spawn_fetch(body.url, Body { json: body.json, spans: body.spans }, false);
-        }
+        self.send_recovered(transport::storage::take().into_bodies().collect());
     }
 
     /// The installed runtime, if any.
@@ -261,27 +260,17 @@ impl Runtime {
         INSTALLED.with(|i| i.borrow().as_ref().map(|(_, t)| t.clone()))
     }
 
-    /// Sends what is queued, undoes listeners, timers and instrumentation, and uninstalls `rt`.
-    pub(crate) fn uninstall(rt: &Rc<Self>) {
-        if rt.is_shut_down() {
-            return;
-        }
-        rt.report_jank(true);
-        rt.send_all(page_hidden());
-        let installed = {
-            let mut s = rt.state.borrow_mut();
-            s.timer = None;
-            s.shut_down = true;
-            std::mem::take(&mut s.installed)
-        };
-        // Undoing restores globals and removes listeners; done with the state released.
-        drop(installed);
+    /// Sends what is queued, undoes listeners, timers and instrumentation, and uninstalls `rt`;
+    /// the promise resolves once every request in flight has settled.
+    pub(crate) fn uninstall(rt: &Rc<Self>) -> js_sys::Promise {
+        let settled = rt.shut_down();
         INSTALLED.with(|i| {
             let mut i = i.borrow_mut();
             if i.as_ref().is_some_and(|(r, _)| Rc::ptr_eq(r, rt)) {
                 *i = None;
             }
         });
+        settled
     }
 
     /// Keeps a listener or a hook until shutdown, when dropping it undoes it.
@@ -634,7 +623,11 @@ impl Runtime {
         }
         let s = self.state.borrow();
         if !s.baggage.is_empty() {
-            headers.push(("baggage", s.baggage.header_value()));
+            // Never an empty `baggage:` header (parsed baggage can hold only oversized members).
+            let value = s.baggage.header_value();
+            if !value.is_empty() {
+                headers.push(("baggage", value));
+            }
         }
         headers
     }
@@ -654,7 +647,8 @@ impl Runtime {
     /// `stats()`: every counter, and the spans queued now.
     pub(crate) fn counters(&self) -> Vec<(&'static str, u64)> {
         let s = self.state.borrow();
-        s.core.stats().fields(s.core.queue_len() as u64).to_vec()
+        let (sending, waiting) = (s.delivery.sending_spans(), s.delivery.waiting_spans());
+        s.core.stats().fields(s.core.queue_len() as u64, sending, waiting).to_vec()
     }
 
     /// A WebSocket hook threw.
@@ -662,88 +656,13 @@ impl Runtime {
         self.stats(|s| s.hook_errors += 1);
     }
 
-    fn stats(&self, f: impl FnOnce(&mut Stats)) {
-        f(self.state.borrow_mut().core.stats_mut());
-    }
-
-    // ----- timer and flushing ------------------------------------------------------------
-
-    /// Arms the timer for the core's next deadline, unless an earlier one is armed already.
-    fn schedule(&self) {
-        let mut s = self.state.borrow_mut();
-        if s.shut_down {
-            return;
-        }
-        let Some(due) = s.core.next_deadline_ns() else { return };
-        if matches!(s.timer, Some((armed, _)) if armed <= due) {
-            return;
-        }
-        let now = clock::now_ns();
-        // A full batch is due at once; a deadline a millisecond after it, so the timer never
-        // fires a little before it is due.
-        let ms = if due <= now { 0 } else { ((due - now) / 1_000_000 + 1).min(u64::from(u32::MAX / 2)) as u32 };
-        let weak = self.me.clone();
-        s.timer = Some((due, Timeout::new(ms, move || with_live(&weak, |rt| rt.on_timer()))));
-    }
-
-    fn on_timer(&self) {
-        let now = self.now_ns();
-        let printed = {
-            let mut s = self.state.borrow_mut();
-            s.timer = None;
-            s.core.expire_spans(now)
-        };
-        print(printed);
-        self.send_due();
-        self.schedule();
-    }
-
-    /// Sends bodies while the core says one is due (a full batch, a full body, or a span that
-    /// waited the flush interval); a partial batch stays for the timer.
-    fn send_due(&self) {
-        loop {
-            let due = self.state.borrow().core.should_flush(clock::now_ns()).is_some();
-            if !due {
-                return;
-            }
-            let Some(body) = self.next_body(false) else { return };
-            self.send(body, false);
-        }
-    }
-
-    /// The next body, as large as the transport it will take allows.
-    fn next_body(&self, leaving: bool) -> Option<Body> {
-        let (body, trimmed, too_large) = {
-            let mut s = self.state.borrow_mut();
-            let batch_bytes = s.core.max_body_bytes();
-            let fits = s.budget.fits(batch_bytes, clock::now_ns());
-            let before = *s.core.stats();
-            let body = s.core.next_body_within(body_limit(fits, leaving, batch_bytes));
-            let after = s.core.stats();
-            (body, after.trimmed > before.trimmed, after.dropped_too_large > before.dropped_too_large)
-        };
-        if trimmed {
-            self.debug(Decision::Trimmed, String::new);
-        }
-        if too_large {
-            self.debug(Decision::DroppedTooLarge, String::new);
-        }
-        body
-    }
-
-    /// `tracer.flush()`: sends everything queued now.
-    pub(crate) fn flush_now(&self) {
-        self.report_jank(true);
-        self.send_all(false);
-        self.schedule();
-    }
-
-    /// Sends everything queued. `leaving`: the page is being hidden or unloaded, so only
-    /// transports that survive it are used.
-    fn send_all(&self, leaving: bool) {
-        while let Some(body) = self.next_body(leaving) {
-            self.send(body, leaving);
-        }
+    /// Counts what the JS side of the boundary reports (`boundary::COUNT_*`).
+    pub(crate) fn count_boundary(&self, what: u32) {
+        self.stats(|s| match what {
+            super::boundary::COUNT_CONVERSION_ERROR => s.conversion_errors += 1,
+            super::boundary::COUNT_NAME_CUT => s.names_cut += 1,
+            _ => {}
+        });
     }
 
     // ----- page lifecycle ----------------------------------------------------------------
@@ -765,189 +684,6 @@ impl Runtime {
             self.end_span_ns(handle, end_ns);
         }
     }
-
-    /// The page is being hidden or unloaded: send everything by what survives it, and keep what
-    /// cannot be sent for the next page.
-    pub(crate) fn on_page_leaving(&self) {
-        self.end_settling();
-        self.report_jank(true);
-        self.send_all(true);
-        // Bodies waiting for a retry would die with the page: keep them for the next visit.
-        let waiting: Vec<Body> = self.state.borrow_mut().retrying.drain(..).map(|p| p.body).collect();
-        self.persist(waiting);
-    }
-
-    // ----- sending -----------------------------------------------------------------------
-
-    fn record_sent(stats: &mut Stats, body: &Body) {
-        stats.exported += body.spans as u64;
-        stats.bodies_sent += 1;
-        stats.bytes_sent += body.json.len() as u64;
-    }
-
-    /// Sends a body by the first transport of the core's plan that takes it.
-    fn send(&self, body: Body, leaving: bool) {
-        let bytes = body.json.len();
-        let fits = self.state.borrow_mut().budget.fits(bytes, clock::now_ns());
-        if let Some(taken) = self.take(body, fits, leaving) {
-            if taken != Transport::Beacon {
-                self.debug(Decision::TransportFallback, || fallback_detail(taken, fits, bytes));
-            }
-        }
-    }
-
-    /// Walks the transport plan until a transport takes the body; returns that transport.
-    fn take(&self, body: Body, fits: bool, leaving: bool) -> Option<Transport> {
-        let url = &self.http.endpoint;
-        let now = clock::now_ns();
-        for &step in transport_plan(fits, leaving, self.credentials) {
-            match step {
-                Transport::Beacon => {
-                    if transport::beacon::send(url, &body.json, self.content_type) {
-                        let mut s = self.state.borrow_mut();
-                        s.budget.reserve(body.json.len(), now, BEACON_HOLD_NS);
-                        s.core.stats_mut().beacons_sent += 1;
-                        Self::record_sent(s.core.stats_mut(), &body);
-                        return Some(step);
-                    }
-                    self.stats(|st| st.beacons_refused += 1);
-                }
-                Transport::KeepaliveFetch => {
-                    if self.state.borrow_mut().budget.fits(body.json.len(), clock::now_ns()) {
-                        self.stats(|st| st.fallback_keepalive += 1);
-                        self.spawn_fetch(url.clone(), body, true);
-                        return Some(step);
-                    }
-                }
-                Transport::Fetch => {
-                    self.stats(|st| st.fallback_fetch += 1);
-                    self.spawn_fetch(url.clone(), body, false);
-                    return Some(step);
-                }
-                Transport::FetchLater => {
-                    if transport::fetch_later::send(url, &body.json, self.content_type, self.credentials) {
-                        let mut s = self.state.borrow_mut();
-                        s.core.stats_mut().fallback_fetch_later += 1;
-                        Self::record_sent(s.core.stats_mut(), &body);
-                        return Some(step);
-                    }
-                }
-                Transport::Storage => {
-                    self.persist(vec![body]);
-                    return Some(step);
-                }
-            }
-        }
-        None
-    }
-
-    /// Posts with `fetch`, retrying 429, 502, 503, 504 and network errors with backoff while
-    /// the page is visible; what is still waiting when the page goes away is persisted.
-    fn spawn_fetch(&self, url: String, body: Body, keepalive: bool) {
-        self.attempt(url, body, keepalive, 0);
-    }
-
-    /// One `fetch` of a body; `retry`: how many attempts came before.
-    fn attempt(&self, url: String, body: Body, keepalive: bool, retry: u32) {
-        let Some(fetch) = self.fetch.clone() else {
-            self.stats(|st| st.dropped_send_failed += body.spans as u64);
-            return;
-        };
-        let ticket =
-            keepalive.then(|| self.state.borrow_mut().budget.reserve(body.json.len(), clock::now_ns(), u64::MAX / 4));
-        let request = transport::fetch::post(&fetch, &url, &body.json, self.content_type, keepalive, self.credentials);
-        let weak = self.me.clone();
-        transport::fetch::when_settled(&request, move |outcome| {
-            if let Some(rt) = weak.upgrade() {
-                rt.attempted(url, body, ticket, retry, outcome);
-            }
-        });
-    }
-
-    /// What became of an attempt: sent, dropped, or parked for a retry after a backoff.
-    fn attempted(&self, url: String, body: Body, ticket: Option<u64>, retry: u32, outcome: Outcome) {
-        if let Some(t) = ticket {
-            self.state.borrow_mut().budget.release(t);
-        }
-        let retry_after = match outcome {
-            Outcome::Status(status, _) if (200..300).contains(&status) => {
-                Self::record_sent(self.state.borrow_mut().core.stats_mut(), &body);
-                return;
-            }
-            Outcome::Status(status, retry_after) if crate::core::transport::is_retryable_status(status) => retry_after,
-            Outcome::NetworkError => None,
-            Outcome::Status(status, _) => {
-                self.stats(|st| st.dropped_send_failed += body.spans as u64);
-                self.debug(Decision::SendFailed, || {
-                    let mut d = String::from("the collector answered ");
-                    write_u64(&mut d, u64::from(status));
-                    d
-                });
-                return;
-            }
-        };
-        let retry = retry + 1;
-        let jitter = f64::from(self.state.borrow_mut().core.ids().span_id().to_bytes()[0]) / 255.0;
-        let Some(delay) = crate::core::transport::retry_delay_ms(retry, retry_after, jitter) else {
-            self.stats(|st| st.dropped_send_failed += body.spans as u64);
-            self.debug(Decision::SendFailed, || "retries ran out".to_owned());
-            return;
-        };
-        // Parked where a page going away finds and persists it; the timer goes with it.
-        let mut s = self.state.borrow_mut();
-        s.core.stats_mut().retries += 1;
-        let id = s.next_retry_id;
-        s.next_retry_id += 1;
-        let weak = self.me.clone();
-        let timer = Timeout::new(delay.min(u64::from(u32::MAX / 2)) as u32, move || {
-            if let Some(rt) = weak.upgrade() {
-                rt.retry(id, url, retry);
-            }
-        });
-        s.retrying.push(Parked { id, body, _timer: timer });
-    }
-
-    /// A parked body's backoff is over: send it again, or keep it if the page is hidden.
-    fn retry(&self, id: u64, url: String, retry: u32) {
-        let parked = {
-            let mut s = self.state.borrow_mut();
-            let at = s.retrying.iter().position(|p| p.id == id);
-            at.map(|at| s.retrying.swap_remove(at))
-        };
-        let Some(parked) = parked else { return }; // persisted while the page was hidden
-        let Parked { body, _timer, .. } = parked;
-        if page_hidden() {
-            self.persist(vec![body]);
-        } else {
-            self.attempt(url, body, false, retry);
-        }
-    }
-
-    /// Keeps bodies in storage for the next page, counting what storage cannot hold.
-    fn persist(&self, bodies: Vec<Body>) {
-        if bodies.is_empty() {
-            return;
-        }
-        let spans: u64 = bodies.iter().map(|b| b.spans as u64).sum();
-        let url = &self.http.endpoint;
-        let pending =
-            bodies.into_iter().map(|b| PendingBody { url: url.clone(), spans: b.spans, json: b.json }).collect();
-        match transport::storage::append(pending) {
-            Ok(dropped) => {
-                self.stats(|st| {
-                    st.persisted += spans;
-                    st.dropped_storage_full += dropped;
-                });
-                self.debug(Decision::Persisted, || {
-                    let mut d = String::new();
-                    write_u64(&mut d, spans);
-                    d.push_str(" spans");
-                    d
-                });
-            }
-            Err(lost) => self.stats(|st| st.dropped_send_failed += lost),
-        }
-    }
 }
 
 /// `prefix` and `text` in quotes.
@@ -956,26 +692,6 @@ fn quoted(prefix: &str, text: &str) -> String {
     d.push('"');
     d.push_str(text);
     d.push('"');
-    d
-}
-
-/// Which transport a body took instead of a beacon, and why.
-fn fallback_detail(step: Transport, fits: bool, bytes: usize) -> String {
-    let mut d = String::from("a body of ");
-    write_u64(&mut d, bytes as u64);
-    d.push_str(" bytes went by ");
-    d.push_str(match step {
-        Transport::KeepaliveFetch => "fetch with keepalive",
-        Transport::Fetch => "fetch",
-        Transport::FetchLater => "fetchLater",
-        Transport::Storage => "localStorage",
-        Transport::Beacon => "sendBeacon",
-    });
-    d.push_str(if fits {
-        ": sendBeacon refused it"
-    } else {
-        ": it does not fit the page's 64 KiB keepalive quota now"
-    });
     d
 }
 

@@ -173,17 +173,39 @@ export interface WebSocketHooks {
 }
 /** Where trace headers are written to or read from. */
 export type Carrier = Record<string, string> | Headers;
+/** What the tracer did since `init` (counters), and what is under way now (gauges). */
 export interface TracerStats {
   spansStarted: number; spansEnded: number; sampledOut: number; timedOut: number; trimmed: number;
-  droppedQueueFull: number; droppedTooLarge: number; droppedSendFailed: number; droppedStorageFull: number;
-  queued: number; exported: number; bodiesSent: number; bytesSent: number;
+  droppedQueueFull: number; droppedTooLarge: number;
+  /** Spans given up: the endpoint refused them (4xx, 500), a retryable answer (429, 502-504)
+   * came five times, or newer bodies pushed them out while the endpoint failed. */
+  droppedSendFailed: number; droppedStorageFull: number;
+  /** Gauges: spans waiting to be batched; in requests not answered yet; waiting for a failing
+   * endpoint (retried with backoff, kept for the next visit if the page closes). */
+  queued: number; sending: number; waiting: number;
+  /** Spans in bodies the endpoint answered with 2xx. Nothing else counts as exported. */
+  exported: number;
+  /** Spans handed to `sendBeacon` or `fetchLater` as the page went away: queued by the
+   * browser, but no page can see whether they arrived. */
+  beaconed: number;
+  /** Bodies handed to any transport (retries included), and their bytes. */
+  bodiesSent: number; bytesSent: number;
   beaconsSent: number; beaconsRefused: number;
-  fallbackKeepalive: number; fallbackFetch: number; fallbackFetchLater: number; retries: number;
+  /** Bodies sent by `fetch` with `keepalive`, by plain `fetch`, and by `fetchLater`. */
+  fetchKeepalive: number; fetchPlain: number; fetchLater: number;
+  /** Attempts that got no 2xx (no answer, CORS refused, or another status), and retries. */
+  sendFailures: number; retries: number;
+  /** Spans kept in localStorage for the next visit, and spans an earlier visit kept and this
+   * one sent. */
   persisted: number; recovered: number; printed: number;
   /** Uncaught errors and unhandled rejections recorded, and those only counted (repeats, floods). */
   errorsRecorded: number; errorsSuppressed: number;
   /** WebSocket `inject` or `extract` hooks that threw (the message went as the game sent it). */
   hookErrors: number;
+  /** Values whose conversion threw (a throwing `toString`, a Proxy, a getter): skipped. */
+  conversionErrors: number;
+  /** Names and keys longer than 1,024 characters, cut to that. */
+  namesCut: number;
 }
 /** One unit of work: a player action, a request, a level load. Methods never throw. */
 export interface Span {
@@ -249,8 +271,12 @@ export interface Tracer {
   frame(timestamp?: number): void;
   /** Sends every queued span now. */
   flush(): void;
-  /** Sends what is queued, removes listeners, timers and instrumentation, and uninstalls. */
-  shutdown(): void;
+  /**
+   * Sends what is queued, removes listeners, timers and instrumentation, and uninstalls. The
+   * promise resolves once every span has been answered by the endpoint, handed to a beacon
+   * (the page is hidden), or kept for the next visit; `stats()` is final then.
+   */
+  shutdown(): Promise<void>;
   /** Counters since `init`, and the spans queued now. */
   stats(): TracerStats;
 }

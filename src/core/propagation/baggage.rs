@@ -111,6 +111,21 @@ fn parse_member(member: &str) -> Option<BaggageEntry> {
     Some(BaggageEntry { key: key.to_owned(), value, properties })
 }
 
+/// One list-member as the header carries it: `key=value;property=value`, values encoded.
+fn write_member(e: &BaggageEntry, member: &mut String) {
+    member.push_str(&e.key);
+    member.push('=');
+    encode_value(&e.value, member);
+    for (k, v) in &e.properties {
+        member.push(';');
+        member.push_str(k);
+        if let Some(v) = v {
+            member.push('=');
+            encode_value(v, member);
+        }
+    }
+}
+
 impl Baggage {
     /// Parses a header value (several `baggage` headers must be joined with `,` first).
     /// Invalid list-members are skipped; members beyond 64, or beyond 8192 bytes of header,
@@ -149,14 +164,43 @@ impl Baggage {
     }
 
     /// Sets `key` to `value` (replacing an earlier entry). Returns false, changing nothing, if
-    /// `key` is not an RFC 7230 token.
+    /// `key` is not an RFC 7230 token or the entry would take the baggage past the W3C limits
+    /// (64 members, 8192 bytes of header): what is set is always sent whole.
+    ///
+    /// ```
+    /// use playtrace::core::propagation::Baggage;
+    /// let mut b = Baggage::default();
+    /// assert!(b.set("player", "p1"));
+    /// assert!(!b.set("huge", &"x".repeat(9000)), "past 8192 bytes");
+    /// assert_eq!(b.header_value(), "player=p1");
+    /// ```
     pub fn set(&mut self, key: &str, value: &str) -> bool {
         if !is_token(key) {
             return false;
         }
-        self.remove(key);
+        let at = self.entries.iter().position(|e| e.key == key);
+        let old = at.map(|i| self.entries.remove(i));
         self.entries.push(BaggageEntry { key: key.to_owned(), value: value.to_owned(), properties: Vec::new() });
-        true
+        if self.entries.len() <= MAX_MEMBERS && self.encoded_len() <= MAX_BYTES {
+            return true;
+        }
+        self.entries.pop();
+        if let (Some(i), Some(e)) = (at, old) {
+            self.entries.insert(i, e);
+        }
+        false
+    }
+
+    /// Bytes of the header value with every member in it.
+    fn encoded_len(&self) -> usize {
+        let mut member = String::new();
+        let mut len = 0;
+        for e in &self.entries {
+            member.clear();
+            write_member(e, &mut member);
+            len += member.len() + usize::from(len > 0);
+        }
+        len
     }
 
     /// Removes `key`; returns whether it was there.
@@ -181,17 +225,7 @@ impl Baggage {
                 break;
             }
             member.clear();
-            member.push_str(&e.key);
-            member.push('=');
-            encode_value(&e.value, &mut member);
-            for (k, v) in &e.properties {
-                member.push(';');
-                member.push_str(k);
-                if let Some(v) = v {
-                    member.push('=');
-                    encode_value(v, &mut member);
-                }
-            }
+            write_member(e, &mut member);
             let sep = usize::from(!out.is_empty());
             if out.len() + sep + member.len() > MAX_BYTES {
                 continue;

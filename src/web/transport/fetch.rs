@@ -13,9 +13,17 @@ use crate::web::js::global;
     try { status = r.status; retryAfter = r.headers.get('retry-after') || ''; } catch {}
     done(status, retryAfter);
   }, () => done(0, ''));
+}
+export function probe(fetch, url, done) {
+  try {
+    Promise.resolve(fetch.call(globalThis, url, { mode: 'no-cors', credentials: 'omit', cache: 'no-store' }))
+      .then(() => done(true), () => done(false));
+  } catch { done(false); }
 }")]
 extern "C" {
     fn settled(promise: &JsValue, done: JsValue);
+    #[wasm_bindgen(js_name = probe)]
+    fn probe_js(fetch: &Function, url: &str, done: JsValue);
 }
 
 /// What became of one attempt.
@@ -60,4 +68,11 @@ pub(crate) fn post(
 pub(crate) fn when_settled(request: &JsValue, done: impl FnOnce(Outcome) + 'static) {
     let done = Closure::once_into_js(move |status: u16, retry_after: String| done(outcome(status, &retry_after)));
     settled(request, done);
+}
+
+/// Whether anything answers at `url` to a request that needs no CORS (a `no-cors` GET, whose
+/// opaque answer the page cannot read but does see arrive): tells a CORS refusal from a server
+/// that is not there. Calls `done` once.
+pub(crate) fn probe(fetch: &Function, url: &str, done: impl FnOnce(bool) + 'static) {
+    probe_js(fetch, url, Closure::once_into_js(done));
 }

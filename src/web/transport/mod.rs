@@ -28,9 +28,8 @@ fn post_init(json: &str, content_type: &str, keepalive: bool, credentials: bool)
     if keepalive {
         set(&init, "keepalive", &JsValue::TRUE);
     }
-    // With credentials allowed, fetch keeps its default (cookies for the page's own origin only).
-    if !credentials {
-        set(&init, "credentials", &"omit".into());
-    }
+    // With credentials on, a fetch carries them as a beacon does, so that a 2xx proves the
+    // credentialed CORS a beacon needs when the page goes away.
+    set(&init, "credentials", &(if credentials { "include" } else { "omit" }).into());
     init
 }

@@ -1,0 +1,391 @@
+//! Delivery, sans-IO: what became of each body sent by `fetch`, whether the endpoint is known to
+//! work, and the bodies that wait for it. The browser layer sends and reports answers; this
+//! decides what counts as delivered, what waits, what is dropped, and when to try again.
+//!
+//! Only an answer in the 2xx range counts as delivered. While the endpoint fails (no answer,
+//! CORS refused, or a status that is not about one body), new bodies wait here instead of being
+//! sent into the void: the oldest one is tried again after a backoff, and the first 2xx sends
+//! every waiting body at once. Waiting bodies are bounded in count and bytes; what is pushed out
+//! is reported so that it is counted. A page that goes away persists them.
+
+use std::collections::VecDeque;
+
+use super::encode::Body;
+use super::transport::{is_retryable_status, retry_delay_ms, MAX_RETRIES};
+
+/// Bodies waiting for the endpoint, at most.
+pub const WAITING_MAX_BODIES: usize = 64;
+/// Bytes of waiting bodies, at most.
+pub const WAITING_MAX_BYTES: usize = 2_000_000;
+
+/// How one attempt ended, as the browser saw it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// The endpoint answered with this status (CORS passed), and `Retry-After` in ms if given.
+    Status(u16, Option<u64>),
+    /// No answer the page may read: nothing listens, offline, or CORS refused.
+    None,
+}
+
+/// What became of a body after an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Answered 2xx: its spans arrived.
+    Delivered,
+    /// Waits for another attempt.
+    Waiting,
+    /// Given up: refused for good, or retries of a failing answer ran out.
+    Dropped,
+}
+
+/// A body waiting for the endpoint, with the attempts it has had.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Waiting {
+    /// The body.
+    pub body: Body,
+    /// Attempts that failed with a retryable status (a server that answers is given up on after
+    /// [`MAX_RETRIES`]; one that does not answer is waited for while the page lives).
+    pub retries: u32,
+}
+
+/// Why the endpoint fails, for the message that says how to fix it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// No answer, and a request that needs no CORS got none either (or the endpoint is on the
+    /// page's own origin): nothing answers there.
+    Unreachable,
+    /// No answer readable by the page, but the server answers a request that needs no CORS:
+    /// its CORS does not allow this origin (with credentials, where they are sent).
+    CorsRefused,
+    /// The endpoint answered with this status.
+    Status(u16),
+}
+
+/// The delivery state of one tracer.
+///
+/// ```
+/// use playtrace::core::delivery::{Answer, Delivery, Verdict};
+/// use playtrace::core::encode::Body;
+/// let mut d = Delivery::default();
+/// let body = Body { json: "{}".into(), spans: 3 };
+/// d.sending(&body);
+/// assert_eq!(d.sending_spans(), 3);
+/// // Nothing answered: the body waits, and new bodies wait behind it rather than being sent.
+/// assert_eq!(d.settled(body, 0, Answer::None, 0, 0.0), Verdict::Waiting);
+/// assert!(d.is_failing() && d.must_wait());
+/// let due = d.next_deadline_ns().unwrap();
+/// let again = d.take_due(due).unwrap();
+/// d.sending(&again.body);
+/// assert_eq!(d.settled(again.body, again.retries, Answer::Status(200, None), due, 0.0), Verdict::Delivered);
+/// assert!(!d.is_failing() && !d.must_wait());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Delivery {
+    /// `None` until an attempt has settled; then whether the last one was answered 2xx (or was
+    /// refused for its own content, which says nothing against the endpoint).
+    working: Option<bool>,
+    waiting: VecDeque<Waiting>,
+    waiting_bytes: usize,
+    /// When the oldest waiting body is tried again; `None` while one is on its way.
+    retry_at_ns: Option<u64>,
+    /// Unanswered attempts in a row, for the backoff.
+    unanswered: u32,
+    sending_bodies: u64,
+    sending_spans: u64,
+    reported: bool,
+}
+
+impl Delivery {
+    /// Whether the last settled attempt failed in a way that says the endpoint does not work.
+    pub fn is_failing(&self) -> bool {
+        self.working == Some(false)
+    }
+
+    /// Whether a new body must wait instead of being sent: the endpoint fails, or bodies wait
+    /// already (they go first, in order).
+    pub fn must_wait(&self) -> bool {
+        self.is_failing() || !self.waiting.is_empty()
+    }
+
+    /// A body was handed to `fetch`.
+    pub fn sending(&mut self, body: &Body) {
+        self.sending_bodies += 1;
+        self.sending_spans += body.spans as u64;
+    }
+
+    /// Spans in requests whose answer has not come yet.
+    pub fn sending_spans(&self) -> u64 {
+        self.sending_spans
+    }
+
+    /// Requests whose answer has not come yet.
+    pub fn sending_bodies(&self) -> u64 {
+        self.sending_bodies
+    }
+
+    /// Spans waiting for the endpoint.
+    pub fn waiting_spans(&self) -> u64 {
+        self.waiting.iter().map(|w| w.body.spans as u64).sum()
+    }
+
+    /// The answer to a body sent with [`sending`](Self::sending), after `retries` earlier
+    /// retryable answers. `jitter` (0 to 1) spreads the backoff. A body that waits is kept
+    /// here; one that is dropped, the caller counts.
+    pub fn settled(&mut self, body: Body, retries: u32, answer: Answer, now_ns: u64, jitter: f64) -> Verdict {
+        self.sending_bodies = self.sending_bodies.saturating_sub(1);
+        self.sending_spans = self.sending_spans.saturating_sub(body.spans as u64);
+        match answer {
+            Answer::Status(status, _) if (200..300).contains(&status) => {
+                self.working = Some(true);
+                self.unanswered = 0;
+                if !self.waiting.is_empty() {
+                    self.retry_at_ns = Some(now_ns);
+                }
+                Verdict::Delivered
+            }
+            Answer::Status(status, retry_after) if is_retryable_status(status) => {
+                self.working = Some(false);
+                let retries = retries + 1;
+                if retries > MAX_RETRIES {
+                    self.resume_later(now_ns, None, jitter);
+                    return Verdict::Dropped;
+                }
+                self.wait_first(Waiting { body, retries });
+                self.resume_later(now_ns, retry_delay_ms(retries, retry_after, jitter), jitter);
+                Verdict::Waiting
+            }
+            Answer::Status(status, _) => {
+                // 400 and 413 are about this body; other refusals (401, 403, 404, 500) are about
+                // the endpoint, and the bodies after it would meet the same.
+                if !matches!(status, 400 | 413) {
+                    self.working = Some(false);
+                }
+                self.resume_later(now_ns, None, jitter);
+                Verdict::Dropped
+            }
+            Answer::None => {
+                self.working = Some(false);
+                self.unanswered = self.unanswered.saturating_add(1);
+                self.wait_first(Waiting { body, retries });
+                let delay = retry_delay_ms(self.unanswered.min(MAX_RETRIES + 3), None, jitter);
+                self.resume_later(now_ns, delay, jitter);
+                Verdict::Waiting
+            }
+        }
+    }
+
+    /// Arms the retry of the oldest waiting body, if any waits and none is armed or on its way.
+    fn resume_later(&mut self, now_ns: u64, delay_ms: Option<u64>, jitter: f64) {
+        if self.waiting.is_empty() {
+            self.retry_at_ns = None;
+            return;
+        }
+        let delay = delay_ms.or_else(|| retry_delay_ms(1, None, jitter)).unwrap_or(1_000);
+        let at = now_ns.saturating_add(delay.saturating_mul(1_000_000));
+        self.retry_at_ns = Some(self.retry_at_ns.map_or(at, |armed| armed.min(at)));
+    }
+
+    fn wait_first(&mut self, waiting: Waiting) {
+        self.waiting_bytes += waiting.body.json.len();
+        self.waiting.push_front(waiting);
+    }
+
+    /// Makes a new body wait behind the others (the endpoint fails). Returns the spans of the
+    /// oldest bodies pushed out to keep within the bounds, for the caller to count as dropped.
+    pub fn wait(&mut self, body: Body, now_ns: u64, jitter: f64) -> u64 {
+        self.waiting_bytes += body.json.len();
+        self.waiting.push_back(Waiting { body, retries: 0 });
+        let mut dropped = 0;
+        while self.waiting.len() > WAITING_MAX_BODIES || self.waiting_bytes > WAITING_MAX_BYTES {
+            match self.waiting.pop_front() {
+                Some(w) => {
+                    self.waiting_bytes -= w.body.json.len();
+                    dropped += w.body.spans as u64;
+                }
+                None => break,
+            }
+        }
+        if self.retry_at_ns.is_none() && self.sending_bodies == 0 {
+            self.resume_later(now_ns, None, jitter);
+        }
+        dropped
+    }
+
+    /// When the oldest waiting body is due again, if it is.
+    pub fn next_deadline_ns(&self) -> Option<u64> {
+        self.retry_at_ns
+    }
+
+    /// The next body to try again at `now_ns`, if one is due. After a 2xx every waiting body is
+    /// due at once; while the endpoint fails, one at a time.
+    pub fn take_due(&mut self, now_ns: u64) -> Option<Waiting> {
+        if !self.retry_at_ns.is_some_and(|at| at <= now_ns) {
+            return None;
+        }
+        let w = self.waiting.pop_front()?;
+        self.waiting_bytes -= w.body.json.len();
+        if self.is_failing() || self.waiting.is_empty() {
+            self.retry_at_ns = None;
+        }
+        Some(w)
+    }
+
+    /// Every waiting body, taken out: the page is going away and they go to storage.
+    pub fn take_all(&mut self) -> Vec<Body> {
+        self.waiting_bytes = 0;
+        self.retry_at_ns = None;
+        self.waiting.drain(..).map(|w| w.body).collect()
+    }
+
+    /// True once, the first time the endpoint fails: the moment to say so on the console.
+    pub fn first_failure(&mut self) -> bool {
+        if self.is_failing() && !self.reported {
+            self.reported = true;
+            return true;
+        }
+        false
+    }
+}
+
+/// What to tell a developer when the endpoint fails: the cause and the fix, in one line.
+///
+/// ```
+/// use playtrace::core::delivery::{failure_advice, Failure};
+/// let m = failure_advice(Failure::CorsRefused, "http://127.0.0.1:4318/v1/traces", "http://localhost:5173", true);
+/// assert!(m.contains("did not allow origin http://localhost:5173") && m.contains("cors:"));
+/// ```
+pub fn failure_advice(failure: Failure, endpoint: &str, page_origin: &str, credentials: bool) -> String {
+    let mut m = String::from("[playtrace] spans could not be delivered to ");
+    m.push_str(endpoint);
+    m.push_str(": ");
+    match failure {
+        Failure::Unreachable => {
+            m.push_str("nothing answers there (down, wrong address or port, or offline). Start the collector, or fix `endpoint`");
+        }
+        Failure::CorsRefused => {
+            m.push_str("the server answers, but its CORS did not allow origin ");
+            m.push_str(page_origin);
+            if credentials {
+                m.push_str(" for credentialed requests");
+            }
+            m.push_str(". OpenTelemetry Collector: receivers: otlp: protocols: http: cors: allowed_origins: [\"");
+            m.push_str(page_origin);
+            m.push_str("\"]; playtrace devserver: make devserver ORIGIN=");
+            m.push_str(page_origin);
+            if credentials {
+                m.push_str("; a collector that cannot allow credentials needs init({ credentials: false })");
+            }
+        }
+        Failure::Status(status) => {
+            m.push_str("it answered HTTP ");
+            super::encode::json::write_u64(&mut m, u64::from(status));
+            m.push_str(match status {
+                401 | 403 => " (not authorised: check the collector's auth for browser clients)",
+                404 => " (no OTLP receiver at that path: OTLP/HTTP is /v1/traces, Zipkin /api/v2/spans)",
+                415 => " (it does not take this format: check `format`)",
+                429 | 502 | 503 | 504 => " (overloaded or restarting: retried with backoff)",
+                _ => "",
+            });
+        }
+    }
+    m.push_str(". Spans wait and are retried, kept for the next visit when the page closes, and counted in stats().");
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(spans: usize) -> Body {
+        Body { json: "x".repeat(10 * spans), spans }
+    }
+
+    #[test]
+    fn a_working_endpoint_delivers_and_nothing_waits() {
+        let mut d = Delivery::default();
+        let b = body(2);
+        d.sending(&b);
+        assert_eq!(d.settled(b, 0, Answer::Status(204, None), 0, 0.5), Verdict::Delivered);
+        assert!(!d.must_wait() && d.next_deadline_ns().is_none());
+        assert_eq!((d.sending_spans(), d.sending_bodies(), d.waiting_spans()), (0, 0, 0));
+    }
+
+    #[test]
+    fn an_unanswered_endpoint_holds_every_body_and_the_first_2xx_releases_them_all() {
+        let mut d = Delivery::default();
+        let b = body(1);
+        d.sending(&b);
+        assert_eq!(d.settled(b, 0, Answer::None, 0, 0.0), Verdict::Waiting);
+        assert!(d.first_failure() && !d.first_failure(), "said once");
+        for _ in 0..3 {
+            assert_eq!(d.wait(body(2), 10, 0.0), 0);
+        }
+        assert_eq!(d.waiting_spans(), 7);
+        // Unanswered attempts never give up; they back off to the cap.
+        let mut now = 0;
+        for _ in 0..20 {
+            now = d.next_deadline_ns().unwrap();
+            assert!(d.take_due(now - 1).is_none() || now == 0);
+            let w = d.take_due(now).unwrap();
+            assert!(d.take_due(now).is_none(), "one attempt at a time while failing");
+            d.sending(&w.body);
+            assert_eq!(d.settled(w.body, w.retries, Answer::None, now, 0.0), Verdict::Waiting);
+        }
+        assert_eq!(d.waiting_spans(), 7);
+        let w = d.take_due(d.next_deadline_ns().unwrap()).unwrap();
+        d.sending(&w.body);
+        assert_eq!(d.settled(w.body, 0, Answer::Status(200, None), now, 0.0), Verdict::Delivered);
+        let mut released = 0;
+        while let Some(w) = d.take_due(now) {
+            released += w.body.spans;
+        }
+        assert_eq!(released, 6, "the rest go at once");
+        assert!(!d.must_wait());
+    }
+
+    #[test]
+    fn retryable_statuses_give_up_after_the_retries_and_refusals_at_once() {
+        let mut d = Delivery::default();
+        let mut w = Waiting { body: body(1), retries: 0 };
+        for _ in 0..MAX_RETRIES {
+            d.sending(&w.body);
+            assert_eq!(d.settled(w.body, w.retries, Answer::Status(503, None), 0, 0.0), Verdict::Waiting);
+            w = d.take_due(u64::MAX).unwrap();
+        }
+        d.sending(&w.body);
+        assert_eq!(d.settled(w.body, w.retries, Answer::Status(503, None), 0, 0.0), Verdict::Dropped);
+        let mut d = Delivery::default();
+        let b = body(1);
+        d.sending(&b);
+        assert_eq!(d.settled(b, 0, Answer::Status(400, None), 0, 0.0), Verdict::Dropped);
+        assert!(!d.is_failing(), "a 400 is about the body, not the endpoint");
+        let b = body(1);
+        d.sending(&b);
+        assert_eq!(d.settled(b, 0, Answer::Status(500, None), 0, 0.0), Verdict::Dropped);
+        assert!(d.is_failing());
+    }
+
+    #[test]
+    fn waiting_bodies_are_bounded_oldest_first() {
+        let mut d = Delivery::default();
+        let mut dropped = 0;
+        for _ in 0..WAITING_MAX_BODIES + 5 {
+            dropped += d.wait(body(3), 0, 0.0);
+        }
+        assert_eq!(dropped, 15);
+        assert_eq!(d.take_all().len(), WAITING_MAX_BODIES);
+        assert_eq!(d.waiting_spans(), 0);
+        let mut d = Delivery::default();
+        let big = Body { json: "x".repeat(WAITING_MAX_BYTES / 2 + 1), spans: 9 };
+        assert_eq!(d.wait(big.clone(), 0, 0.0) + d.wait(big, 0, 0.0), 9);
+    }
+
+    #[test]
+    fn advice_names_cause_and_fix() {
+        let down = failure_advice(Failure::Unreachable, "http://h/v1/traces", "http://g", false);
+        assert!(down.contains("nothing answers there"));
+        let cors = failure_advice(Failure::CorsRefused, "http://h/v1/traces", "http://g", false);
+        assert!(cors.contains("allowed_origins: [\"http://g\"]") && !cors.contains("credentialed"));
+        assert!(failure_advice(Failure::Status(500), "e", "o", true).contains("answered HTTP 500"));
+    }
+}

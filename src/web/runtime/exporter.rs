@@ -1,0 +1,411 @@
+//! The exporter: the one timer, flushing, and sending what the core batches by the transport
+//! plan. What an answer means (delivered, waiting, dropped) and when to try again is the core's
+//! `Delivery`; this only talks to the browser, with the state released before every JS call.
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::JsValue;
+
+use super::{page_hidden, print, with_live, Runtime};
+use crate::core::delivery::{failure_advice, Answer, Failure, Verdict};
+use crate::core::diagnostics::Decision;
+use crate::core::encode::json::write_u64;
+use crate::core::encode::Body;
+use crate::core::stats::Stats;
+use crate::core::transport::{body_limit, transport_plan, PendingBody, Transport, BEACON_HOLD_NS};
+use crate::web::clock;
+use crate::web::transport::{self, fetch::Outcome};
+
+impl Runtime {
+    /// Arms the timer for the next deadline (the core's flush, or a waiting body's retry),
+    /// unless an earlier one is armed already.
+    pub(super) fn schedule(&self) {
+        let mut s = self.state.borrow_mut();
+        if s.shut_down {
+            return;
+        }
+        let due = match (s.core.next_deadline_ns(), s.delivery.next_deadline_ns()) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => return,
+        };
+        if matches!(s.timer, Some((armed, _)) if armed <= due) {
+            return;
+        }
+        let now = clock::now_ns();
+        // A full batch is due at once; a deadline a millisecond after it, so the timer never
+        // fires a little before it is due.
+        let ms = if due <= now { 0 } else { ((due - now) / 1_000_000 + 1).min(u64::from(u32::MAX / 2)) as u32 };
+        let weak = self.me.clone();
+        s.timer = Some((due, gloo_timers::callback::Timeout::new(ms, move || with_live(&weak, |rt| rt.on_timer()))));
+    }
+
+    fn on_timer(&self) {
+        let now = self.now_ns();
+        let printed = {
+            let mut s = self.state.borrow_mut();
+            s.timer = None;
+            s.core.expire_spans(now)
+        };
+        print(printed);
+        self.send_due();
+        self.retry_due();
+        self.schedule();
+    }
+
+    /// Sends bodies while the core says one is due (a full batch, a full body, or a span that
+    /// waited the flush interval); a partial batch stays for the timer.
+    fn send_due(&self) {
+        loop {
+            let due = self.state.borrow().core.should_flush(clock::now_ns()).is_some();
+            if !due {
+                return;
+            }
+            let Some(body) = self.next_body(false) else { return };
+            self.send(body, false);
+        }
+    }
+
+    /// Sends the waiting bodies that are due again: one at a time while the endpoint fails,
+    /// all of them once it answered 2xx. A hidden page keeps them for the next visit instead.
+    fn retry_due(&self) {
+        loop {
+            let Some(w) = self.state.borrow_mut().delivery.take_due(clock::now_ns()) else { return };
+            if page_hidden() {
+                self.persist(vec![w.body]);
+                continue;
+            }
+            self.stats(|st| st.retries += 1);
+            let url = self.http.endpoint.clone();
+            self.attempt(url, w.body, false, w.retries);
+        }
+    }
+
+    /// The next body, as large as the transport it will take allows.
+    fn next_body(&self, leaving: bool) -> Option<Body> {
+        let (body, trimmed, too_large) = {
+            let mut s = self.state.borrow_mut();
+            let batch_bytes = s.core.max_body_bytes();
+            let fits = s.budget.fits(batch_bytes, clock::now_ns());
+            let before = *s.core.stats();
+            let body = s.core.next_body_within(body_limit(fits, leaving, batch_bytes));
+            let after = s.core.stats();
+            (body, after.trimmed > before.trimmed, after.dropped_too_large > before.dropped_too_large)
+        };
+        if trimmed {
+            self.debug(Decision::Trimmed, String::new);
+        }
+        if too_large {
+            self.debug(Decision::DroppedTooLarge, String::new);
+        }
+        body
+    }
+
+    /// `tracer.flush()`: sends everything queued now.
+    pub(crate) fn flush_now(&self) {
+        self.report_jank(true);
+        self.send_all(false);
+        self.schedule();
+    }
+
+    /// Sends everything queued. `leaving`: the page is being hidden or unloaded, so only
+    /// transports that survive it are used.
+    fn send_all(&self, leaving: bool) {
+        while let Some(body) = self.next_body(leaving) {
+            self.send(body, leaving);
+        }
+    }
+
+    /// The page is being hidden or unloaded: send everything by what survives it, and keep what
+    /// cannot be sent (the endpoint fails, or bodies wait for it) for the next page.
+    pub(crate) fn on_page_leaving(&self) {
+        self.end_settling();
+        self.report_jank(true);
+        self.send_all(true);
+        let waiting = self.state.borrow_mut().delivery.take_all();
+        self.persist(waiting);
+    }
+
+    /// `shutdown()`: sends what is queued (by what survives the page if it is hidden), keeps
+    /// what waits for a failing endpoint, and resolves the returned promise once every request
+    /// in flight has been answered (or failed and been kept).
+    pub(crate) fn shut_down(&self) -> Promise {
+        if !self.is_shut_down() {
+            self.report_jank(true);
+            self.send_all(page_hidden());
+            let waiting = self.state.borrow_mut().delivery.take_all();
+            self.persist(waiting);
+            let installed = {
+                let mut s = self.state.borrow_mut();
+                s.timer = None;
+                s.shut_down = true;
+                std::mem::take(&mut s.installed)
+            };
+            // Undoing restores globals and removes listeners; done with the state released.
+            drop(installed);
+        }
+        let mut resolve = None;
+        let promise = Promise::new(&mut |yes, _| resolve = Some(yes));
+        if let Some(resolve) = resolve {
+            self.state.borrow_mut().settled_waiters.push(resolve);
+        }
+        self.wake_settled_waiters();
+        promise
+    }
+
+    /// Resolves `shutdown()`'s promises once nothing is in flight.
+    fn wake_settled_waiters(&self) {
+        let waiters: Vec<Function> = {
+            let mut s = self.state.borrow_mut();
+            if s.delivery.sending_bodies() > 0 {
+                return;
+            }
+            std::mem::take(&mut s.settled_waiters)
+        };
+        for resolve in waiters {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    }
+
+    /// Sends a body: by `fetch` while the page stays and the endpoint is not known to fail; to
+    /// the waiting bodies while it fails; by what survives the page while it goes away, or to
+    /// storage if the endpoint fails then.
+    fn send(&self, body: Body, leaving: bool) {
+        let now = clock::now_ns();
+        {
+            let mut s = self.state.borrow_mut();
+            if leaving && s.delivery.is_failing() {
+                drop(s);
+                self.persist(vec![body]);
+                return;
+            }
+            if !leaving && s.delivery.must_wait() {
+                let jitter = jitter(&mut s.core);
+                let dropped = s.delivery.wait(body, now, jitter);
+                s.core.stats_mut().dropped_send_failed += dropped;
+                drop(s);
+                self.schedule();
+                return;
+            }
+        }
+        let bytes = body.json.len();
+        let fits = self.state.borrow_mut().budget.fits(bytes, now);
+        if let Some(taken) = self.take(body, fits, leaving) {
+            if leaving && taken != Transport::Beacon {
+                self.debug(Decision::TransportFallback, || fallback_detail(taken, fits, bytes));
+            }
+        }
+    }
+
+    /// Walks the transport plan until a transport takes the body; returns that transport.
+    fn take(&self, body: Body, fits: bool, leaving: bool) -> Option<Transport> {
+        let url = &self.http.endpoint;
+        let now = clock::now_ns();
+        for &step in transport_plan(fits, leaving, self.credentials) {
+            match step {
+                Transport::Beacon => {
+                    if transport::beacon::send(url, &body.json, self.content_type) {
+                        let mut s = self.state.borrow_mut();
+                        s.budget.reserve(body.json.len(), now, BEACON_HOLD_NS);
+                        let st = s.core.stats_mut();
+                        st.beacons_sent += 1;
+                        record_handed_over(st, &body);
+                        return Some(step);
+                    }
+                    self.stats(|st| st.beacons_refused += 1);
+                }
+                Transport::KeepaliveFetch => {
+                    if self.state.borrow_mut().budget.fits(body.json.len(), clock::now_ns()) {
+                        self.stats(|st| st.fetch_keepalive += 1);
+                        self.attempt(url.clone(), body, true, 0);
+                        return Some(step);
+                    }
+                }
+                Transport::Fetch => {
+                    self.stats(|st| st.fetch_plain += 1);
+                    self.attempt(url.clone(), body, false, 0);
+                    return Some(step);
+                }
+                Transport::FetchLater => {
+                    if transport::fetch_later::send(url, &body.json, self.content_type, self.credentials) {
+                        let mut s = self.state.borrow_mut();
+                        let st = s.core.stats_mut();
+                        st.fetch_later += 1;
+                        record_handed_over(st, &body);
+                        return Some(step);
+                    }
+                }
+                Transport::Storage => {
+                    self.persist(vec![body]);
+                    return Some(step);
+                }
+            }
+        }
+        None
+    }
+
+    /// Sends bodies an earlier page of this origin kept.
+    pub(super) fn send_recovered(&self, bodies: Vec<PendingBody>) {
+        for body in bodies {
+            self.stats(|st| st.recovered += body.spans as u64);
+            self.attempt(body.url, Body { json: body.json, spans: body.spans }, false, 0);
+        }
+    }
+
+    /// One `fetch` of a body; `retries`: retryable answers it had before.
+    fn attempt(&self, url: String, body: Body, keepalive: bool, retries: u32) {
+        let Some(fetch) = self.fetch.clone() else {
+            self.stats(|st| st.dropped_send_failed += body.spans as u64);
+            return;
+        };
+        let ticket = {
+            let mut s = self.state.borrow_mut();
+            s.delivery.sending(&body);
+            let st = s.core.stats_mut();
+            st.bodies_sent += 1;
+            st.bytes_sent += body.json.len() as u64;
+            keepalive.then(|| s.budget.reserve(body.json.len(), clock::now_ns(), u64::MAX / 4))
+        };
+        let request = transport::fetch::post(&fetch, &url, &body.json, self.content_type, keepalive, self.credentials);
+        let weak = self.me.clone();
+        transport::fetch::when_settled(&request, move |outcome| {
+            if let Some(rt) = weak.upgrade() {
+                rt.attempted(body, ticket, retries, outcome);
+            }
+        });
+    }
+
+    /// What became of an attempt, as `Delivery` judges it: delivered (and what waited goes
+    /// now), waiting for a retry, or dropped and counted.
+    fn attempted(&self, body: Body, ticket: Option<u64>, retries: u32, outcome: Outcome) {
+        let answer = match outcome {
+            Outcome::Status(status, retry_after) => Answer::Status(status, retry_after),
+            Outcome::NetworkError => Answer::None,
+        };
+        let spans = body.spans as u64;
+        let (verdict, first_failure, keep_waiting) = {
+            let mut s = self.state.borrow_mut();
+            if let Some(t) = ticket {
+                s.budget.release(t);
+            }
+            let jitter = jitter(&mut s.core);
+            let verdict = s.delivery.settled(body, retries, answer, clock::now_ns(), jitter);
+            let st = s.core.stats_mut();
+            match verdict {
+                Verdict::Delivered => st.exported += spans,
+                Verdict::Dropped => st.dropped_send_failed += spans,
+                Verdict::Waiting => {}
+            }
+            if verdict != Verdict::Delivered {
+                st.send_failures += 1;
+            }
+            // A tracer shut down retries nothing: what waits is kept for the next visit.
+            let keep = s.shut_down || page_hidden();
+            (verdict, s.delivery.first_failure(), keep)
+        };
+        if keep_waiting {
+            let waiting = self.state.borrow_mut().delivery.take_all();
+            self.persist(waiting);
+        }
+        if verdict == Verdict::Dropped {
+            self.debug(Decision::SendFailed, || {
+                let mut d = String::from("the endpoint answered ");
+                if let Answer::Status(status, _) = answer {
+                    write_u64(&mut d, u64::from(status));
+                }
+                d
+            });
+        }
+        if first_failure {
+            self.report_failure(answer);
+        }
+        if verdict == Verdict::Delivered {
+            self.retry_due();
+        }
+        self.schedule();
+        self.wake_settled_waiters();
+    }
+
+    /// Says once, on the console, why the endpoint fails and how to fix it. An unanswered
+    /// request to another origin is told apart by a request that needs no CORS: answered, the
+    /// server is there and its CORS refused this page; unanswered, nothing is there.
+    fn report_failure(&self, answer: Answer) {
+        let endpoint = self.http.endpoint.clone();
+        let origin = self.http.page_origin.clone();
+        let credentials = self.credentials;
+        let say = move |failure| {
+            web_sys::console::warn_1(&JsValue::from_str(&failure_advice(failure, &endpoint, &origin, credentials)));
+        };
+        match answer {
+            Answer::Status(status, _) => say(Failure::Status(status)),
+            Answer::None if self.http.is_same_origin(&self.http.endpoint) => say(Failure::Unreachable),
+            Answer::None => match self.fetch.as_ref() {
+                Some(fetch) => transport::fetch::probe(fetch, &self.http.endpoint, move |answered| {
+                    say(if answered { Failure::CorsRefused } else { Failure::Unreachable })
+                }),
+                None => say(Failure::Unreachable),
+            },
+        }
+    }
+
+    /// Keeps bodies in storage for the next page, counting what storage cannot hold.
+    pub(super) fn persist(&self, bodies: Vec<Body>) {
+        if bodies.is_empty() {
+            return;
+        }
+        let spans: u64 = bodies.iter().map(|b| b.spans as u64).sum();
+        let url = &self.http.endpoint;
+        let pending =
+            bodies.into_iter().map(|b| PendingBody { url: url.clone(), spans: b.spans, json: b.json }).collect();
+        match transport::storage::append(pending) {
+            Ok(dropped) => {
+                self.stats(|st| {
+                    st.persisted += spans;
+                    st.dropped_storage_full += dropped;
+                });
+                self.debug(Decision::Persisted, || {
+                    let mut d = String::new();
+                    write_u64(&mut d, spans);
+                    d.push_str(" spans");
+                    d
+                });
+            }
+            Err(lost) => self.stats(|st| st.dropped_send_failed += lost),
+        }
+    }
+
+    pub(super) fn stats(&self, f: impl FnOnce(&mut Stats)) {
+        f(self.state.borrow_mut().core.stats_mut());
+    }
+}
+
+/// A body handed to a transport whose answer the page never sees (a beacon, `fetchLater`).
+fn record_handed_over(stats: &mut Stats, body: &Body) {
+    stats.beaconed += body.spans as u64;
+    stats.bodies_sent += 1;
+    stats.bytes_sent += body.json.len() as u64;
+}
+
+/// A random 0 to 1 that spreads retries of many players apart.
+fn jitter(core: &mut crate::core::tracer::TracerCore) -> f64 {
+    f64::from(core.ids().span_id().to_bytes()[0]) / 255.0
+}
+
+/// Which transport a body took as the page went away instead of a beacon, and why.
+fn fallback_detail(step: Transport, fits: bool, bytes: usize) -> String {
+    let mut d = String::from("a body of ");
+    write_u64(&mut d, bytes as u64);
+    d.push_str(" bytes went by ");
+    d.push_str(match step {
+        Transport::KeepaliveFetch => "fetch with keepalive",
+        Transport::Fetch => "fetch",
+        Transport::FetchLater => "fetchLater",
+        Transport::Storage => "localStorage",
+        Transport::Beacon => "sendBeacon",
+    });
+    d.push_str(if fits {
+        ": sendBeacon refused it, or credentials are off"
+    } else {
+        ": it does not fit the page's 64 KiB keepalive quota now"
+    });
+    d
+}
