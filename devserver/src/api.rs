@@ -2,7 +2,9 @@
 //! (`POST /api/v2/spans`), the query API (`GET /api/traces`, `GET /api/traces/{id}`), and CORS
 //! for the configured origins only, with credentials, as `sendBeacon` needs.
 
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
@@ -27,12 +29,34 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Origins that get CORS answers (exact, e.g. `http://127.0.0.1:8080`).
     pub allowed_origins: Vec<String>,
+    /// How long a client may take to send a request's headers, and then its body; a slower
+    /// one is closed (408 for a body).
+    pub read_timeout: Duration,
+    /// The address served, when known: requests whose `Host` names another are refused.
+    pub served: Option<std::net::SocketAddr>,
 }
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 4 * 1024 * 1024,
+            allowed_origins: Vec::new(),
+            read_timeout: Duration::from_secs(15),
+            served: None,
+        }
+    }
+}
+
+/// Bodies decoded at once; more wait their turn, so hostile bodies cannot stack up memory.
+const DECODERS: usize = 2;
 
 #[derive(Clone)]
 struct AppState {
     store: Arc<Store>,
     settings: Arc<Settings>,
+    decoders: Arc<tokio::sync::Semaphore>,
+    /// Origins whose CORS was refused and logged (each once).
+    refused: Arc<Mutex<HashSet<String>>>,
 }
 
 /// An error answer: the status and a `google.rpc.Status`-shaped JSON body with the reason.
@@ -45,18 +69,71 @@ fn refuse(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "code": code, "message": message }))).into_response()
 }
 
-/// The request body, decoded per its `Content-Encoding`, at most `max_body_bytes` before and
-/// after decoding.
-async fn read_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Vec<u8>, Response> {
+/// The request body as sent, at most `max_body_bytes`: a declared `Content-Length` over the
+/// limit is refused before reading (413), a body cut short is 400, one that takes longer than
+/// the read timeout is 408.
+async fn read_raw(state: &AppState, headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, Response> {
     let limit = state.settings.max_body_bytes;
     let too_large = || refuse(StatusCode::PAYLOAD_TOO_LARGE, &format!("request body is larger than {limit} bytes"));
-    let raw = to_bytes(body, limit).await.map_err(|_| too_large())?;
-    let encoding = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok());
-    encoding::decode(encoding, &raw, limit).map_err(|e| match e {
-        DecodeError::Unsupported(m) => refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, &m),
-        DecodeError::Corrupt(m) => refuse(StatusCode::BAD_REQUEST, &m),
-        DecodeError::TooLarge => too_large(),
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).map(|v| v.trim().parse::<u64>());
+    match declared {
+        Some(Ok(n)) if n > limit as u64 => return Err(too_large()),
+        Some(Err(_)) => return Err(refuse(StatusCode::BAD_REQUEST, "Content-Length is not a number")),
+        _ => {}
+    }
+    match tokio::time::timeout(state.settings.read_timeout, to_bytes(body, limit)).await {
+        Err(_) => Err(refuse(StatusCode::REQUEST_TIMEOUT, "the request body did not arrive in time")),
+        Ok(Ok(raw)) => Ok(raw),
+        Ok(Err(e)) => {
+            let over = std::error::Error::source(&e)
+                .is_some_and(|inner| inner.downcast_ref::<http_body_util::LengthLimitError>().is_some())
+                || e.to_string().contains("length limit");
+            Err(if over {
+                too_large()
+            } else {
+                refuse(
+                    StatusCode::BAD_REQUEST,
+                    "the request body ended before its Content-Length (or the connection broke)",
+                )
+            })
+        }
+    }
+}
+
+/// Decodes a body off the async workers, a few at a time: gunzip (bounded by the limit), the
+/// census of what it would produce (bounded by `ingest`'s caps), then `decode`.
+async fn decode_bounded(
+    state: &AppState,
+    headers: &HeaderMap,
+    raw: axum::body::Bytes,
+    decode: fn(&str, &[u8]) -> Result<Batch, IngestError>,
+) -> Result<Batch, Response> {
+    let limit = state.settings.max_body_bytes;
+    let encoding = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let ct = content_type(headers);
+    let Ok(_permit) = state.decoders.acquire().await else {
+        return Err(refuse(StatusCode::INTERNAL_SERVER_ERROR, "the decoder is gone"));
+    };
+    let decoded = tokio::task::spawn_blocking(move || {
+        let body = encoding::decode(encoding.as_deref(), &raw, limit).map_err(|e| match e {
+            DecodeError::Unsupported(m) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, m),
+            DecodeError::Corrupt(m) => (StatusCode::BAD_REQUEST, m),
+            DecodeError::TooLarge => {
+                (StatusCode::PAYLOAD_TOO_LARGE, format!("request body is larger than {limit} bytes"))
+            }
+        })?;
+        decode(&ct, &body).map_err(|e| match e {
+            IngestError::Malformed(m) => (StatusCode::BAD_REQUEST, m),
+            IngestError::UnsupportedType(m) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, m),
+            IngestError::TooMuch(m) => (StatusCode::PAYLOAD_TOO_LARGE, m),
+        })
     })
+    .await;
+    match decoded {
+        Ok(Ok(batch)) => Ok(batch),
+        Ok(Err((status, message))) => Err(refuse(status, &message)),
+        Err(_) => Err(refuse(StatusCode::INTERNAL_SERVER_ERROR, "decoding failed")),
+    }
 }
 
 async fn store_batch(state: &AppState, batch: &Batch) -> Result<(), Response> {
@@ -68,26 +145,19 @@ async fn store_batch(state: &AppState, batch: &Batch) -> Result<(), Response> {
     }
 }
 
-fn ingest_error(e: IngestError) -> Response {
-    match e {
-        IngestError::Malformed(m) => refuse(StatusCode::BAD_REQUEST, &m),
-        IngestError::UnsupportedType(m) => refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, &m),
-    }
-}
-
 fn content_type(headers: &HeaderMap) -> String {
     headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase()
 }
 
 async fn receive_otlp(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let body = match read_body(&state, &headers, body).await {
+    let raw = match read_raw(&state, &headers, body).await {
         Ok(b) => b,
         Err(r) => return r,
     };
     let ct = content_type(&headers);
-    let batch = match ingest::otlp(&ct, &body) {
+    let batch = match decode_bounded(&state, &headers, raw, ingest::otlp).await {
         Ok(b) => b,
-        Err(e) => return ingest_error(e),
+        Err(r) => return r,
     };
     if let Err(r) = store_batch(&state, &batch).await {
         return r;
@@ -109,13 +179,13 @@ async fn receive_otlp(State(state): State<AppState>, headers: HeaderMap, body: B
 }
 
 async fn receive_zipkin(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let body = match read_body(&state, &headers, body).await {
+    let raw = match read_raw(&state, &headers, body).await {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let batch = match ingest::zipkin(&content_type(&headers), &body) {
+    let batch = match decode_bounded(&state, &headers, raw, ingest::zipkin).await {
         Ok(b) => b,
-        Err(e) => return ingest_error(e),
+        Err(r) => return r,
     };
     if batch.spans.is_empty() && batch.rejected > 0 {
         return refuse(StatusCode::BAD_REQUEST, batch.first_error.as_deref().unwrap_or("no valid span"));
@@ -173,24 +243,62 @@ fn span_json(s: &StoredSpan, children: Vec<Value>) -> Value {
     })
 }
 
+/// Below this depth a trace's tree nests; deeper spans are listed as roots (with their parent's
+/// ID), so that a pathological chain cannot exhaust the stack of whoever reads the JSON.
+pub const MAX_TREE_DEPTH: usize = 256;
+
 /// The spans as a forest: each span under its parent; spans whose parent is not stored (the
-/// server's parent on another machine, or one not received yet) are roots.
+/// server's parent on another machine, or one not received yet) are roots. Linear in the spans:
+/// children are indexed once, and the tree is built bottom-up without recursion.
 pub fn tree(spans: &[StoredSpan]) -> Vec<Value> {
-    fn build(spans: &[StoredSpan], parent: Option<&str>, depth: usize) -> Vec<Value> {
-        if depth > 256 {
-            return Vec::new(); // a cycle in bad data must not recurse forever
+    let index: HashMap<&str, usize> = spans.iter().enumerate().map(|(i, s)| (s.span_id.as_str(), i)).collect();
+    let parent_of: Vec<Option<usize>> = spans
+        .iter()
+        .enumerate()
+        .map(|(i, s)| s.parent_span_id.as_deref().and_then(|p| index.get(p).copied()).filter(|&p| p != i))
+        .collect();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); spans.len()];
+    for (i, p) in parent_of.iter().enumerate() {
+        if let Some(p) = p {
+            children[*p].push(i);
         }
-        let known = |id: &str| spans.iter().any(|s| s.span_id == id);
-        spans
-            .iter()
-            .filter(|s| match parent {
-                Some(p) => s.parent_span_id.as_deref() == Some(p),
-                None => s.parent_span_id.as_deref().is_none_or(|p| !known(p)),
-            })
-            .map(|s| span_json(s, build(spans, Some(&s.span_id), depth + 1)))
-            .collect()
     }
-    build(spans, None, 0)
+    // Depths from the roots, parents before children; a span on a cycle is never reached from
+    // a root and is shown as a root itself.
+    let mut depth = vec![usize::MAX; spans.len()];
+    let mut order = Vec::with_capacity(spans.len());
+    let mut stack: Vec<usize> = (0..spans.len()).filter(|&i| parent_of[i].is_none()).collect();
+    for &r in &stack {
+        depth[r] = 0;
+    }
+    while let Some(i) = stack.pop() {
+        order.push(i);
+        for &c in &children[i] {
+            if depth[c] == usize::MAX {
+                depth[c] = depth[i] + 1;
+                stack.push(c);
+            }
+        }
+    }
+    // Bottom-up: a span's JSON is made once its children's are, each list in start order.
+    let mut built: Vec<Vec<(usize, Value)>> = vec![Vec::new(); spans.len()];
+    let mut roots: Vec<(usize, Value)> = Vec::new();
+    for &i in order.iter().rev() {
+        let mut kids = std::mem::take(&mut built[i]);
+        kids.sort_by_key(|(k, _)| *k);
+        let node = span_json(&spans[i], kids.into_iter().map(|(_, v)| v).collect());
+        match parent_of[i] {
+            Some(p) if depth[i] <= MAX_TREE_DEPTH => built[p].push((i, node)),
+            _ => roots.push((i, node)),
+        }
+    }
+    for (i, d) in depth.iter().enumerate() {
+        if *d == usize::MAX {
+            roots.push((i, span_json(&spans[i], Vec::new())));
+        }
+    }
+    roots.sort_by_key(|(i, _)| *i);
+    roots.into_iter().map(|(_, v)| v).collect()
 }
 
 async fn one_trace(State(state): State<AppState>, Path(id): Path<String>) -> Response {
@@ -198,10 +306,20 @@ async fn one_trace(State(state): State<AppState>, Path(id): Path<String>) -> Res
         return refuse(StatusCode::BAD_REQUEST, "a trace ID is 32 hex digits");
     }
     let store = Arc::clone(&state.store);
-    match tokio::task::spawn_blocking(move || store.trace(&id)).await {
-        Ok(Ok(spans)) if spans.is_empty() => refuse(StatusCode::NOT_FOUND, "no such trace"),
-        Ok(Ok(spans)) => Json(json!({ "traceId": spans[0].trace_id, "spanCount": spans.len(), "roots": tree(&spans) }))
-            .into_response(),
+    // The query, the tree and its JSON all run off the async workers: a large trace never
+    // holds up other requests.
+    let answer = tokio::task::spawn_blocking(move || {
+        let spans = store.trace(&id)?;
+        if spans.is_empty() {
+            return Ok(None);
+        }
+        let doc = json!({ "traceId": spans[0].trace_id, "spanCount": spans.len(), "roots": tree(&spans) });
+        Ok::<_, rusqlite::Error>(Some(serde_json::to_vec(&doc).unwrap_or_default()))
+    })
+    .await;
+    match answer {
+        Ok(Ok(Some(bytes))) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
+        Ok(Ok(None)) => refuse(StatusCode::NOT_FOUND, "no such trace"),
         _ => refuse(StatusCode::INTERNAL_SERVER_ERROR, "the trace store failed"),
     }
 }
@@ -210,6 +328,13 @@ async fn one_trace(State(state): State<AppState>, Path(id): Path<String>) -> Res
 /// (their own origin, never `*`) with credentials; a preflight is answered here.
 async fn cors(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let origin = req.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok()).map(str::to_owned);
+    let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    if let Some(o) = &origin {
+        let own = o.strip_prefix("http://").is_some_and(|rest| rest.eq_ignore_ascii_case(host));
+        if !own && !state.settings.allowed_origins.iter().any(|a| a == o) {
+            log_refused(&state, o);
+        }
+    }
     let allowed = origin.filter(|o| state.settings.allowed_origins.iter().any(|a| a == o));
     let preflight = req.method() == Method::OPTIONS;
     let requested = req.headers().get(header::ACCESS_CONTROL_REQUEST_HEADERS).cloned();
@@ -231,9 +356,30 @@ async fn cors(State(state): State<AppState>, req: Request, next: Next) -> Respon
     res
 }
 
+/// Origins refused and logged, at most (a page cannot grow the log without bound).
+const REFUSED_LOGGED_MAX: usize = 64;
+
+/// Says once per origin that its CORS was refused, with the exact fix.
+fn log_refused(state: &AppState, origin: &str) {
+    let mut refused = state.refused.lock().unwrap_or_else(|p| p.into_inner());
+    if refused.len() >= REFUSED_LOGGED_MAX || !refused.insert(origin.to_owned()) {
+        return;
+    }
+    let shown: String = origin.chars().filter(|c| !c.is_control()).take(200).collect();
+    eprintln!(
+        "playtrace devserver: refused CORS for a page of {shown}: its spans cannot be sent here. \
+         Restart with `make devserver ORIGIN={shown}` (the binary: --allow-origin {shown})"
+    );
+}
+
 /// The routes, around one store.
 pub fn router(store: Arc<Store>, settings: Settings) -> Router {
-    let state = AppState { store, settings: Arc::new(settings) };
+    let state = AppState {
+        store,
+        settings: Arc::new(settings),
+        decoders: Arc::new(tokio::sync::Semaphore::new(DECODERS)),
+        refused: Arc::new(Mutex::new(HashSet::new())),
+    };
     Router::new()
         .route("/v1/traces", post(receive_otlp))
         .route("/api/v2/spans", post(receive_zipkin))

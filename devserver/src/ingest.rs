@@ -67,6 +67,9 @@ pub enum IngestError {
     Malformed(String),
     /// A content type this receiver does not take (415).
     UnsupportedType(String),
+    /// More spans, attributes or nesting than one request may carry (413), found before the
+    /// body is decoded.
+    TooMuch(String),
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -98,12 +101,15 @@ fn valid_id(bytes: &[u8], len: usize) -> bool {
     bytes.len() == len && bytes.iter().any(|&b| b != 0)
 }
 
-/// Decodes an OTLP `ExportTraceServiceRequest` body.
+/// Decodes an OTLP `ExportTraceServiceRequest` body, after a census of what it would produce
+/// (see [`crate::census`]).
 pub fn otlp(content_type: &str, body: &[u8]) -> Result<Batch, IngestError> {
     let req = if content_type.starts_with("application/json") {
+        crate::census::json(body).map_err(IngestError::TooMuch)?;
         serde_json::from_slice::<ExportTraceServiceRequest>(body)
             .map_err(|e| IngestError::Malformed(format!("invalid OTLP JSON: {e}")))?
     } else if content_type.starts_with("application/x-protobuf") {
+        crate::census::otlp_protobuf(body).map_err(IngestError::TooMuch)?;
         ExportTraceServiceRequest::decode(body)
             .map_err(|e| IngestError::Malformed(format!("invalid OTLP protobuf: {e}")))?
     } else {
@@ -196,6 +202,7 @@ pub fn zipkin(content_type: &str, body: &[u8]) -> Result<Batch, IngestError> {
     if !content_type.starts_with("application/json") {
         return Err(IngestError::UnsupportedType(format!("content type {content_type:?}: send application/json")));
     }
+    crate::census::json(body).map_err(IngestError::TooMuch)?;
     let list: Vec<Value> =
         serde_json::from_slice(body).map_err(|e| IngestError::Malformed(format!("invalid Zipkin JSON: {e}")))?;
     let mut batch = Batch::default();
@@ -226,7 +233,20 @@ pub fn zipkin(content_type: &str, body: &[u8]) -> Result<Batch, IngestError> {
                 continue;
             }
         };
-        let tags = v.get("tags").cloned().unwrap_or_else(|| json!({}));
+        if dur < 0 || ts <= 0 {
+            batch.reject(format!(
+                "span {id:?}: needs a start time and an end not before it (timestamp > 0, duration >= 0)"
+            ));
+            continue;
+        }
+        let tags = match v.get("tags") {
+            None | Some(Value::Null) => json!({}),
+            Some(t @ Value::Object(m)) if m.values().all(Value::is_string) => t.clone(),
+            Some(_) => {
+                batch.reject(format!("span {id:?}: tags must be an object of string values"));
+                continue;
+            }
+        };
         let error = tags.get("error").and_then(Value::as_str).map(str::to_owned);
         let status_code = match tags.get("otel.status_code").and_then(Value::as_str) {
             Some("ERROR") => 2,

@@ -5,11 +5,14 @@
 use std::sync::Arc;
 
 pub mod api;
+pub mod census;
 pub mod chat;
 pub mod encoding;
 pub mod forward;
 pub mod game;
+pub mod guard;
 pub mod ingest;
+pub mod serve;
 pub mod site;
 pub mod store;
 
@@ -22,5 +25,10 @@ pub fn app(
 ) -> rusqlite::Result<axum::Router> {
     let game = game::Game::new(Arc::clone(&store))?;
     let chat = chat::Chat::new(Arc::clone(&game))?;
-    Ok(api::router(store, settings).merge(game::routes(game)).merge(chat::routes(chat)).merge(site::routes(game_dir)))
+    let guard = Arc::new(guard::Guard { served: settings.served, allowed_origins: settings.allowed_origins.clone() });
+    Ok(api::router(store, settings)
+        .merge(game::routes(game))
+        .merge(chat::routes(chat))
+        .merge(site::routes(game_dir))
+        .layer(axum::middleware::from_fn_with_state(guard, guard::guard)))
 }

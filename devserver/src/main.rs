@@ -1,5 +1,5 @@
 //! `playtrace-devserver [--addr 127.0.0.1:8080] [--game DIR] [--db FILE] [--forward http://COLLECTOR/v1/traces] [--max-spans N]
-//!  [--max-body-bytes N] [--allow-origin ORIGIN]...`
+//!  [--max-body-bytes N] [--allow-origin ORIGIN]... [--read-timeout-ms N]`
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -24,7 +24,7 @@ fn parse_args() -> Result<Args, String> {
         game_dir: None,
         db: "playtrace-dev.sqlite".into(),
         max_spans: 200_000,
-        settings: Settings { max_body_bytes: 4 * 1024 * 1024, allowed_origins: Vec::new() },
+        settings: Settings::default(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -39,6 +39,10 @@ fn parse_args() -> Result<Args, String> {
                 args.settings.max_body_bytes = value()?.parse().map_err(|e| format!("--max-body-bytes: {e}"))?
             }
             "--allow-origin" => args.settings.allowed_origins.push(value()?),
+            "--read-timeout-ms" => {
+                let ms: u64 = value()?.parse().map_err(|e| format!("--read-timeout-ms: {e}"))?;
+                args.settings.read_timeout = std::time::Duration::from_millis(ms.max(1));
+            }
             "--help" | "-h" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -72,7 +76,7 @@ async fn main() -> ExitCode {
             if !e.is_empty() {
                 eprintln!("playtrace-devserver: {e}");
             }
-            eprintln!("usage: playtrace-devserver [--addr 127.0.0.1:8080] [--game DIR] [--db FILE] [--forward http://COLLECTOR/v1/traces] [--max-spans N] [--max-body-bytes N] [--allow-origin ORIGIN]...");
+            eprintln!("usage: playtrace-devserver [--addr 127.0.0.1:8080] [--game DIR] [--db FILE] [--forward http://COLLECTOR/v1/traces] [--max-spans N] [--max-body-bytes N] [--allow-origin ORIGIN]... [--read-timeout-ms N]");
             return ExitCode::from(2);
         }
     };
@@ -94,6 +98,14 @@ async fn main() -> ExitCode {
     }
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(l) => l,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            eprintln!(
+                "playtrace-devserver: {} is already in use (another devserver?). Choose another address: \
+                 PLAYTRACE_ADDR=127.0.0.1:4319 make devserver (or make demo), or --addr for the binary",
+                args.addr
+            );
+            return ExitCode::FAILURE;
+        }
         Err(e) => {
             eprintln!("playtrace-devserver: cannot listen on {}: {e}", args.addr);
             return ExitCode::FAILURE;
@@ -102,7 +114,10 @@ async fn main() -> ExitCode {
     // The real address (port 0 picks a free one), for people and for the end-to-end tests.
     let addr = listener.local_addr().unwrap_or(args.addr);
     print_banner(addr, &args);
-    let app = match playtrace_devserver::app(store, args.settings, args.game_dir) {
+    let mut settings = args.settings;
+    settings.served = Some(addr);
+    let header_timeout = settings.read_timeout;
+    let app = match playtrace_devserver::app(store, settings, args.game_dir) {
         Ok(app) => app,
         Err(e) => {
             eprintln!("playtrace-devserver: cannot set up the game: {e}");
@@ -113,7 +128,7 @@ async fn main() -> ExitCode {
         let _ = tokio::signal::ctrl_c().await;
         println!("playtrace devserver: stopping");
     };
-    match axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+    match playtrace_devserver::serve::serve(listener, app, header_timeout, shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("playtrace-devserver: {e}");

@@ -10,6 +10,7 @@ use axum::routing::get;
 use axum::Router;
 
 const VIEWER: &str = include_str!("../static/viewer.html");
+const VIEWER_JS: &str = include_str!("../static/viewer.js");
 
 fn content_type(path: &Path) -> &'static str {
     match path.extension().and_then(|e| e.to_str()) {
@@ -43,7 +44,11 @@ async fn file(State(root): State<PathBuf>, req: Request) -> Response {
 pub fn routes(game_dir: Option<PathBuf>) -> Router {
     let viewer = Router::new()
         .route("/viewer/", get(|| async { Html(VIEWER) }))
-        .route("/viewer", get(|| async { Html(VIEWER) }));
+        .route("/viewer", get(|| async { Html(VIEWER) }))
+        .route(
+            "/viewer/viewer.js",
+            get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], VIEWER_JS) }),
+        );
     match game_dir {
         Some(dir) => viewer.fallback(get(file).with_state(dir)),
         None => viewer,

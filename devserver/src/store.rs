@@ -153,16 +153,17 @@ impl Store {
         self.conn().query_row("SELECT COUNT(*) FROM spans", [], |r| r.get(0))
     }
 
-    /// The most recently received traces, newest first.
+    /// The most recently received traces, newest first. A trace's root is found through the
+    /// (trace, span) index, so a trace of many spans costs a lookup per span, not a scan.
     pub fn recent_traces(&self, limit: usize) -> rusqlite::Result<Vec<TraceSummary>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT trace_id, COUNT(*), MIN(start_ns), MAX(end_ns) - MIN(start_ns), MAX(status_code = 2),
                     GROUP_CONCAT(DISTINCT service),
-                    (SELECT name FROM spans r WHERE r.trace_id = s.trace_id
-                       AND (r.parent_span_id IS NULL OR r.parent_span_id NOT IN
-                            (SELECT span_id FROM spans p WHERE p.trace_id = s.trace_id))
-                     ORDER BY start_ns LIMIT 1)
+                    (SELECT r.name FROM spans r
+                       LEFT JOIN spans p ON p.trace_id = r.trace_id AND p.span_id = r.parent_span_id
+                     WHERE r.trace_id = s.trace_id AND p.id IS NULL
+                     ORDER BY r.start_ns LIMIT 1)
              FROM spans s GROUP BY trace_id ORDER BY MAX(id) DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map(params![limit as i64], |r| {

@@ -19,7 +19,7 @@ type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStre
 
 async fn serve() -> (String, Arc<Store>) {
     let store = Arc::new(Store::open(":memory:", 10_000).unwrap());
-    let settings = Settings { max_body_bytes: 1 << 20, allowed_origins: vec![] };
+    let settings = Settings { max_body_bytes: 1 << 20, ..Settings::default() };
     let app = playtrace_devserver::app(Arc::clone(&store), settings, None).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}/api/game/ws", listener.local_addr().unwrap());

@@ -15,7 +15,7 @@ use playtrace_devserver::store::Store;
 use tower::ServiceExt;
 
 fn settings() -> Settings {
-    Settings { max_body_bytes: 1 << 20, allowed_origins: vec![] }
+    Settings { max_body_bytes: 1 << 20, ..Settings::default() }
 }
 
 #[tokio::test]

@@ -16,7 +16,7 @@ const CLIENT_SPAN: &str = "00f067aa0ba902b7";
 
 fn app() -> (axum::Router, Arc<Store>) {
     let store = Arc::new(Store::open(":memory:", 10_000).unwrap());
-    let settings = Settings { max_body_bytes: 1 << 20, allowed_origins: vec![] };
+    let settings = Settings { max_body_bytes: 1 << 20, ..Settings::default() };
     (playtrace_devserver::app(Arc::clone(&store), settings, None).unwrap(), store)
 }
 

@@ -22,7 +22,7 @@ const GAME: &str = "http://127.0.0.1:8080";
 
 fn app(max_body_bytes: usize, max_spans: usize) -> (Router, Arc<Store>) {
     let store = Arc::new(Store::open(":memory:", max_spans).unwrap());
-    let settings = Settings { max_body_bytes, allowed_origins: vec![GAME.into()] };
+    let settings = Settings { max_body_bytes, allowed_origins: vec![GAME.into()], ..Settings::default() };
     (router(Arc::clone(&store), settings), store)
 }
 

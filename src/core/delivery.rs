@@ -219,7 +219,7 @@ impl Delivery {
     /// The next body to try again at `now_ns`, if one is due. After a 2xx every waiting body is
     /// due at once; while the endpoint fails, one at a time.
     pub fn take_due(&mut self, now_ns: u64) -> Option<Waiting> {
-        if !self.retry_at_ns.is_some_and(|at| at <= now_ns) {
+        if self.retry_at_ns.is_none_or(|at| at > now_ns) {
             return None;
         }
         let w = self.waiting.pop_front()?;

@@ -12,7 +12,9 @@ use super::boundary;
 use super::http_span::{self, EarlyRequest};
 use super::js::get;
 use super::runtime::Runtime;
-use super::{attributes, config, config_echo, errors, frames, input, instrument, lifecycle, page_load, propagation, websocket};
+use super::{
+    attributes, config, config_echo, errors, frames, input, instrument, lifecycle, page_load, propagation, websocket,
+};
 use crate::core::context::ParentRule;
 use crate::core::errors::exception_attributes;
 use crate::core::http::{HttpOutcome, ResourceTiming};

@@ -52,7 +52,9 @@ pub(crate) fn say_ignored(config: &JsValue) {
         if ignored.is_empty() {
             return None;
         }
-        let mut m = String::from("[playtrace] init() was called again while a tracer is installed; it returned that tracer and ignored: ");
+        let mut m = String::from(
+            "[playtrace] init() was called again while a tracer is installed; it returned that tracer and ignored: ",
+        );
         m.push_str(&ignored.join(", "));
         m.push_str(". To apply another config, await tracer.shutdown() first, then call init() again.");
         i.said = true;
