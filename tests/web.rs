@@ -248,11 +248,16 @@ async fn spans_arrive_with_parents_attributes_events_status_and_resource() {
     assert!(!buy.is_recording());
     t.flush();
 
-    let beacons = w.calls_via("beacon");
-    assert_eq!(beacons.len(), 1, "one body for both spans");
-    assert_eq!(text(&beacons[0], "type"), "application/json");
-    assert!(text(&beacons[0], "url").ends_with("/v1/traces") && text(&beacons[0], "url").starts_with("http"));
-    assert_eq!(get(&beacons[0], "ok"), true, "the real sendBeacon accepted the body");
+    // A page that stays sends by fetch, whose answer it reads (keepalive, so a close in
+    // between does not lose it; with credentials, as a beacon would carry them).
+    let fetches = w.calls_via("fetch");
+    assert_eq!(fetches.len(), 1, "one body for both spans");
+    assert!(w.calls_via("beacon").is_empty());
+    assert_eq!(text(&fetches[0], "type"), "application/json");
+    assert!(text(&fetches[0], "url").ends_with("/v1/traces") && text(&fetches[0], "url").starts_with("http"));
+    assert_eq!((get(&fetches[0], "keepalive"), text(&fetches[0], "credentials")), (JsValue::TRUE, "include".into()));
+    assert_eq!((w.stat("sending"), w.stat("exported")), (2.0, 0.0), "not exported before the answer");
+    sleep(10).await;
 
     let body = &w.bodies().await[0];
     let res = Array::from(&get(body, "resourceSpans.0.resource.attributes"));
@@ -296,8 +301,8 @@ async fn spans_arrive_with_parents_attributes_events_status_and_resource() {
     assert!(exc_attr("exception.stacktrace").contains("RangeError"));
     assert_eq!(num(buy_s, "status.code"), 2.0);
     assert_eq!(text(buy_s, "status.message"), "declined");
-    assert_eq!(w.stat("exported"), 2.0);
-    assert_eq!(w.stat("beaconsSent"), 1.0);
+    assert_eq!((w.stat("exported"), w.stat("sending")), (2.0, 0.0), "answered 200");
+    assert_eq!((w.stat("beaconed"), w.stat("beaconsSent")), (0.0, 0.0));
     w.finish();
 }
 
@@ -399,7 +404,7 @@ async fn thousands_of_spans_are_split_into_bodies_within_the_limit() {
     for c in w.calls() {
         let t = JsFuture::from(Promise::resolve(&get(&c, "text"))).await.unwrap().as_string().unwrap();
         // What may leave with the page keeps to batchBytes; a plain fetch takes a whole batch.
-        if text(&c, "via") == "beacon" || get(&c, "keepalive") == true {
+        if get(&c, "keepalive") == true {
             assert!(t.len() <= 8000, "a keepalive body of {} bytes", t.len());
         } else {
             assert!(t.len() <= 1_000_000, "a fetch body of {} bytes", t.len());
@@ -407,28 +412,39 @@ async fn thousands_of_spans_are_split_into_bodies_within_the_limit() {
         total += Array::from(&get(&JSON::parse(&t).unwrap(), "resourceSpans.0.scopeSpans.0.spans")).length();
     }
     assert_eq!(total, 3000, "no span lost or sent twice");
-    // The real browser's 64 KiB keepalive quota filled up: the rest went by fetch, not lost,
-    // in one request for the rest of the batch rather than one per 8 KB.
-    let (beacons, fetches) = (w.calls_via("beacon"), w.calls_via("fetch"));
-    assert!(!beacons.is_empty() && !fetches.is_empty());
+    // The 64 KiB keepalive quota filled up: the rest went by plain fetch, not lost, in one
+    // request for the rest of the batch rather than one per 8 KB.
+    let fetches = w.calls_via("fetch");
+    assert!(fetches.iter().any(|f| get(f, "keepalive") == true));
     assert_eq!(fetches.iter().filter(|f| get(f, "keepalive") != true).count(), 1);
     assert_eq!(w.stat("exported"), 3000.0);
     w.finish();
 }
 
 #[wasm_bindgen_test]
-async fn a_refused_beacon_falls_back_to_keepalive_fetch() {
+async fn only_answered_bodies_count_as_exported_and_a_failing_endpoint_holds_the_rest() {
     let w = World::new(&format!("{{ serviceName: 's', {BIG} }}"));
-    for mode in ["refuse", "throw"] {
-        w.set("beacon", mode.into());
-        w.tracer.start_span(mode, None).end(None);
+    w.set("fetchStatus", js("[0]"));
+    w.tracer.start_span("unanswered", None).end(None);
+    w.tracer.flush();
+    sleep(10).await;
+    assert_eq!((w.stat("exported"), w.stat("waiting"), w.stat("sendFailures")), (0.0, 1.0, 1.0));
+    // While it fails, new bodies wait behind the first instead of being sent into the void.
+    for _ in 0..3 {
+        w.tracer.start_span("held", None).end(None);
         w.tracer.flush();
     }
     sleep(10).await;
-    let fetches = w.calls_via("fetch");
-    assert_eq!(fetches.len(), 2);
-    assert!(fetches.iter().all(|f| get(f, "keepalive") == true && text(f, "type") == "application/json"));
-    assert_eq!((w.stat("beaconsRefused"), w.stat("fallbackKeepalive"), w.stat("exported")), (2.0, 2.0, 2.0));
+    assert_eq!(w.calls_via("fetch").len(), 1, "nothing more was sent");
+    assert_eq!((w.stat("waiting"), w.stat("exported"), w.stat("droppedSendFailed")), (4.0, 0.0, 0.0));
+    // It comes back: the next retry (0.5 to 1 s later) succeeds and every waiting body goes.
+    w.set("fetchStatus", js("[200]"));
+    sleep(1200).await;
+    assert_eq!((w.stat("waiting"), w.stat("exported"), w.stat("retries")), (0.0, 4.0, 4.0));
+    assert!(w.calls_via("beacon").is_empty());
+    let names: Vec<String> = w.spans().await.iter().map(|s| text(s, "name")).collect();
+    let count = |name: &str| names.iter().filter(|n| *n == name).count();
+    assert_eq!((count("unanswered"), count("held")), (2, 3), "each held body sent once: {names:?}");
     w.finish();
 }
 
@@ -461,7 +477,7 @@ async fn leaving_with_a_refused_beacon_uses_fetch_later() {
     js("window.dispatchEvent(new PageTransitionEvent('pagehide'))");
     let later = w.calls_via("fetchLater");
     assert_eq!(later.len(), 1);
-    assert_eq!(w.stat("fallbackFetchLater"), 1.0);
+    assert_eq!((w.stat("fetchLater"), w.stat("beaconed"), w.stat("exported")), (1.0, 1.0, 0.0));
     w.finish();
 }
 
@@ -753,10 +769,13 @@ async fn without_credentials_no_beacon_is_used_and_fetch_omits_cookies() {
         assert_eq!(w.stat("exported"), 1.0);
         w.finish();
     }
-    // And OTLP, by default, still goes by beacon.
+    // And OTLP, by default, sends with credentials, as the beacon of a closing page must.
     let w = World::new("{ serviceName: 'o', endpoint: 'http://127.0.0.1:9/v1/traces' }");
     w.tracer.start_span("b", None).end(None);
     w.tracer.flush();
+    assert_eq!(text(&w.calls_via("fetch")[0], "credentials"), "include");
+    w.tracer.start_span("c", None).end(None);
+    js("window.dispatchEvent(new PageTransitionEvent('pagehide'))");
     assert_eq!(w.calls_via("beacon").len(), 1);
     w.finish();
 }
@@ -859,6 +878,8 @@ async fn debug_says_each_kind_of_decision_once_and_never_as_an_error() {
     js("fetch('http://other.example/api', { headers: {} })");
     js("fetch('http://other.example/api', { headers: {} })");
     sleep(10).await;
+    w.tracer.start_span("last", None).end(None);
+    js("window.dispatchEvent(new PageTransitionEvent('pagehide'))");
     w.finish();
     let said = lines();
     let one = |needle: &str| {
@@ -869,7 +890,7 @@ async fn debug_says_each_kind_of_decision_once_and_never_as_an_error() {
     assert!(one("sampled out").contains("span \"s\""));
     one("queue already holds queueSize spans");
     let fallback = one("did not go by sendBeacon");
-    assert!(fallback.contains("fetch with keepalive") && fallback.contains("sendBeacon refused it"), "{fallback}");
+    assert!(fallback.contains("fetchLater") && fallback.contains("sendBeacon refused it"), "{fallback}");
     assert!(one("no trace headers").contains("http://other.example"));
     assert!(said.iter().all(|l| l.starts_with("[playtrace] ")));
     assert_eq!(said.len(), 4, "{said:?}");

@@ -102,7 +102,10 @@ export class Span {
   }
 
   updateName(name) {
-    if (this._live()) this.t.e.updateName(this.h, text(name));
+    if (this._live()) {
+      const n = text(name, null); // a name that cannot be read is skipped: the span keeps its own
+      if (n !== null) this.t.e.updateName(this.h, n);
+    }
     return this;
   }
 

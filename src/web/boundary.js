@@ -55,15 +55,15 @@ export function put(s, at = 0) {
   return encoder.encodeInto(s, at === 0 ? area : area.subarray(at)).written;
 }
 
-/** `v` as a string, or "" (counted) when its conversion throws: a throwing `toString`, a
- * Proxy, a Symbol's description trap. Game code never sees the error. */
-export function text(v) {
+/** `v` as a string, or `fallback` (counted) when its conversion throws: a throwing
+ * `toString`, a Proxy. Game code never sees the error. */
+export function text(v, fallback = "") {
   if (typeof v === "string") return v;
   try {
     return String(v);
   } catch {
     counted(COUNT_CONVERSION_ERROR);
-    return "";
+    return fallback;
   }
 }
 

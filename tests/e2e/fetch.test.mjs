@@ -305,7 +305,7 @@ test("in a worker, fetch is instrumented and spans are exported without sendBeac
   const spans = await h.waitForSpans((s) => spanOf(s, "tag=worker"));
   assert.equal(out.traceparent.match(TP)[2], spanOf(spans, "tag=worker").spanId);
   assert.equal(out.stats.beaconsSent, 0, "workers have no sendBeacon");
-  assert.ok(out.stats.fallbackKeepalive >= 1, "so the body went by keepalive fetch");
+  assert.ok(out.stats.fetchKeepalive >= 1, "so the body went by keepalive fetch");
 });
 
 test("a finished request still waiting for its Resource Timing when the page hides ends at its own end", async () => {

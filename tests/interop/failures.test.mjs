@@ -1,7 +1,8 @@
 // What playtrace does when the real collector is down, overloaded or rejects a body, as the
 // game sees it in stats(): 429, 502, 503 and 504 and network errors are retried with backoff
-// (Retry-After honoured), a 400 never is, no body is retried forever, and nothing throws into
-// the page. Statuses the collector gives only under load (503, 429) come from a small proxy in
+// (Retry-After honoured), a 400 never is, a status that keeps failing is given up after four
+// retries, an endpoint that does not answer keeps its spans waiting (bounded) rather than
+// dropping them, and nothing throws into the page. Statuses the collector gives only under load (503, 429) come from a small proxy in
 // front of it, which forwards everything else; the 400 is the collector's own answer to a body
 // the proxy corrupted. The page sends with credentials "omit" (fetch), the transport whose
 // outcome the page can see: a beacon reports nothing back.
@@ -20,12 +21,20 @@ const s = pageAndCollector();
 async function faultProxy(script) {
   const target = new URL(s.col.url);
   const seen = [];
+  const carried = []; // the span names of each POST, in order
   const server = createServer(async (req, res) => {
     const chunks = [];
     for await (const c of req) chunks.push(c);
     let body = Buffer.concat(chunks);
     const step = req.method === "POST" ? script.shift() : undefined;
-    if (req.method === "POST") seen.push(step === undefined ? "forwarded" : Array.isArray(step) ? step[0] : step);
+    if (req.method === "POST") {
+      seen.push(step === undefined ? "forwarded" : Array.isArray(step) ? step[0] : step);
+      try {
+        carried.push(JSON.parse(body.toString("utf8")).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((x) => x.spans.map((sp) => sp.name))));
+      } catch {
+        carried.push([]);
+      }
+    }
     if (Array.isArray(step)) {
       res.writeHead(step[0], { "Access-Control-Allow-Origin": req.headers.origin || "*", ...step[1] }).end("injected");
       return;
@@ -40,7 +49,7 @@ async function faultProxy(script) {
     upstream.end(body);
   });
   const port = await new Promise((r) => server.listen(0, "127.0.0.1", () => r(server.address().port)));
-  return { url: `http://127.0.0.1:${port}`, seen, close: () => server.close() };
+  return { url: `http://127.0.0.1:${port}`, seen, carried, close: () => server.close() };
 }
 
 /** Sends one span from a fresh page to `endpoint` and waits until its body is settled. */
@@ -88,13 +97,24 @@ test("a body the collector rejects with 400 is dropped and counted, never retrie
   // Time for a retry that must not come.
   await new Promise((r) => setTimeout(r, 1500));
   proxy.close();
-  assert.deepEqual(proxy.seen, ["corrupt"], "one request, answered 400 by the collector");
+  // The page may send other bodies later (its page-load span, what is queued when it closes);
+  // the rejected one is never among them.
+  assert.equal(proxy.seen[0], "corrupt", "answered 400 by the collector");
+  assert.deepEqual(proxy.carried.filter((names) => names.includes("rejected")).length, 1, "the rejected body is never sent again");
   assert.deepEqual([stats.retries, stats.exported, stats.droppedSendFailed], [0, 0, 1]);
   assert.ok(!arrived("rejected"));
 });
 
-test("a collector that is down: retried with backoff, then given up and counted", async () => {
+test("a collector that is down: retried with backoff, its span kept waiting, never counted as exported", async () => {
   const port = await freePort(); // nothing listens there
-  const stats = await sendOne(`http://127.0.0.1:${port}/v1/traces`, "lost", "s.droppedSendFailed >= 1");
+  const stats = await sendOne(`http://127.0.0.1:${port}/v1/traces`, "lost", "s.retries >= 2");
+  assert.deepEqual([stats.exported, stats.droppedSendFailed, stats.beaconed], [0, 0, 0]);
+  assert.ok(stats.waiting >= 1 && stats.sendFailures >= 3, JSON.stringify(stats));
+});
+
+test("a collector that keeps answering 503: four retries, then given up and counted", async () => {
+  const proxy = await faultProxy(Array.from({ length: 5 }, () => [503, { "Retry-After": "0" }]));
+  const stats = await sendOne(`${proxy.url}/v1/traces`, "overloaded", "s.droppedSendFailed >= 1");
+  proxy.close();
   assert.deepEqual([stats.retries, stats.exported, stats.droppedSendFailed], [4, 0, 1], "four retries, then no more");
 });

@@ -1,0 +1,296 @@
+// Delivery as a user sees it, in headless Chromium: `stats().exported` counts only what the
+// endpoint answered with 2xx; an endpoint without CORS, with nothing listening or answering 500
+// is detected at the first flush and said once with its cause; spans of a page that closes while
+// the endpoint is down arrive once with the next visit. Also the times a game passes, the
+// tracer's lifecycle, and values that throw when read, each checked by what arrives.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { start } from "./harness.mjs";
+
+let h;
+before(async () => {
+  h = await start();
+});
+after(async () => {
+  await h.stop();
+});
+
+/** A collector on 127.0.0.1: `mode` "cors" (answers CORS, 200), "nocors" (200, no CORS headers)
+ * or "500" (CORS, then 500). Keeps every span it received. */
+function collector(mode, port = 0) {
+  const got = { requests: [], spans: [] };
+  const server = createServer(async (req, res) => {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    got.requests.push(req.method);
+    if (mode !== "nocors" && req.headers.origin) {
+      res.setHeader("Access-Control-Allow-Origin", req.headers.origin);
+      res.setHeader("Access-Control-Allow-Credentials", "true");
+      res.setHeader("Access-Control-Allow-Headers", req.headers["access-control-request-headers"] || "content-type");
+    }
+    if (req.method === "OPTIONS") return res.writeHead(204).end();
+    if (mode === "500") return res.writeHead(500).end("broken");
+    try {
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      for (const r of body.resourceSpans) for (const s of r.scopeSpans) got.spans.push(...s.spans);
+    } catch {
+      return res.writeHead(400).end();
+    }
+    res.writeHead(200, { "content-type": "application/json" }).end("{}");
+  });
+  return new Promise((resolve) => server.listen(port, "127.0.0.1", () => {
+    got.url = `http://127.0.0.1:${server.address().port}/v1/traces`;
+    got.port = server.address().port;
+    got.close = () => new Promise((r) => { server.closeAllConnections(); server.close(r); });
+    resolve(got);
+  }));
+}
+
+/** A port on 127.0.0.1 where nothing listens (taken, then released). */
+async function freePort() {
+  const c = await collector("cors");
+  await c.close();
+  return c.port;
+}
+
+/** A page of the page origin whose console warnings and errors are kept. */
+async function page() {
+  const p = await h.page();
+  p.warnings = [];
+  p.on("console", (m) => { if (m.type() === "warning") p.warnings.push(m.text()); });
+  return p;
+}
+
+/** In the page: init, record `n` spans, flush, and wait until every one is settled somehow. */
+const RECORD = async ({ config, n }) => {
+  const tracer = window.pt.init(config);
+  for (let i = 0; i < n; i++) tracer.startSpan(`span-${i}`).end();
+  tracer.flush();
+  for (let i = 0; i < 250; i++) {
+    const s = tracer.stats();
+    if (s.sending === 0 && s.exported + s.waiting + s.droppedSendFailed >= n) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return tracer.stats();
+};
+
+for (const [label, make, cause] of [
+  ["without CORS", async () => (await collector("nocors")).url, "its CORS did not allow origin"],
+  ["where nothing listens", async () => `http://127.0.0.1:${await freePort()}/v1/traces`, "nothing answers there"],
+  ["answering 500", async () => (await collector("500")).url, "answered HTTP 500"],
+]) {
+  test(`an endpoint ${label}: nothing counts as exported, the failure is counted and said once with its cause`, async () => {
+    const endpoint = await make();
+    for (const debug of [true, false]) {
+      const p = await page();
+      const stats = await p.evaluate(RECORD, { config: { serviceName: "d", endpoint, debug }, n: 5 });
+      // A second flush of the same failure says nothing more.
+      await p.evaluate(async () => { window.pt.getTracer().startSpan("more").end(); window.pt.getTracer().flush(); await new Promise((r) => setTimeout(r, 300)); });
+      assert.equal(stats.exported, 0, JSON.stringify(stats));
+      assert.equal(stats.beaconed, 0);
+      assert.ok(stats.sendFailures >= 1);
+      if (label === "answering 500") assert.equal(stats.droppedSendFailed, 5, "a 500 is refused for good");
+      else assert.equal(stats.waiting, 5, "kept, waiting for the endpoint");
+      const said = p.warnings.filter((w) => w.startsWith("[playtrace]"));
+      assert.equal(said.length, 1, `debug ${debug}: ${JSON.stringify(p.warnings)}`);
+      assert.ok(said[0].includes(cause) && said[0].includes(endpoint), said[0]);
+      if (label === "without CORS") assert.ok(said[0].includes(h.origins.page) && said[0].includes("allowed_origins"), said[0]);
+      assert.deepEqual(p.errors, []);
+      await p.context().close();
+    }
+  });
+}
+
+test("a working endpoint: exported equals what arrived, and shutdown settles when it is known", async () => {
+  const c = await collector("cors");
+  const p = await page();
+  const stats = await p.evaluate(async ({ endpoint }) => {
+    const tracer = window.pt.init({ serviceName: "ok", endpoint, flushIntervalMs: 60000 });
+    for (let i = 0; i < 40; i++) tracer.startSpan(`s-${i}`).end();
+    tracer.flush();
+    for (let i = 0; i < 10; i++) tracer.startSpan(`late-${i}`).end();
+    const settled = tracer.shutdown();
+    const before = tracer.stats().exported;
+    await settled;
+    return { before, after: tracer.stats() };
+  }, { endpoint: c.url });
+  assert.equal(stats.before, 0, "nothing is exported before its answer");
+  assert.equal(stats.after.exported, 50);
+  assert.equal(c.spans.length, 50);
+  assert.equal(stats.after.sending, 0);
+  await p.context().close();
+  await c.close();
+});
+
+test("spans of a page closed while the endpoint is down arrive once with the next visit", async () => {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}/v1/traces`;
+  const context = await h.browser.newContext();
+  const first = await context.newPage();
+  await first.goto(`${h.origins.page}/`);
+  await first.waitForFunction(() => window.ready === true);
+  const ids = await first.evaluate(async ({ endpoint }) => {
+    const tracer = window.pt.init({ serviceName: "offline", endpoint, flushIntervalMs: 60000 });
+    const ids = [];
+    const record = (name) => { const s = tracer.startSpan(name); ids.push(s.spanContext().spanId); s.end(); };
+    for (let i = 0; i < 3; i++) record(`before-${i}`);
+    tracer.flush(); // fails: the endpoint is down
+    for (let i = 0; i < 100 && tracer.stats().waiting < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 4; i++) record(`after-${i}`); // queued when the page closes
+    return ids;
+  }, { endpoint });
+  await first.close({ runBeforeUnload: true }); // pagehide: kept in localStorage
+  const stored = await (async () => {
+    const probe = await context.newPage();
+    await probe.goto(`${h.origins.page}/`);
+    const text = await probe.evaluate(() => localStorage.getItem("playtrace:pending:v1"));
+    await probe.close();
+    return text;
+  })();
+  assert.ok(stored && ids.every((id) => stored.includes(id)), "every span is kept for the next visit");
+
+  const c = await collector("cors", port); // the endpoint is back
+  for (let visit = 0; visit < 2; visit++) {
+    const next = await context.newPage();
+    await next.goto(`${h.origins.page}/`);
+    await next.waitForFunction(() => window.ready === true);
+    const stats = await next.evaluate(async ({ endpoint }) => {
+      const tracer = window.pt.init({ serviceName: "offline", endpoint });
+      for (let i = 0; i < 150 && tracer.stats().sending + tracer.stats().waiting > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      await tracer.shutdown();
+      return tracer.stats();
+    }, { endpoint });
+    if (visit === 0) assert.equal(stats.recovered, 7);
+    else assert.equal(stats.recovered, 0, "sent once: the third visit finds nothing");
+    await next.close();
+  }
+  const got = c.spans.map((s) => s.spanId).sort();
+  assert.deepEqual(got, [...ids].sort(), "every span arrived exactly once");
+  await context.close();
+  await c.close();
+});
+
+test("epoch times from before the page loaded and page times arrive as the times they are", async () => {
+  const c = await collector("cors");
+  const p = await page();
+  const expected = await p.evaluate(async ({ endpoint }) => {
+    const tracer = window.pt.init({ serviceName: "times", endpoint });
+    const now = Date.now();
+    const origin = performance.timeOrigin;
+    const raf = await new Promise((r) => requestAnimationFrame(r));
+    const click = await new Promise((resolve) => {
+      const b = document.createElement("button");
+      document.body.append(b);
+      b.addEventListener("click", (e) => resolve(e.timeStamp));
+      b.click();
+    });
+    const cases = {
+      "epoch-60s": [now - 60000, now - 59000],
+      "epoch-5s": [now - 5000, now - 4000],
+      "page-time": [performance.now() - 50, performance.now()],
+      raf: [raf, raf + 16],
+      event: [click, click + 5],
+    };
+    for (const [name, [startTime, end]] of Object.entries(cases)) tracer.startSpan(name, { startTime }).end(end);
+    await tracer.shutdown();
+    const abs = (t) => (t < 1e12 ? origin + t : t);
+    return Object.fromEntries(Object.entries(cases).map(([k, [s, e]]) => [k, [abs(s), abs(e)]]));
+  }, { endpoint: c.url });
+  for (const [name, [start, end]] of Object.entries(expected)) {
+    const span = c.spans.find((s) => s.name === name);
+    const ms = (ns) => Number(BigInt(ns) / 1000n) / 1000;
+    assert.ok(Math.abs(ms(span.startTimeUnixNano) - start) < 1, `${name} start ${ms(span.startTimeUnixNano)} vs ${start}`);
+    assert.ok(Math.abs(ms(span.endTimeUnixNano) - end) < 1, `${name} end`);
+  }
+  await p.context().close();
+  await c.close();
+});
+
+test("after shutdown, init starts a new tracer that ready() resolves; a second init says what it ignored", async () => {
+  const c = await collector("cors");
+  const p = await page();
+  const out = await p.evaluate(async ({ endpoint }) => {
+    const first = window.pt.init({ serviceName: "one", endpoint });
+    const again = window.pt.init({ serviceName: "two", endpoint, flushIntervalMs: 50 });
+    window.pt.init({ serviceName: "three", endpoint });
+    const settled = first.shutdown();
+    const isPromise = settled instanceof Promise;
+    await settled;
+    const second = window.pt.init({ serviceName: "two", endpoint });
+    const ready = await window.pt.ready();
+    const span = ready.startSpan("after-restart");
+    const recording = span.isRecording();
+    span.end();
+    await ready.shutdown();
+    return { same: again === first, isPromise, readyIsNew: ready === second && ready !== first, recording };
+  }, { endpoint: c.url });
+  assert.deepEqual(out, { same: true, isPromise: true, readyIsNew: true, recording: true });
+  const said = p.warnings.filter((w) => w.includes("init() was called again"));
+  assert.equal(said.length, 1, JSON.stringify(p.warnings));
+  assert.ok(said[0].includes("serviceName, flushIntervalMs") && said[0].includes("shutdown()"), said[0]);
+  assert.ok(c.spans.some((s) => s.name === "after-restart"));
+  await p.context().close();
+  await c.close();
+});
+
+test("values that throw when read are skipped and counted, never thrown into the game", async () => {
+  const c = await collector("cors");
+  const p = await page();
+  const out = await p.evaluate(async ({ endpoint }) => {
+    const tracer = window.pt.init({ serviceName: "hostile", endpoint });
+    const boom = { toString() { throw new Error("toString"); } };
+    const trap = new Proxy({}, { get() { throw new Error("get"); }, ownKeys() { throw new Error("ownKeys"); },
+      getPrototypeOf() { throw new Error("proto"); }, has() { throw new Error("has"); } });
+    const getters = { get parent() { throw new Error("parent"); } };
+    const thrown = [];
+    const attempt = (f) => { try { f(); } catch (e) { thrown.push(String(e && e.message)); } };
+    attempt(() => tracer.startSpan(boom).end());
+    attempt(() => tracer.startSpan("opts-proxy", trap).end());
+    attempt(() => tracer.startSpan("opts-getter", getters).end());
+    attempt(() => tracer.startSpan("attrs", { attributes: trap }).end());
+    const s = tracer.startSpan("kept");
+    attempt(() => s.setAttribute(boom, 1));
+    attempt(() => s.setAttribute("list", new Proxy([1, 2], { get() { throw new Error("el"); } })));
+    attempt(() => s.setAttributes(trap));
+    attempt(() => s.addEvent(boom, trap));
+    attempt(() => s.setStatus(trap));
+    attempt(() => s.updateName(boom));
+    attempt(() => s.recordException(trap));
+    attempt(() => tracer.inject({}, trap));
+    attempt(() => tracer.extract(trap));
+    attempt(() => tracer.setBaggage(boom, "v"));
+    attempt(() => tracer.instrumentWebSocket({ send() {}, url: "ws://x/", readyState: 3, addEventListener() {} }, trap));
+    s.setAttribute("ok", 1);
+    s.end();
+    // 200 distinct names of 1 MB: cut to 1,024 characters and bounded in memory.
+    const big = "x".repeat(1 << 20);
+    for (let i = 0; i < 200; i++) tracer.startSpan(`${i}${big}`).end();
+    const exports = await (await import("/pkg/playtrace_wasm.js")).default();
+    const memoryMb = exports.memory.buffer.byteLength / (1 << 20);
+    // Baggage is capped when set; an empty baggage header is never sent.
+    const hugeSet = tracer.setBaggage("huge", "y".repeat(9000));
+    let accepted = 0;
+    for (let i = 0; i < 70; i++) if (tracer.setBaggage(`k${i}`, "v")) accepted++;
+    const carrier = {};
+    tracer.inject(carrier, tracer.startSpan("carrier"));
+    await tracer.shutdown();
+    return { thrown, stats: tracer.stats(), memoryMb, hugeSet, accepted, baggage: carrier.baggage };
+  }, { endpoint: c.url });
+  assert.deepEqual(out.thrown, [], "nothing thrown into the game");
+  assert.deepEqual(p.errors, []);
+  assert.ok(out.stats.conversionErrors >= 10, JSON.stringify(out.stats));
+  assert.equal(out.stats.namesCut, 200);
+  assert.ok(out.memoryMb < 40, `wasm memory ${out.memoryMb} MB after 200 names of 1 MB`);
+  assert.equal(out.hugeSet, false);
+  assert.equal(out.accepted, 64, "64 members at most");
+  assert.equal(out.baggage.split(",").length, 64);
+  const names = c.spans.map((s) => s.name);
+  for (const name of ["", "opts-proxy", "opts-getter", "attrs", "kept"]) assert.ok(names.includes(name), `${name} arrived`);
+  assert.ok(names.filter((n) => n.length === 1024).length >= 190, "long names cut to 1,024 characters");
+  // The span whose calls threw arrived with its own name and what could be read.
+  assert.ok(c.spans.find((s) => s.name === "kept").attributes.some((a) => a.key === "ok"));
+  await p.context().close();
+  await c.close();
+});
