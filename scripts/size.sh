@@ -10,9 +10,11 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 # Gzipped bytes of everything shipped; lower it as the package shrinks, raise it only with a
-# reason in the commit message. 117,303 when set (113,116 before input-to-result and WebSocket
-# traces; 103,798 before session sampling, credentials, error capture and frames).
-BUDGET_GZ=${PLAYTRACE_SIZE_BUDGET_GZ:-117400}
+# reason in the commit message. 116,351 when set, with honest delivery in (it cost about 6 KB;
+# doubles written by the host's String(), a byte scan for "://" and one start_span copy paid
+# for it); 117,303 before it (113,116 before input-to-result and WebSocket traces; 103,798
+# before session sampling, credentials, error capture and frames).
+BUDGET_GZ=${PLAYTRACE_SIZE_BUDGET_GZ:-116400}
 
 # Our own code uses small writers, never format! (it pulls in core::fmt). Test modules, at the
 # end of each file, are skipped.

@@ -234,7 +234,16 @@ impl Delivery {
     pub fn take_all(&mut self) -> Vec<Body> {
         self.waiting_bytes = 0;
         self.retry_at_ns = None;
-        self.waiting.drain(..).map(|w| w.body).collect()
+        let mut bodies = Vec::with_capacity(self.waiting.len());
+        while let Some(w) = self.waiting.pop_front() {
+            bodies.push(w.body);
+        }
+        bodies
+    }
+
+    /// Whether the first failure has been said (see [`first_failure`](Self::first_failure)).
+    pub fn has_reported(&self) -> bool {
+        self.reported
     }
 
     /// True once, the first time the endpoint fails: the moment to say so on the console.
@@ -252,43 +261,32 @@ impl Delivery {
 /// ```
 /// use playtrace::core::delivery::{failure_advice, Failure};
 /// let m = failure_advice(Failure::CorsRefused, "http://127.0.0.1:4318/v1/traces", "http://localhost:5173", true);
-/// assert!(m.contains("did not allow origin http://localhost:5173") && m.contains("cors:"));
+/// assert!(m.contains("CORS does not allow origin http://localhost:5173") && m.contains("allowed_origins"));
 /// ```
 pub fn failure_advice(failure: Failure, endpoint: &str, page_origin: &str, credentials: bool) -> String {
-    let mut m = String::from("[playtrace] spans could not be delivered to ");
+    let mut m = String::from("[playtrace] ");
     m.push_str(endpoint);
-    m.push_str(": ");
     match failure {
-        Failure::Unreachable => {
-            m.push_str("nothing answers there (down, wrong address or port, or offline). Start the collector, or fix `endpoint`");
-        }
+        Failure::Unreachable => m.push_str(": nothing answers at this address. Start the collector, or fix `endpoint`"),
         Failure::CorsRefused => {
-            m.push_str("the server answers, but its CORS did not allow origin ");
+            m.push_str(" answers, but its CORS does not allow origin ");
             m.push_str(page_origin);
             if credentials {
-                m.push_str(" for credentialed requests");
+                m.push_str(" with credentials");
             }
-            m.push_str(". OpenTelemetry Collector: receivers: otlp: protocols: http: cors: allowed_origins: [\"");
+            m.push_str(": add it to the collector's cors allowed_origins (devserver: make devserver ORIGIN=");
             m.push_str(page_origin);
-            m.push_str("\"]; playtrace devserver: make devserver ORIGIN=");
-            m.push_str(page_origin);
+            m.push(')');
             if credentials {
-                m.push_str("; a collector that cannot allow credentials needs init({ credentials: false })");
+                m.push_str(", or init with credentials: false");
             }
         }
         Failure::Status(status) => {
-            m.push_str("it answered HTTP ");
+            m.push_str(" answered HTTP ");
             super::encode::json::write_u64(&mut m, u64::from(status));
-            m.push_str(match status {
-                401 | 403 => " (not authorised: check the collector's auth for browser clients)",
-                404 => " (no OTLP receiver at that path: OTLP/HTTP is /v1/traces, Zipkin /api/v2/spans)",
-                415 => " (it does not take this format: check `format`)",
-                429 | 502 | 503 | 504 => " (overloaded or restarting: retried with backoff)",
-                _ => "",
-            });
         }
     }
-    m.push_str(". Spans wait and are retried, kept for the next visit when the page closes, and counted in stats().");
+    m.push_str(". Spans wait for it, are kept for the next visit, and are counted in stats().");
     m
 }
 
@@ -383,9 +381,9 @@ mod tests {
     #[test]
     fn advice_names_cause_and_fix() {
         let down = failure_advice(Failure::Unreachable, "http://h/v1/traces", "http://g", false);
-        assert!(down.contains("nothing answers there"));
+        assert!(down.contains("nothing answers at"));
         let cors = failure_advice(Failure::CorsRefused, "http://h/v1/traces", "http://g", false);
-        assert!(cors.contains("allowed_origins: [\"http://g\"]") && !cors.contains("credentialed"));
+        assert!(cors.contains("make devserver ORIGIN=http://g") && !cors.contains("credentials"));
         assert!(failure_advice(Failure::Status(500), "e", "o", true).contains("answered HTTP 500"));
     }
 }

@@ -12,7 +12,21 @@ let loading; // Promise<"url" | "inline">: the engine loading
 let loaded = false;
 let early; // the tracer `init` returned before the engine was ready
 let started; // Promise<Tracer>: `init`'s config applied on the engine
-const later = []; // configs of `init` calls made again before the engine loaded
+let said = false; // the installed tracer said what a second `init` ignored
+
+/** `init` while a tracer is installed returns it and applies nothing of `config`: says so, once
+ * per tracer, naming the keys, and how to apply them. */
+function sayIgnored(config) {
+  if (said || config === null || typeof config !== "object") return;
+  said = true;
+  let keys = "";
+  try {
+    keys = Object.keys(config).join(", ");
+  } catch {
+    // a Proxy: the keys cannot be named
+  }
+  console.warn(`[playtrace] init() was called again while a tracer is installed; it returned that tracer and ignored: ${keys}. To apply another config, await tracer.shutdown() first, then call init() again.`);
+}
 
 /** Starts loading the engine (once); resolves when it is loaded, before any `init`. */
 export default function load() {
@@ -34,12 +48,15 @@ function held(t) {
  */
 export function init(config) {
   if (loaded) {
+    const installed = engineGetTracer() !== undefined;
     const t = held(engineInit(config));
+    if (installed) sayIgnored(config);
+    else said = false;
     started = Promise.resolve(t); // ready() resolves the tracer installed now, after a shutdown too
     return t;
   }
   if (early !== undefined) {
-    later.push(config); // once loaded, the engine says which of its keys it ignored
+    sayIgnored(config);
     return early;
   }
   const tracer = new EarlyTracer();
@@ -61,7 +78,6 @@ export function init(config) {
         console.error(`playtrace: init failed, nothing is traced: ${error && error.message}`);
         throw error;
       }
-      for (const c of later.splice(0)) engineInit(c);
       const requests = tracer.requests;
       const replayed = tracer.spans - requests;
       tracer.replay(real);

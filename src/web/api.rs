@@ -12,9 +12,7 @@ use super::boundary;
 use super::http_span::{self, EarlyRequest};
 use super::js::get;
 use super::runtime::Runtime;
-use super::{
-    attributes, config, config_echo, errors, frames, input, instrument, lifecycle, page_load, propagation, websocket,
-};
+use super::{attributes, config, errors, frames, input, instrument, lifecycle, page_load, propagation, websocket};
 use crate::core::context::ParentRule;
 use crate::core::errors::exception_attributes;
 use crate::core::http::{HttpOutcome, ResourceTiming};
@@ -34,10 +32,8 @@ extern "C" {
 #[wasm_bindgen(unchecked_return_type = "Tracer")]
 pub fn init(#[wasm_bindgen(unchecked_param_type = "PlaytraceConfig")] config: JsValue) -> Result<JsValue, JsError> {
     if let Some(tracer) = Runtime::installed_tracer() {
-        config_echo::say_ignored(&config);
         return Ok(tracer);
     }
-    let given = config_echo::snapshot(&config);
     let (config, patterns) = config::parse(&config).map_err(|e| JsError::new(&e.message()))?;
     let rt = Runtime::start(&config, patterns).map_err(|e| JsError::new(&e))?;
     boundary::bind_js();
@@ -59,7 +55,6 @@ pub fn init(#[wasm_bindgen(unchecked_param_type = "PlaytraceConfig")] config: Js
         websocket::install(&rt, &tracer);
     }
     rt.install(tracer.clone());
-    config_echo::installed(given);
     Ok(tracer)
 }
 

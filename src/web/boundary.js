@@ -100,6 +100,11 @@ export function bind(exports, scratch) {
   views(scratch);
 }
 
+/** JavaScript's shortest round-trip text of a number: the engine writes doubles with it. */
+export function numberText(v) {
+  return String(v);
+}
+
 /** Reads a string the engine wrote to the string area. */
 export function taken(len) {
   words();

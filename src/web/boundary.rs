@@ -30,11 +30,21 @@ const STRING_AT: usize = CONTEXT_BYTES + TRACE_STATE_BYTES;
 extern "C" {
     /// Gives the JS half the instance's exports and the scratch buffer's address.
     fn bind(exports: JsValue, scratch: u32);
+    /// `String(v)`: JavaScript's shortest round-trip text of a number, which no page can
+    /// intercept (so it is safe to call while the engine encodes).
+    #[wasm_bindgen(js_name = numberText)]
+    fn number_text(v: f64) -> String;
+}
+
+/// Writes a finite double as JavaScript would (see `core::encode::json::write_finite_f64`).
+fn write_double(out: &mut String, v: f64) {
+    out.push_str(&number_text(v));
 }
 
 /// Binds the JS half of the boundary to this instance (once per `init`).
 pub(crate) fn bind_js() {
     bind(wasm_bindgen::exports(), scratch_ptr());
+    crate::core::encode::json::use_double_writer(write_double);
 }
 
 /// The memory JS writes into and the strings it interned.

@@ -50,7 +50,7 @@ fn start(
         rt.start_child(request.span_name(), SpanKind::Client, explicit, request.attributes(), start_ms);
     let propagate = !caller_traceparent && http.should_propagate(href, &parts.origin);
     if !caller_traceparent && !propagate {
-        rt.debug(Decision::NotPropagated, || parts.origin.to_string());
+        rt.debug(Decision::NotPropagated, || String::from(&*parts.origin));
     }
     Some(ClientSpan { handle, headers: propagate.then(|| rt.trace_headers(&context)) })
 }

@@ -7,7 +7,6 @@ mod attributes;
 mod boundary;
 mod clock;
 mod config;
-mod config_echo;
 mod errors;
 mod frame_ring;
 mod frames;

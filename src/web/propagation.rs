@@ -33,8 +33,13 @@ pub(crate) fn context_from_js(v: &JsValue) -> Option<SpanContext> {
 
 fn context_to_js(cx: &SpanContext) -> JsValue {
     let o: JsValue = Object::new().into();
-    set(&o, "traceId", &cx.trace_id.to_string().into());
-    set(&o, "spanId", &cx.span_id.to_string().into());
+    // Hex by hand: `to_string` would reach the wasm's formatting machinery.
+    let mut id = String::with_capacity(32);
+    cx.trace_id.write_hex(&mut id);
+    set(&o, "traceId", &id.as_str().into());
+    id.clear();
+    cx.span_id.write_hex(&mut id);
+    set(&o, "spanId", &id.as_str().into());
     set(&o, "traceFlags", &f64::from(cx.flags.bits()).into());
     set(&o, "sampled", &cx.flags.is_sampled().into());
     set(&o, "traceState", &cx.trace_state.header_value().into());

@@ -140,7 +140,8 @@ fn session_id(ids: &mut IdGenerator) -> String {
             return id;
         }
     }
-    let id = ids.trace_id().to_string();
+    let mut id = String::with_capacity(32);
+    ids.trace_id().write_hex(&mut id);
     if let Some(s) = storage {
         let _ = s.set_item(SESSION_KEY, &id);
     }
@@ -351,7 +352,8 @@ impl Runtime {
     }
 
     /// [`start_span`](Self::start_span) for the paths off the span hot path (HTTP spans, spans
-    /// with links or foreign parents), which share this one copy of it.
+    /// with links or foreign parents): the name is shared first, so that they and the hot path
+    /// share one copy of it (a `&str` instance of its own cost 4 KB of wasm).
     #[inline(never)]
     pub(crate) fn start_span_outlined(
         &self,
@@ -361,7 +363,7 @@ impl Runtime {
         given: Option<SpanContext>,
         start_ms: f64,
     ) -> (SpanContext, Option<SpanHandle>) {
-        self.start_span(name, kind, rule, given, start_ms)
+        self.start_span(SharedStr::from(name), kind, rule, given, start_ms)
     }
 
     /// Starts a span with attributes, under `parent` (`None`: the implicit parent), at

@@ -77,8 +77,8 @@ const RECORD = async ({ config, n }) => {
 };
 
 for (const [label, make, cause] of [
-  ["without CORS", async () => (await collector("nocors")).url, "its CORS did not allow origin"],
-  ["where nothing listens", async () => `http://127.0.0.1:${await freePort()}/v1/traces`, "nothing answers there"],
+  ["without CORS", async () => (await collector("nocors")).url, "its CORS does not allow origin"],
+  ["where nothing listens", async () => `http://127.0.0.1:${await freePort()}/v1/traces`, "nothing answers at"],
   ["answering 500", async () => (await collector("500")).url, "answered HTTP 500"],
 ]) {
   test(`an endpoint ${label}: nothing counts as exported, the failure is counted and said once with its cause`, async () => {
@@ -229,7 +229,7 @@ test("after shutdown, init starts a new tracer that ready() resolves; a second i
   assert.deepEqual(out, { same: true, isPromise: true, readyIsNew: true, recording: true });
   const said = p.warnings.filter((w) => w.includes("init() was called again"));
   assert.equal(said.length, 1, JSON.stringify(p.warnings));
-  assert.ok(said[0].includes("serviceName, flushIntervalMs") && said[0].includes("shutdown()"), said[0]);
+  assert.ok(said[0].includes("ignored: serviceName, endpoint, flushIntervalMs") && said[0].includes("shutdown()"), said[0]);
   assert.ok(c.spans.some((s) => s.name === "after-restart"));
   await p.context().close();
   await c.close();

@@ -100,9 +100,54 @@ pub fn non_finite_name(v: f64) -> Option<&'static str> {
 
 /// Appends a finite double in shortest round-trip form (`1.5`, `1e300`). Callers handle NaN
 /// and infinities, which JSON numbers cannot express.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn write_finite_f64(out: &mut String, v: f64) {
     let mut buf = ryu::Buffer::new();
     out.push_str(buf.format_finite(v));
+}
+
+/// A writer of finite doubles in shortest round-trip form.
+pub type DoubleWriter = fn(&mut String, f64);
+
+#[cfg(target_arch = "wasm32")]
+thread_local! {
+    static DOUBLES: std::cell::Cell<DoubleWriter> = const { std::cell::Cell::new(write_exact_f64) };
+}
+
+/// In the browser, doubles are written by the engine's host, whose JavaScript already has the
+/// shortest round-trip algorithm (`String(v)`), rather than by a second copy of it in the wasm;
+/// the browser layer installs it with [`use_double_writer`]. Callers handle NaN and infinities.
+#[cfg(target_arch = "wasm32")]
+pub fn write_finite_f64(out: &mut String, v: f64) {
+    DOUBLES.with(|w| (w.get())(out, v));
+}
+
+/// Installs the writer of doubles (see [`write_finite_f64`]).
+#[cfg(target_arch = "wasm32")]
+pub fn use_double_writer(writer: DoubleWriter) {
+    DOUBLES.with(|w| w.set(writer));
+}
+
+/// Before a writer is installed (the browser layer installs its own at `init`, before anything
+/// is encoded): the value to the millionth, never more than 2^64 in magnitude.
+#[cfg(target_arch = "wasm32")]
+fn write_exact_f64(out: &mut String, v: f64) {
+    if v.is_sign_negative() {
+        out.push('-');
+    }
+    let a = v.abs();
+    let int = a.trunc();
+    write_u64(out, int as u64);
+    let micros = ((a - int) * 1e6).round() as u64;
+    if micros > 0 && micros < 1_000_000 {
+        let mut digits = String::new();
+        write_u64(&mut digits, micros);
+        out.push('.');
+        for _ in digits.len()..6 {
+            out.push('0');
+        }
+        out.push_str(digits.trim_end_matches('0'));
+    }
 }
 
 #[cfg(test)]

@@ -257,17 +257,19 @@ impl Runtime {
             self.stats(|st| st.dropped_send_failed += body.spans as u64);
             return;
         };
-        let ticket = {
+        let (ticket, probe) = {
             let mut s = self.state.borrow_mut();
             s.delivery.sending(&body);
+            // Until the first failure is said, an unanswered request is probed for its cause.
+            let probe = (!s.delivery.has_reported() && !self.http.is_same_origin(&url)).then(|| fetch.clone());
             let st = s.core.stats_mut();
             st.bodies_sent += 1;
             st.bytes_sent += body.json.len() as u64;
-            keepalive.then(|| s.budget.reserve(body.json.len(), clock::now_ns(), u64::MAX / 4))
+            (keepalive.then(|| s.budget.reserve(body.json.len(), clock::now_ns(), u64::MAX / 4)), probe)
         };
         let request = transport::fetch::post(&fetch, &url, &body.json, self.content_type, keepalive, self.credentials);
         let weak = self.me.clone();
-        transport::fetch::when_settled(&request, move |outcome| {
+        transport::fetch::when_settled(&request, &url, probe, move |outcome| {
             if let Some(rt) = weak.upgrade() {
                 rt.attempted(body, ticket, retries, outcome);
             }
@@ -277,9 +279,9 @@ impl Runtime {
     /// What became of an attempt, as `Delivery` judges it: delivered (and what waited goes
     /// now), waiting for a retry, or dropped and counted.
     fn attempted(&self, body: Body, ticket: Option<u64>, retries: u32, outcome: Outcome) {
-        let answer = match outcome {
-            Outcome::Status(status, retry_after) => Answer::Status(status, retry_after),
-            Outcome::NetworkError => Answer::None,
+        let answer = match &outcome {
+            Outcome::Status(status, retry_after) => Answer::Status(*status, *retry_after),
+            Outcome::NetworkError { .. } => Answer::None,
         };
         let spans = body.spans as u64;
         let (verdict, first_failure, keep_waiting) = {
@@ -316,35 +318,19 @@ impl Runtime {
             });
         }
         if first_failure {
-            self.report_failure(answer);
+            let failure = match (answer, outcome) {
+                (Answer::Status(status, _), _) => Failure::Status(status),
+                (_, Outcome::NetworkError { answered: true }) => Failure::CorsRefused,
+                _ => Failure::Unreachable,
+            };
+            let advice = failure_advice(failure, &self.http.endpoint, &self.http.page_origin, self.credentials);
+            web_sys::console::warn_1(&JsValue::from_str(&advice));
         }
         if verdict == Verdict::Delivered {
             self.retry_due();
         }
         self.schedule();
         self.wake_settled_waiters();
-    }
-
-    /// Says once, on the console, why the endpoint fails and how to fix it. An unanswered
-    /// request to another origin is told apart by a request that needs no CORS: answered, the
-    /// server is there and its CORS refused this page; unanswered, nothing is there.
-    fn report_failure(&self, answer: Answer) {
-        let endpoint = self.http.endpoint.clone();
-        let origin = self.http.page_origin.clone();
-        let credentials = self.credentials;
-        let say = move |failure| {
-            web_sys::console::warn_1(&JsValue::from_str(&failure_advice(failure, &endpoint, &origin, credentials)));
-        };
-        match answer {
-            Answer::Status(status, _) => say(Failure::Status(status)),
-            Answer::None if self.http.is_same_origin(&self.http.endpoint) => say(Failure::Unreachable),
-            Answer::None => match self.fetch.as_ref() {
-                Some(fetch) => transport::fetch::probe(fetch, &self.http.endpoint, move |answered| {
-                    say(if answered { Failure::CorsRefused } else { Failure::Unreachable })
-                }),
-                None => say(Failure::Unreachable),
-            },
-        }
     }
 
     /// Keeps bodies in storage for the next page, counting what storage cannot hold.

@@ -7,36 +7,38 @@ use wasm_bindgen::prelude::*;
 use crate::core::transport::parse_retry_after_seconds;
 use crate::web::js::global;
 
-#[wasm_bindgen(inline_js = "export function settled(p, done) {
+// A request that got no answer, when `probe` is given, is followed by a `no-cors` GET of the
+// same URL: its opaque answer cannot be read but is seen to arrive, which tells a CORS refusal
+// (the server is there) from nothing listening. `done(status, retryAfter, answered)`.
+#[wasm_bindgen(inline_js = "export function settled(p, done, probe, url) {
   Promise.resolve(p).then((r) => {
     let status = 0, retryAfter = '';
     try { status = r.status; retryAfter = r.headers.get('retry-after') || ''; } catch {}
-    done(status, retryAfter);
-  }, () => done(0, ''));
-}
-export function probe(fetch, url, done) {
-  try {
-    Promise.resolve(fetch.call(globalThis, url, { mode: 'no-cors', credentials: 'omit', cache: 'no-store' }))
-      .then(() => done(true), () => done(false));
-  } catch { done(false); }
+    done(status, retryAfter, false);
+  }, () => {
+    if (!probe) return done(0, '', false);
+    try {
+      Promise.resolve(probe.call(globalThis, url, { mode: 'no-cors', credentials: 'omit', cache: 'no-store' }))
+        .then(() => done(0, '', true), () => done(0, '', false));
+    } catch { done(0, '', false); }
+  });
 }")]
 extern "C" {
-    fn settled(promise: &JsValue, done: JsValue);
-    #[wasm_bindgen(js_name = probe)]
-    fn probe_js(fetch: &Function, url: &str, done: JsValue);
+    fn settled(promise: &JsValue, done: JsValue, probe: Option<Function>, url: &str);
 }
 
 /// What became of one attempt.
 pub(crate) enum Outcome {
     /// The collector answered, with `Retry-After` in milliseconds if it gave one.
     Status(u16, Option<u64>),
-    /// No answer: offline, refused, blocked, or CORS.
-    NetworkError,
+    /// No answer: offline, refused, blocked, or CORS. `answered`: a probe that needs no CORS
+    /// got an answer (so CORS refused this page).
+    NetworkError { answered: bool },
 }
 
-fn outcome(status: u16, retry_after: &str) -> Outcome {
+fn outcome(status: u16, retry_after: &str, answered: bool) -> Outcome {
     if status == 0 {
-        return Outcome::NetworkError;
+        return Outcome::NetworkError { answered };
     }
     let retry_after = (!retry_after.is_empty())
         .then(|| {
@@ -64,15 +66,16 @@ pub(crate) fn post(
     fetch.call2(&global(), &url.into(), &init).unwrap_or_else(|e| js_sys::Promise::reject(&e).into())
 }
 
-/// Calls `done` once with the answer to a request `post` made.
-pub(crate) fn when_settled(request: &JsValue, done: impl FnOnce(Outcome) + 'static) {
-    let done = Closure::once_into_js(move |status: u16, retry_after: String| done(outcome(status, &retry_after)));
-    settled(request, done);
-}
-
-/// Whether anything answers at `url` to a request that needs no CORS (a `no-cors` GET, whose
-/// opaque answer the page cannot read but does see arrive): tells a CORS refusal from a server
-/// that is not there. Calls `done` once.
-pub(crate) fn probe(fetch: &Function, url: &str, done: impl FnOnce(bool) + 'static) {
-    probe_js(fetch, url, Closure::once_into_js(done));
+/// Calls `done` once with the answer to a request `post` made to `url`; with `probe` (the
+/// page's `fetch`), an unanswered request is probed first (see `NetworkError`).
+pub(crate) fn when_settled(
+    request: &JsValue,
+    url: &str,
+    probe: Option<Function>,
+    done: impl FnOnce(Outcome) + 'static,
+) {
+    let done = Closure::once_into_js(move |status: u16, retry_after: String, answered: bool| {
+        done(outcome(status, &retry_after, answered))
+    });
+    settled(request, done, probe, url);
 }
