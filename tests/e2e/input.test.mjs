@@ -64,13 +64,14 @@ test("a click's action has the Event Timing breakdown and a result frame later t
   assert.ok(attr(buy, "input.interaction_id") > 0);
   const result = attr(buy, "action.result_frame_ms");
   const wait = attr(buy, "action.result_frame_wait_ms");
-  assert.ok(wait >= 0 && wait < 100, `action.result_frame_wait_ms ${wait}`);
+  // What the user sees, in order, without wall-clock margins (a loaded machine stretches them):
+  // the click, the handler's 40 ms, the action with its fetch, the action settling, its frame.
+  assert.ok(wait >= 0 && wait <= result, `action.result_frame_wait_ms ${wait}`);
   assert.ok(result > ms(get), `action.result_frame_ms ${result} > fetch ${ms(get)}`);
-  // From the click: the handler's 40 ms before the action, the action, then up to a frame.
-  assert.ok(result >= ms(buy) + 39, `action.result_frame_ms ${result} covers the handler and the action (${ms(buy)})`);
-  assert.ok(result < ms(buy) + delay + processing + 200, `action.result_frame_ms ${result} ends at the next frame`);
-  // The span still ends when the action settled, not at the frame.
-  assert.ok(ms(buy) >= ms(get) && ms(buy) < ms(get) + 50, `action ${ms(buy)} ms, fetch ${ms(get)} ms`);
+  assert.ok(result - wait >= ms(buy) + 39, `to settling (${result - wait} ms) covers the handler and the action (${ms(buy)})`);
+  // The span ends when the action settled (after its fetch), not at the frame.
+  const end = (s) => BigInt(s.endTimeUnixNano);
+  assert.ok(end(buy) >= end(get), "the action ends after its fetch");
 });
 
 test("an action started later from a queued key press names that event", async () => {
