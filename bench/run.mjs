@@ -27,6 +27,7 @@ const FETCHES = 50; // concurrent calls a batch
 const ENCODE = 512;
 const ENCODE_BATCHES = 10; // batches timed together: the page clock ticks in 100 µs
 const WS_SENDS = 200; // WebSocket sends in one action
+const EXPORT_SPANS = 150; // spans a body in the export figures: under the 64 KiB beacon quota
 const WARMUP_RUNS = 5;
 
 // ---------------------------------------------------------------------------------------------
@@ -88,6 +89,8 @@ const LIB = {
         }
       },
       async flush() { tracer.flush(); },
+      // The page sends what is queued as it goes away (by sendBeacon), without going anywhere.
+      leave() { dispatchEvent(new PageTransitionEvent("pagehide", { persisted: true })); },
       dropped: () => tracer.stats().droppedQueueFull,
       // WebSocket sends in an action: each a PRODUCER span whose context goes in the message.
       wsSocket: (ws) => tracer.instrumentWebSocket(ws),
@@ -162,6 +165,7 @@ const LIB = {
         }
       },
       flush: () => provider.forceFlush(),
+      leave: undefined,
       dropped: () => NaN,
       // OpenTelemetry JS has no WebSocket instrumentation: what a game writes by hand for the
       // same spans (PRODUCER, the same attributes, the context merged into the JSON message).
@@ -363,6 +367,25 @@ async function round(lib) {
     r.span_total = ((busy - idle) * 1e6) / (TOTAL_ROUNDS * TOTAL_ROUND);
     const dropped = (await p.evaluate(() => window.lib.dropped())) - dropped0;
     if (dropped > 0) throw new Error(`${lib}: span_total dropped ${dropped} spans`);
+    // Exporting a body: main-thread CPU per span to encode it and hand it to the transport, and
+    // what its answer costs, less the same spans recorded and never sent. By fetch (what a page
+    // that stays uses) and, for playtrace, by sendBeacon (what a page going away uses).
+    const exportCpu = async (how) => {
+      await p.evaluate(() => window.lib.flush());
+      await p.waitForTimeout(300);
+      const ms = await cpuMs(cdp, () => p.evaluate(async ([n, how]) => {
+        window.lib.span(n);
+        if (how === "fetch") await window.lib.flush();
+        if (how === "beacon") window.lib.leave();
+        await new Promise((r) => setTimeout(r, 100)); // the answer's callbacks run in the window
+      }, [EXPORT_SPANS, how]));
+      return ms;
+    };
+    const recordOnly = await exportCpu("none");
+    r.export_fetch = ((await exportCpu("fetch")) - recordOnly) * 1e6 / EXPORT_SPANS;
+    r.export_beacon = (await p.evaluate(() => typeof window.lib.leave === "function"))
+      ? ((await exportCpu("beacon")) - recordOnly) * 1e6 / EXPORT_SPANS
+      : NaN;
     const enc = [];
     for (let i = 0; i < 5; i++) enc.push(await p.evaluate(([n, k]) => window.lib.encode(n, k), [ENCODE, ENCODE_BATCHES]));
     r.encode = median(enc.map((e) => (e.ms * 1e6) / (ENCODE * ENCODE_BATCHES)));
@@ -571,6 +594,8 @@ try {
     ws_send: { unit: "µs added per send in an action", ...fig((r) => r.ws.send) },
     ws_receive: { unit: "µs added per received message with context", ...fig((r) => r.ws.receive) },
     encode: { unit: "ns per span, 512-span body", ...fig((r) => r.encode) },
+    export_fetch: { unit: "ns of main-thread CPU per span, a 150-span body by fetch", ...fig((r) => r.export_fetch) },
+    export_beacon: { unit: "ns of main-thread CPU per span, a 150-span body by sendBeacon", ...fig((r) => r.export_beacon) },
     encode_bytes: { unit: "bytes per span", ...fig((r) => r.encode_bytes) },
     size: { unit: "bytes shipped", playtrace: size.pt, otel: size.otel },
     memory: { unit: "bytes", playtrace: mem.pt, otel: mem.otel },
@@ -596,6 +621,8 @@ try {
   row("ws receive (µs added)", results.ws_receive, 2, "OTel by hand");
   row("encode (ns/span)", results.encode);
   row("encode (bytes/span)", results.encode_bytes);
+  row("flush by fetch (ns CPU/span)", results.export_fetch, 0, "the transport of a page that stays");
+  row("flush by beacon (ns CPU/span)", results.export_beacon, 0, "playtrace as a page goes away; OTel's is its fetch");
   rows.push(["size gzip -9 (bytes)", n(size.pt.gz), n(size.otel.gz), `${(size.otel.gz / size.pt.gz).toFixed(2)}x`, `brotli ${n(size.pt.br)} vs ${n(size.otel.br)}`]);
   rows.push(["memory after 100k", `wasm ${n(mem.pt.wasm_100k)}, heap ${n(mem.pt.heap_100k)}`, `heap ${n(mem.otel.heap_100k)}`, "", ""]);
   rows.push(["memory after 1M", `wasm ${n(mem.pt.wasm_1M)}, heap ${n(mem.pt.heap_1M)}`, `heap ${n(mem.otel.heap_1M)}`, "", ""]);
