@@ -2,7 +2,7 @@
 //! (`POST /api/v2/spans`), the query API (`GET /api/traces`, `GET /api/traces/{id}`), and CORS
 //! for the configured origins only, with credentials, as `sendBeacon` needs.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use opentelemetry_proto::tonic::collector::trace::v1::{ExportTracePartialSuccess, ExportTraceServiceResponse};
 use prost::Message;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::encoding::{self, DecodeError};
@@ -228,19 +228,59 @@ fn value_type(v: &Value) -> &'static str {
     }
 }
 
-fn span_json(s: &StoredSpan, children: Vec<Value>) -> Value {
-    let types: serde_json::Map<String, Value> = s
+/// One span of a trace's tree as the query API answers it, borrowed from the stored spans and
+/// written straight to JSON (no copy of its attributes per request).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpanNode<'a> {
+    trace_id: &'a str,
+    span_id: &'a str,
+    parent_span_id: Option<&'a str>,
+    name: &'a str,
+    kind: i32,
+    service: &'a str,
+    start_ns: i64,
+    end_ns: i64,
+    status: StatusNode<'a>,
+    attributes: &'a Value,
+    attribute_types: BTreeMap<&'a str, &'static str>,
+    events: &'a Value,
+    links: &'a Value,
+    flags: u32,
+    trace_state: &'a str,
+    children: Vec<SpanNode<'a>>,
+}
+
+#[derive(Serialize)]
+struct StatusNode<'a> {
+    code: i32,
+    message: &'a str,
+}
+
+fn span_node<'a>(s: &'a StoredSpan, children: Vec<SpanNode<'a>>) -> SpanNode<'a> {
+    let attribute_types = s
         .attributes
         .as_object()
-        .map(|a| a.iter().map(|(k, v)| (k.clone(), json!(value_type(v)))).collect())
+        .map(|a| a.iter().map(|(k, v)| (k.as_str(), value_type(v))).collect())
         .unwrap_or_default();
-    json!({
-        "traceId": s.trace_id, "spanId": s.span_id, "parentSpanId": s.parent_span_id, "name": s.name,
-        "kind": s.kind, "service": s.service, "startNs": s.start_ns, "endNs": s.end_ns,
-        "status": { "code": s.status_code, "message": s.status_message },
-        "attributes": s.attributes, "attributeTypes": types, "events": s.events, "links": s.links,
-        "flags": s.flags, "traceState": s.trace_state, "children": children,
-    })
+    SpanNode {
+        trace_id: &s.trace_id,
+        span_id: &s.span_id,
+        parent_span_id: s.parent_span_id.as_deref(),
+        name: &s.name,
+        kind: s.kind,
+        service: &s.service,
+        start_ns: s.start_ns,
+        end_ns: s.end_ns,
+        status: StatusNode { code: s.status_code, message: &s.status_message },
+        attributes: &s.attributes,
+        attribute_types,
+        events: &s.events,
+        links: &s.links,
+        flags: s.flags,
+        trace_state: &s.trace_state,
+        children,
+    }
 }
 
 /// Below this depth a trace's tree nests; deeper spans are listed as roots (with their parent's
@@ -250,7 +290,7 @@ pub const MAX_TREE_DEPTH: usize = 256;
 /// The spans as a forest: each span under its parent; spans whose parent is not stored (the
 /// server's parent on another machine, or one not received yet) are roots. Linear in the spans:
 /// children are indexed once, and the tree is built bottom-up without recursion.
-pub fn tree(spans: &[StoredSpan]) -> Vec<Value> {
+pub fn tree(spans: &[StoredSpan]) -> Vec<SpanNode<'_>> {
     let index: HashMap<&str, usize> = spans.iter().enumerate().map(|(i, s)| (s.span_id.as_str(), i)).collect();
     let parent_of: Vec<Option<usize>> = spans
         .iter()
@@ -281,12 +321,12 @@ pub fn tree(spans: &[StoredSpan]) -> Vec<Value> {
         }
     }
     // Bottom-up: a span's JSON is made once its children's are, each list in start order.
-    let mut built: Vec<Vec<(usize, Value)>> = vec![Vec::new(); spans.len()];
-    let mut roots: Vec<(usize, Value)> = Vec::new();
+    let mut built: Vec<Vec<(usize, SpanNode<'_>)>> = (0..spans.len()).map(|_| Vec::new()).collect();
+    let mut roots: Vec<(usize, SpanNode<'_>)> = Vec::new();
     for &i in order.iter().rev() {
         let mut kids = std::mem::take(&mut built[i]);
         kids.sort_by_key(|(k, _)| *k);
-        let node = span_json(&spans[i], kids.into_iter().map(|(_, v)| v).collect());
+        let node = span_node(&spans[i], kids.into_iter().map(|(_, v)| v).collect());
         match parent_of[i] {
             Some(p) if depth[i] <= MAX_TREE_DEPTH => built[p].push((i, node)),
             _ => roots.push((i, node)),
@@ -294,7 +334,7 @@ pub fn tree(spans: &[StoredSpan]) -> Vec<Value> {
     }
     for (i, d) in depth.iter().enumerate() {
         if *d == usize::MAX {
-            roots.push((i, span_json(&spans[i], Vec::new())));
+            roots.push((i, span_node(&spans[i], Vec::new())));
         }
     }
     roots.sort_by_key(|(i, _)| *i);
@@ -313,7 +353,14 @@ async fn one_trace(State(state): State<AppState>, Path(id): Path<String>) -> Res
         if spans.is_empty() {
             return Ok(None);
         }
-        let doc = json!({ "traceId": spans[0].trace_id, "spanCount": spans.len(), "roots": tree(&spans) });
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Doc<'a> {
+            trace_id: &'a str,
+            span_count: usize,
+            roots: Vec<SpanNode<'a>>,
+        }
+        let doc = Doc { trace_id: &spans[0].trace_id, span_count: spans.len(), roots: tree(&spans) };
         Ok::<_, rusqlite::Error>(Some(serde_json::to_vec(&doc).unwrap_or_default()))
     })
     .await;
