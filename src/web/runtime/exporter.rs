@@ -284,6 +284,8 @@ impl Runtime {
             Outcome::NetworkError { .. } => Answer::None,
         };
         let spans = body.spans as u64;
+        // Read before the state is borrowed: a page may define `visibilityState` itself.
+        let hidden = page_hidden();
         let (verdict, first_failure, keep_waiting) = {
             let mut s = self.state.borrow_mut();
             if let Some(t) = ticket {
@@ -301,7 +303,7 @@ impl Runtime {
                 st.send_failures += 1;
             }
             // A tracer shut down retries nothing: what waits is kept for the next visit.
-            let keep = s.shut_down || page_hidden();
+            let keep = s.shut_down || hidden;
             (verdict, s.delivery.first_failure(), keep)
         };
         if keep_waiting {
