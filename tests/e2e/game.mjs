@@ -10,11 +10,14 @@ import { launch } from "./harness.mjs";
 
 export const root = fileURLToPath(new URL("../..", import.meta.url));
 
-/** Starts the devserver with the game on a free port, with its own store, and the browser. */
-export async function startGame() {
+/** Starts the devserver with the game on a free port, with its own store, and the browser.
+ * `allowOrigins`: pages of other origins that may send spans and open the chat, as
+ * `make devserver ORIGIN=...` allows them. */
+export async function startGame(allowOrigins = []) {
   const dbDir = mkdtempSync(join(tmpdir(), "playtrace-game-"));
   const server = await startProcess(join(root, "target/release/playtrace-devserver"),
-    ["--game", join(root, "www/dist"), "--addr", "127.0.0.1:0", "--db", join(dbDir, "traces.sqlite")],
+    ["--game", join(root, "www/dist"), "--addr", "127.0.0.1:0", "--db", join(dbDir, "traces.sqlite"),
+      ...allowOrigins.flatMap((o) => ["--allow-origin", o])],
     { ready: /game\s+(http:\/\/127\.0\.0\.1:\d+)\//, what: "the devserver" });
   const base = server.match[1];
   const browser = await launch();

@@ -201,7 +201,11 @@ test("hooks that throw are counted and the messages still go", async () => {
 });
 
 test("instrument: { webSocket: true } traces the sockets the game opens itself", async () => {
+  // A page of another origin: the devserver lets it open the chat because it was told to.
   const h = await start();
+  const other = await startGame([h.origins.page]);
+  const base = other.base;
+  const storedTrace = (id, ok, ms) => other.storedTrace(id, ok, ms);
   try {
     const page = await h.page();
     const out = await page.evaluate(async (url) => {
@@ -232,11 +236,16 @@ test("instrument: { webSocket: true } traces the sockets the game opens itself",
     assert.deepEqual(page.errors, []);
   } finally {
     await h.stop();
+    await other.stop("SIGKILL");
   }
 });
 
 test("a socket handed over before the engine loads is traced from its start", async () => {
+  // A page of another origin: the devserver lets it open the chat because it was told to.
   const h = await start();
+  const other = await startGame([h.origins.page]);
+  const base = other.base;
+  const storedTrace = (id, ok, ms) => other.storedTrace(id, ok, ms);
   try {
     const url = `${base.replace("http", "ws")}/api/game/ws`;
     const page = await h.early(`
@@ -264,11 +273,16 @@ test("a socket handed over before the engine loads is traced from its start", as
     assert.deepEqual(page.errors, []);
   } finally {
     await h.stop();
+    await other.stop("SIGKILL");
   }
 });
 
 test("an inject hook gets the send span's traceparent, and tracestate and baggage when there are any", async () => {
+  // A page of another origin: the devserver lets it open the chat because it was told to.
   const h = await start();
+  const other = await startGame([h.origins.page]);
+  const base = other.base;
+  const storedTrace = (id, ok, ms) => other.storedTrace(id, ok, ms);
   try {
     const page = await h.page();
     const carriers = await page.evaluate(async (url) => {
@@ -302,5 +316,6 @@ test("an inject hook gets the send span's traceparent, and tracestate and baggag
     assert.deepEqual(page.errors, []);
   } finally {
     await h.stop();
+    await other.stop("SIGKILL");
   }
 });
