@@ -13,7 +13,11 @@ let h;
 before(async () => {
   h = await start();
 });
+// Every collector still listening when the file ends is closed, whatever failed: one left
+// listening keeps the test process alive until the suite's time limit.
+const open = new Set();
 after(async () => {
+  await Promise.all([...open].map((c) => c.close()));
   await h.stop();
 });
 
@@ -43,7 +47,12 @@ function collector(mode, port = 0) {
   return new Promise((resolve) => server.listen(port, "127.0.0.1", () => {
     got.url = `http://127.0.0.1:${server.address().port}/v1/traces`;
     got.port = server.address().port;
-    got.close = () => new Promise((r) => { server.closeAllConnections(); server.close(r); });
+    got.close = () => new Promise((r) => {
+      open.delete(got);
+      server.closeAllConnections();
+      server.close(() => r());
+    });
+    open.add(got);
     resolve(got);
   }));
 }
@@ -77,12 +86,13 @@ const RECORD = async ({ config, n }) => {
 };
 
 for (const [label, make, cause] of [
-  ["without CORS", async () => (await collector("nocors")).url, "its CORS does not allow origin"],
-  ["where nothing listens", async () => `http://127.0.0.1:${await freePort()}/v1/traces`, "nothing answers at"],
-  ["answering 500", async () => (await collector("500")).url, "answered HTTP 500"],
+  ["without CORS", () => collector("nocors"), "its CORS does not allow origin"],
+  ["where nothing listens", async () => ({ url: `http://127.0.0.1:${await freePort()}/v1/traces`, close: async () => {} }), "nothing answers at"],
+  ["answering 500", () => collector("500"), "answered HTTP 500"],
 ]) {
   test(`an endpoint ${label}: nothing counts as exported, the failure is counted and said once with its cause`, async () => {
-    const endpoint = await make();
+    const server = await make();
+    const endpoint = server.url;
     for (const debug of [true, false]) {
       const p = await page();
       const stats = await p.evaluate(RECORD, { config: { serviceName: "d", endpoint, debug }, n: 5 });
@@ -100,6 +110,7 @@ for (const [label, make, cause] of [
       assert.deepEqual(p.errors, []);
       await p.context().close();
     }
+    await server.close();
   });
 }
 
