@@ -72,7 +72,10 @@ async function page() {
   return p;
 }
 
-/** In the page: init, record `n` spans, flush, and wait until every one is settled somehow. */
+/**
+ * In the page: init, record `n` spans, flush, and wait until every one is settled somehow. The
+ * tests count exact spans, so their configs turn off the `jank` span a loaded machine adds.
+ */
 const RECORD = async ({ config, n }) => {
   const tracer = window.pt.init(config);
   for (let i = 0; i < n; i++) tracer.startSpan(`span-${i}`).end();
@@ -95,7 +98,7 @@ for (const [label, make, cause] of [
     const endpoint = server.url;
     for (const debug of [true, false]) {
       const p = await page();
-      const stats = await p.evaluate(RECORD, { config: { serviceName: "d", endpoint, debug }, n: 5 });
+      const stats = await p.evaluate(RECORD, { config: { serviceName: "d", endpoint, debug, longAnimationFrames: false }, n: 5 });
       // A second flush of the same failure says nothing more.
       await p.evaluate(async () => { window.pt.getTracer().startSpan("more").end(); window.pt.getTracer().flush(); await new Promise((r) => setTimeout(r, 300)); });
       assert.equal(stats.exported, 0, JSON.stringify(stats));
@@ -118,7 +121,7 @@ test("a working endpoint: exported equals what arrived, and shutdown settles whe
   const c = await collector("cors");
   const p = await page();
   const stats = await p.evaluate(async ({ endpoint }) => {
-    const tracer = window.pt.init({ serviceName: "ok", endpoint, flushIntervalMs: 60000 });
+    const tracer = window.pt.init({ serviceName: "ok", endpoint, flushIntervalMs: 60000, longAnimationFrames: false });
     for (let i = 0; i < 40; i++) tracer.startSpan(`s-${i}`).end();
     tracer.flush();
     for (let i = 0; i < 10; i++) tracer.startSpan(`late-${i}`).end();
@@ -143,7 +146,7 @@ test("spans of a page closed while the endpoint is down arrive once with the nex
   await first.goto(`${h.origins.page}/`);
   await first.waitForFunction(() => window.ready === true);
   const ids = await first.evaluate(async ({ endpoint }) => {
-    const tracer = window.pt.init({ serviceName: "offline", endpoint, flushIntervalMs: 60000 });
+    const tracer = window.pt.init({ serviceName: "offline", endpoint, flushIntervalMs: 60000, longAnimationFrames: false });
     const ids = [];
     const record = (name) => { const s = tracer.startSpan(name); ids.push(s.spanContext().spanId); s.end(); };
     for (let i = 0; i < 3; i++) record(`before-${i}`);
@@ -168,7 +171,7 @@ test("spans of a page closed while the endpoint is down arrive once with the nex
     await next.goto(`${h.origins.page}/`);
     await next.waitForFunction(() => window.ready === true);
     const stats = await next.evaluate(async ({ endpoint }) => {
-      const tracer = window.pt.init({ serviceName: "offline", endpoint });
+      const tracer = window.pt.init({ serviceName: "offline", endpoint, longAnimationFrames: false });
       for (let i = 0; i < 150 && tracer.stats().sending + tracer.stats().waiting > 0; i++) await new Promise((r) => setTimeout(r, 20));
       await tracer.shutdown();
       return tracer.stats();
