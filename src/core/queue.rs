@@ -123,6 +123,14 @@ impl BatchQueue {
         self.bytes
     }
 
+    /// The bytes of one body holding everything queued; 0 when empty.
+    pub fn body_bytes(&self) -> usize {
+        match self.items.len() {
+            0 => 0,
+            n => self.envelope_len + self.bytes + (n - 1),
+        }
+    }
+
     /// Whether a flush is due at `now_ns` by size or by age, and why.
     pub fn should_flush(&self, now_ns: u64) -> Option<FlushReason> {
         let n = self.items.len();
@@ -133,7 +141,7 @@ impl BatchQueue {
             return Some(FlushReason::BatchSpans);
         }
         // Everything queued no longer fits in one body: send the full one now.
-        if self.envelope_len + self.bytes + (n - 1) >= self.config.max_body_bytes {
+        if self.body_bytes() >= self.config.max_body_bytes {
             return Some(FlushReason::BatchBytes);
         }
         match self.timer_due_ns() {

@@ -407,6 +407,12 @@ impl TracerCore {
         self.queue.next_body_within(&self.encoder, max_body_bytes)
     }
 
+    /// The bytes of one body holding every span queued (the ended ones are encoded first).
+    pub fn queued_body_bytes(&mut self) -> usize {
+        self.encode_ended();
+        self.queue.body_bytes()
+    }
+
     /// The configured body limit, which bodies that may leave with the page keep to.
     pub fn max_body_bytes(&self) -> usize {
         self.queue.config().max_body_bytes

@@ -87,7 +87,8 @@ impl Runtime {
             let batch_bytes = s.core.max_body_bytes();
             let fits = s.budget.fits(batch_bytes, clock::now_ns());
             let before = *s.core.stats();
-            let body = s.core.next_body_within(body_limit(fits, leaving, batch_bytes));
+            let queued = s.core.queued_body_bytes();
+            let body = s.core.next_body_within(body_limit(fits, leaving, batch_bytes, queued));
             let after = s.core.stats();
             (body, after.trimmed > before.trimmed, after.dropped_too_large > before.dropped_too_large)
         };
