@@ -190,11 +190,30 @@ impl Delivery {
         self.waiting.push_front(waiting);
     }
 
-    /// Makes a new body wait behind the others (the endpoint fails). Returns the spans of the
-    /// oldest bodies pushed out to keep within the bounds, for the caller to count as dropped.
-    pub fn wait(&mut self, body: Body, now_ns: u64, jitter: f64) -> u64 {
-        self.waiting_bytes += body.json.len();
-        self.waiting.push_back(Waiting { body, retries: 0 });
+    /// Makes a new body wait behind the others (the endpoint fails). `merge` may append it to
+    /// the last waiting body that has not been tried yet (see
+    /// [`Encoder::merge`](super::encode::Encoder::merge)), so a long outage keeps spans rather
+    /// than one body per flush. Returns the spans of the oldest bodies pushed out to keep within
+    /// the bounds, for the caller to count as dropped.
+    pub fn wait(&mut self, body: Body, now_ns: u64, jitter: f64, merge: impl FnOnce(&mut String, &str) -> bool) -> u64 {
+        let grown = match self.waiting.back_mut() {
+            Some(last) if last.retries == 0 => {
+                let before = last.body.json.len();
+                let merged = merge(&mut last.body.json, &body.json);
+                if merged {
+                    last.body.spans += body.spans;
+                }
+                merged.then(|| last.body.json.len() - before)
+            }
+            _ => None,
+        };
+        match grown {
+            Some(grown) => self.waiting_bytes += grown,
+            None => {
+                self.waiting_bytes += body.json.len();
+                self.waiting.push_back(Waiting { body, retries: 0 });
+            }
+        }
         let mut dropped = 0;
         while self.waiting.len() > WAITING_MAX_BODIES || self.waiting_bytes > WAITING_MAX_BYTES {
             match self.waiting.pop_front() {
@@ -316,7 +335,7 @@ mod tests {
         assert_eq!(d.settled(b, 0, Answer::None, 0, 0.0), Verdict::Waiting);
         assert!(d.first_failure() && !d.first_failure(), "said once");
         for _ in 0..3 {
-            assert_eq!(d.wait(body(2), 10, 0.0), 0);
+            assert_eq!(d.wait(body(2), 10, 0.0, |_, _| false), 0);
         }
         assert_eq!(d.waiting_spans(), 7);
         // Unanswered attempts never give up; they back off to the cap.
@@ -368,14 +387,38 @@ mod tests {
         let mut d = Delivery::default();
         let mut dropped = 0;
         for _ in 0..WAITING_MAX_BODIES + 5 {
-            dropped += d.wait(body(3), 0, 0.0);
+            dropped += d.wait(body(3), 0, 0.0, |_, _| false);
         }
         assert_eq!(dropped, 15);
         assert_eq!(d.take_all().len(), WAITING_MAX_BODIES);
         assert_eq!(d.waiting_spans(), 0);
         let mut d = Delivery::default();
         let big = Body { json: "x".repeat(WAITING_MAX_BYTES / 2 + 1), spans: 9 };
-        assert_eq!(d.wait(big.clone(), 0, 0.0) + d.wait(big, 0, 0.0), 9);
+        assert_eq!(d.wait(big.clone(), 0, 0.0, |_, _| false) + d.wait(big, 0, 0.0, |_, _| false), 9);
+    }
+
+    #[test]
+    fn a_long_outage_merges_small_bodies_into_the_newest_untried_one() {
+        use crate::core::encode::{Encoder, Format, Resource};
+        let e = Encoder::new(Format::ZipkinJson, &Resource::new("g"), "s", "1");
+        let merge = |into: &mut String, more: &str| e.merge(into, more, 400);
+        let small = || Body { json: "[{\"a\":1}]".into(), spans: 1 };
+        let mut d = Delivery::default();
+        // One body failed and waits with a retry counted: new spans do not join it.
+        d.sending(&small());
+        assert_eq!(d.settled(small(), 0, Answer::Status(503, None), 0, 0.0), Verdict::Waiting);
+        let mut dropped = 0;
+        for _ in 0..WAITING_MAX_BODIES * 10 {
+            dropped += d.wait(small(), 0, 0.0, merge);
+        }
+        assert_eq!(dropped, 0, "640 one-span flushes fit in few bodies");
+        assert_eq!(d.waiting_spans(), 641);
+        let bodies = d.take_all();
+        assert_eq!(bodies[0].spans, 1);
+        // `[{"a":1}]` a span: 49 spans a body of at most 400 bytes.
+        assert_eq!(bodies.len(), 1 + 640usize.div_ceil(49));
+        assert!(bodies[1..].iter().all(|b| b.json.len() <= 400), "merged within the limit");
+        assert_eq!(bodies[1].spans, 49);
     }
 
     #[test]

@@ -198,7 +198,7 @@ pub const PENDING_MAX_CHARS: usize = 1_000_000;
 /// let body = |n| PendingBody { url: "u".into(), spans: n, json: "{}".into() };
 /// let mut dropped = 0;
 /// for _ in 0..PENDING_MAX_BODIES + 2 {
-///     dropped += p.push(body(3));
+///     dropped += p.push(body(3), |_, _| false);
 /// }
 /// assert_eq!((p.bodies().count(), dropped), (PENDING_MAX_BODIES, 6));
 /// ```
@@ -209,10 +209,28 @@ pub struct PendingBodies {
 }
 
 impl PendingBodies {
-    /// Adds a body; returns the spans of the oldest bodies dropped to stay within the bounds.
-    pub fn push(&mut self, body: PendingBody) -> u64 {
-        self.chars += body.json.len();
-        self.bodies.push_back(body);
+    /// Adds a body, appended to the newest one for the same URL where `merge` can (see
+    /// [`Encoder::merge`](super::encode::Encoder::merge)); returns the spans of the oldest bodies
+    /// dropped to stay within the bounds.
+    pub fn push(&mut self, body: PendingBody, merge: impl FnOnce(&mut String, &str) -> bool) -> u64 {
+        let grown = match self.bodies.back_mut() {
+            Some(last) if last.url == body.url => {
+                let before = last.json.len();
+                let merged = merge(&mut last.json, &body.json);
+                if merged {
+                    last.spans += body.spans;
+                }
+                merged.then(|| last.json.len() - before)
+            }
+            _ => None,
+        };
+        match grown {
+            Some(grown) => self.chars += grown,
+            None => {
+                self.chars += body.json.len();
+                self.bodies.push_back(body);
+            }
+        }
         let mut dropped = 0;
         while self.bodies.len() > PENDING_MAX_BODIES || self.chars > PENDING_MAX_CHARS {
             dropped += self.drop_oldest();
@@ -298,10 +316,29 @@ mod tests {
     fn pending_bodies_are_bounded_by_characters_oldest_first() {
         let mut p = PendingBodies::default();
         let big = |spans| PendingBody { url: "u".into(), spans, json: "x".repeat(PENDING_MAX_CHARS / 2) };
-        assert_eq!(p.push(big(1)) + p.push(big(2)), 0);
-        assert_eq!(p.push(big(3)), 1, "the oldest made room");
+        assert_eq!(p.push(big(1), |_, _| false) + p.push(big(2), |_, _| false), 0);
+        assert_eq!(p.push(big(3), |_, _| false), 1, "the oldest made room");
         assert_eq!(p.bodies().map(|b| b.spans).collect::<Vec<_>>(), [2, 3]);
         assert_eq!(p.drop_oldest() + p.drop_oldest() + p.drop_oldest(), 5);
         assert!(p.is_empty());
+    }
+
+    #[test]
+    fn pending_bodies_for_the_same_url_merge_where_they_can() {
+        let mut p = PendingBodies::default();
+        let body = |url: &str| PendingBody { url: url.into(), spans: 2, json: "[1,2]".into() };
+        let join = |into: &mut String, more: &str| {
+            into.pop();
+            into.push(',');
+            into.push_str(&more[1..]);
+            true
+        };
+        for _ in 0..PENDING_MAX_BODIES * 3 {
+            assert_eq!(p.push(body("u"), join), 0);
+        }
+        assert_eq!(p.push(body("v"), join), 0, "another URL starts a body of its own");
+        let kept: Vec<_> = p.bodies().map(|b| (b.url.as_str(), b.spans)).collect();
+        assert_eq!(kept, [("u", PENDING_MAX_BODIES * 6), ("v", 2)]);
+        assert_eq!(p.bodies().next().map(|b| b.json.len()), Some(1 + PENDING_MAX_BODIES * 3 * 4));
     }
 }

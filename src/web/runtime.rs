@@ -97,6 +97,9 @@ struct State {
     budget: KeepaliveBudget,
     /// The armed timer and the time it fires for.
     timer: Option<(u64, Timeout)>,
+    /// The deadline a timer is being armed for while `setTimeout` runs: a wrapper of it that
+    /// ends a span schedules again, and must find this rather than arm a timer of its own.
+    arming: Option<u64>,
     /// Listeners and instrumentation, undone when dropped at shutdown.
     installed: Vec<Box<dyn Any>>,
     /// What became of the bodies sent, and those waiting for the endpoint.
@@ -227,6 +230,7 @@ impl Runtime {
                 baggage: Baggage::default(),
                 budget: KeepaliveBudget::default(),
                 timer: None,
+                arming: None,
                 installed: Vec::new(),
                 delivery: Delivery::default(),
                 settled_waiters: Vec::new(),

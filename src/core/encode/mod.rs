@@ -319,6 +319,31 @@ impl Encoder {
         Some(Body { json, spans: n })
     }
 
+    /// Appends the spans of body `more` to body `into`, when both are this encoder's (the same
+    /// envelope) and the result stays within `max_body_bytes`. Many small bodies kept while the
+    /// endpoint fails become few, so their bounds count spans rather than flushes.
+    ///
+    /// ```
+    /// use playtrace::core::encode::{Encoder, Format, Resource};
+    /// let e = Encoder::new(Format::ZipkinJson, &Resource::new("g"), "s", "1");
+    /// let mut a = String::from("[{}]");
+    /// assert!(e.merge(&mut a, "[{},{}]", 1_000));
+    /// assert_eq!(a, "[{},{},{}]");
+    /// assert!(!e.merge(&mut a, "[{}]", 12));
+    /// assert!(!e.merge(&mut a, "{}", 1_000));
+    /// ```
+    pub fn merge(&self, into: &mut String, more: &str, max_body_bytes: usize) -> bool {
+        let env = self.envelope_len();
+        let ours = |b: &str| b.len() > env && b.starts_with(&self.prefix) && b.ends_with(&self.suffix);
+        if !ours(into) || !ours(more) || into.len() + more.len() + 1 - env > max_body_bytes {
+            return false;
+        }
+        into.truncate(into.len() - self.suffix.len());
+        into.push(',');
+        into.push_str(&more[self.prefix.len()..]);
+        true
+    }
+
     /// Encodes `spans` into as many bodies as it takes, each within the limits. Spans that
     /// cannot fit even when trimmed are left out (see [`encode_span_within`](Self::encode_span_within)).
     pub fn encode_bodies(&self, spans: &[SpanData], max_body_bytes: usize, max_spans: usize) -> Vec<Body> {

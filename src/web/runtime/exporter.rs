@@ -2,6 +2,7 @@
 //! plan. What an answer means (delivered, waiting, dropped) and when to try again is the core's
 //! `Delivery`; this only talks to the browser, with the state released before every JS call.
 
+use gloo_timers::callback::Timeout;
 use js_sys::{Function, Promise};
 use wasm_bindgen::JsValue;
 
@@ -17,35 +18,51 @@ use crate::web::transport::{self, fetch::Outcome};
 
 impl Runtime {
     /// Arms the timer for the next deadline (the core's flush, or a waiting body's retry),
-    /// unless an earlier one is armed already.
+    /// unless an earlier one is armed already. `setTimeout` and `clearTimeout` are called with
+    /// the state released: a game that wraps them may record spans from inside.
     pub(super) fn schedule(&self) {
-        let mut s = self.state.borrow_mut();
-        if s.shut_down {
-            return;
-        }
-        let due = match (s.core.next_deadline_ns(), s.delivery.next_deadline_ns()) {
-            (Some(a), Some(b)) => a.min(b),
-            (Some(a), None) | (None, Some(a)) => a,
-            (None, None) => return,
+        let (due, outer) = {
+            let mut s = self.state.borrow_mut();
+            if s.shut_down {
+                return;
+            }
+            let due = match (s.core.next_deadline_ns(), s.delivery.next_deadline_ns()) {
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) | (None, Some(a)) => a,
+                (None, None) => return,
+            };
+            let covered = |at: Option<u64>| at.is_some_and(|at| at <= due);
+            if covered(s.timer.as_ref().map(|(at, _)| *at)) || covered(s.arming) {
+                return;
+            }
+            (due, s.arming.replace(due))
         };
-        if matches!(s.timer, Some((armed, _)) if armed <= due) {
-            return;
-        }
         let now = clock::now_ns();
         // A full batch is due at once; a deadline a millisecond after it, so the timer never
         // fires a little before it is due.
         let ms = if due <= now { 0 } else { ((due - now) / 1_000_000 + 1).min(u64::from(u32::MAX / 2)) as u32 };
         let weak = self.me.clone();
-        s.timer = Some((due, gloo_timers::callback::Timeout::new(ms, move || with_live(&weak, |rt| rt.on_timer()))));
+        let armed = Timeout::new(ms, move || with_live(&weak, |rt| rt.on_timer()));
+        // A wrapper of `setTimeout` may have armed an earlier timer meanwhile: the earlier stays.
+        let unused = {
+            let mut s = self.state.borrow_mut();
+            s.arming = outer;
+            if s.shut_down || matches!(s.timer, Some((other, _)) if other <= due) {
+                Some(armed)
+            } else {
+                s.timer.replace((due, armed)).map(|(_, t)| t)
+            }
+        };
+        drop(unused);
     }
 
     fn on_timer(&self) {
         let now = self.now_ns();
-        let printed = {
+        let (fired, printed) = {
             let mut s = self.state.borrow_mut();
-            s.timer = None;
-            s.core.expire_spans(now)
+            (s.timer.take(), s.core.expire_spans(now))
         };
+        drop(fired);
         print(printed);
         self.send_due();
         self.retry_due();
@@ -56,7 +73,8 @@ impl Runtime {
     /// waited the flush interval); a partial batch stays for the timer.
     fn send_due(&self) {
         loop {
-            let due = self.state.borrow().core.should_flush(clock::now_ns()).is_some();
+            let now = clock::now_ns();
+            let due = self.state.borrow().core.should_flush(now).is_some();
             if !due {
                 return;
             }
@@ -69,7 +87,8 @@ impl Runtime {
     /// all of them once it answered 2xx. A hidden page keeps them for the next visit instead.
     fn retry_due(&self) {
         loop {
-            let Some(w) = self.state.borrow_mut().delivery.take_due(clock::now_ns()) else { return };
+            let now = clock::now_ns();
+            let Some(w) = self.state.borrow_mut().delivery.take_due(now) else { return };
             if page_hidden() {
                 self.persist(vec![w.body]);
                 continue;
@@ -82,10 +101,11 @@ impl Runtime {
 
     /// The next body, as large as the transport it will take allows.
     fn next_body(&self, leaving: bool) -> Option<Body> {
+        let now = clock::now_ns();
         let (body, trimmed, too_large) = {
             let mut s = self.state.borrow_mut();
             let batch_bytes = s.core.max_body_bytes();
-            let fits = s.budget.fits(batch_bytes, clock::now_ns());
+            let fits = s.budget.fits(batch_bytes, now);
             let before = *s.core.stats();
             let queued = s.core.queued_body_bytes();
             let body = s.core.next_body_within(body_limit(fits, leaving, batch_bytes, queued));
@@ -109,9 +129,13 @@ impl Runtime {
     }
 
     /// Sends everything queued. `leaving`: the page is being hidden or unloaded, so only
-    /// transports that survive it are used.
+    /// transports that survive it are used. Spans queued meanwhile (a game's wrapper of `fetch`
+    /// that records one per call) wait for the next flush, or this would never end.
     fn send_all(&self, leaving: bool) {
-        while let Some(body) = self.next_body(leaving) {
+        let mut left = self.state.borrow().core.queue_len();
+        while left > 0 {
+            let Some(body) = self.next_body(leaving) else { return };
+            left = left.saturating_sub(body.spans);
             self.send(body, leaving);
         }
     }
@@ -137,11 +161,11 @@ impl Runtime {
             self.persist(waiting);
             let installed = {
                 let mut s = self.state.borrow_mut();
-                s.timer = None;
                 s.shut_down = true;
-                std::mem::take(&mut s.installed)
+                (s.timer.take(), std::mem::take(&mut s.installed))
             };
-            // Undoing restores globals and removes listeners; done with the state released.
+            // Clearing the timer, restoring globals and removing listeners call JS: done with
+            // the state released.
             drop(installed);
         }
         let mut resolve = None;
@@ -181,8 +205,10 @@ impl Runtime {
             }
             if !leaving && s.delivery.must_wait() {
                 let jitter = jitter(&mut s.core);
-                let dropped = s.delivery.wait(body, now, jitter);
-                s.core.stats_mut().dropped_send_failed += dropped;
+                let state = &mut *s;
+                let (encoder, limit) = (state.core.encoder(), state.core.max_body_bytes());
+                let dropped = state.delivery.wait(body, now, jitter, |into, more| encoder.merge(into, more, limit));
+                state.core.stats_mut().dropped_send_failed += dropped;
                 drop(s);
                 self.schedule();
                 return;
@@ -215,7 +241,7 @@ impl Runtime {
                     self.stats(|st| st.beacons_refused += 1);
                 }
                 Transport::KeepaliveFetch => {
-                    if self.state.borrow_mut().budget.fits(body.json.len(), clock::now_ns()) {
+                    if self.state.borrow_mut().budget.fits(body.json.len(), now) {
                         self.stats(|st| st.fetch_keepalive += 1);
                         self.attempt(url.clone(), body, true, 0);
                         return Some(step);
@@ -258,6 +284,7 @@ impl Runtime {
             self.stats(|st| st.dropped_send_failed += body.spans as u64);
             return;
         };
+        let now = clock::now_ns();
         let (ticket, probe) = {
             let mut s = self.state.borrow_mut();
             s.delivery.sending(&body);
@@ -266,7 +293,7 @@ impl Runtime {
             let st = s.core.stats_mut();
             st.bodies_sent += 1;
             st.bytes_sent += body.json.len() as u64;
-            (keepalive.then(|| s.budget.reserve(body.json.len(), clock::now_ns(), u64::MAX / 4)), probe)
+            (keepalive.then(|| s.budget.reserve(body.json.len(), now, u64::MAX / 4)), probe)
         };
         let request = transport::fetch::post(&fetch, &url, &body.json, self.content_type, keepalive, self.credentials);
         let weak = self.me.clone();
@@ -287,13 +314,14 @@ impl Runtime {
         let spans = body.spans as u64;
         // Read before the state is borrowed: a page may define `visibilityState` itself.
         let hidden = page_hidden();
+        let now = clock::now_ns();
         let (verdict, first_failure, keep_waiting) = {
             let mut s = self.state.borrow_mut();
             if let Some(t) = ticket {
                 s.budget.release(t);
             }
             let jitter = jitter(&mut s.core);
-            let verdict = s.delivery.settled(body, retries, answer, clock::now_ns(), jitter);
+            let verdict = s.delivery.settled(body, retries, answer, now, jitter);
             let st = s.core.stats_mut();
             match verdict {
                 Verdict::Delivered => st.exported += spans,
@@ -345,7 +373,12 @@ impl Runtime {
         let url = &self.http.endpoint;
         let pending =
             bodies.into_iter().map(|b| PendingBody { url: url.clone(), spans: b.spans, json: b.json }).collect();
-        match transport::storage::append(pending) {
+        // Storage calls JS: the encoder that merges small bodies is a copy, with the state released.
+        let (encoder, limit) = {
+            let s = self.state.borrow();
+            (s.core.encoder().clone(), s.core.max_body_bytes())
+        };
+        match transport::storage::append(pending, |into, more| encoder.merge(into, more, limit)) {
             Ok(dropped) => {
                 self.stats(|st| {
                     st.persisted += spans;

@@ -14,14 +14,15 @@ fn storage() -> Option<web_sys::Storage> {
     get(&global(), "localStorage").dyn_into::<web_sys::Storage>().ok()
 }
 
-/// Appends bodies to storage within its bounds. Returns the spans dropped to stay within them,
-/// or `Err` with the spans of `bodies` when there is no storage at all.
-pub(crate) fn append(bodies: Vec<PendingBody>) -> Result<u64, u64> {
+/// Appends bodies to storage within its bounds, each merged into the newest stored one where
+/// `merge` can. Returns the spans dropped to stay within them, or `Err` with the spans of
+/// `bodies` when there is no storage at all.
+pub(crate) fn append(bodies: Vec<PendingBody>, merge: impl Fn(&mut String, &str) -> bool) -> Result<u64, u64> {
     let Some(storage) = storage() else { return Err(bodies.iter().map(|b| b.spans as u64).sum()) };
     let mut pending = read(&storage);
     let mut dropped = 0;
     for body in bodies {
-        dropped += pending.push(body);
+        dropped += pending.push(body, &merge);
     }
     // Over the browser's quota: make room, oldest first.
     while !pending.is_empty() && storage.set_item(STORAGE_KEY, &write(&pending)).is_err() {
@@ -52,7 +53,7 @@ fn read(storage: &web_sys::Storage) -> PendingBodies {
         if let (Some(url), Some(spans), Some(json)) =
             (get(&e, "url").as_string(), get(&e, "spans").as_f64(), get(&e, "body").as_string())
         {
-            pending.push(PendingBody { url, spans: spans as usize, json });
+            pending.push(PendingBody { url, spans: spans as usize, json }, |_, _| false);
         }
     }
     pending
