@@ -3,7 +3,7 @@
 //! `Delivery`; this only talks to the browser, with the state released before every JS call.
 
 use gloo_timers::callback::Timeout;
-use js_sys::{Function, Promise};
+use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::JsValue;
 
 use super::{page_hidden, print, with_live, Runtime};
@@ -295,23 +295,33 @@ impl Runtime {
             st.bytes_sent += body.json.len() as u64;
             (keepalive.then(|| s.budget.reserve(body.json.len(), now, u64::MAX / 4)), probe)
         };
-        let request = transport::fetch::post(&fetch, &url, &body.json, self.content_type, keepalive, self.credentials);
+        // The body leaves wasm memory here: while the request is in flight only the browser's
+        // copy exists, so a burst of large bodies does not grow the wasm heap, which never
+        // shrinks. A failed attempt copies it back if it must wait.
+        let Body { json, spans } = body;
+        let bytes = transport::body_bytes(&json);
+        drop(json);
+        let request = transport::fetch::post(&fetch, &url, &bytes, self.content_type, keepalive, self.credentials);
         let weak = self.me.clone();
         transport::fetch::when_settled(&request, &url, probe, move |outcome| {
             if let Some(rt) = weak.upgrade() {
-                rt.attempted(body, ticket, retries, outcome);
+                rt.attempted(bytes, spans, ticket, retries, outcome);
             }
         });
     }
 
     /// What became of an attempt, as `Delivery` judges it: delivered (and what waited goes
     /// now), waiting for a retry, or dropped and counted.
-    fn attempted(&self, body: Body, ticket: Option<u64>, retries: u32, outcome: Outcome) {
+    fn attempted(&self, bytes: Uint8Array, spans: usize, ticket: Option<u64>, retries: u32, outcome: Outcome) {
         let answer = match &outcome {
             Outcome::Status(status, retry_after) => Answer::Status(*status, *retry_after),
             Outcome::NetworkError { .. } => Answer::None,
         };
-        let spans = body.spans as u64;
+        let delivered = matches!(answer, Answer::Status(200..=299, _));
+        let json = if delivered { String::new() } else { String::from_utf8(bytes.to_vec()).unwrap_or_default() };
+        drop(bytes);
+        let body = Body { json, spans };
+        let spans = spans as u64;
         // Read before the state is borrowed: a page may define `visibilityState` itself.
         let hidden = page_hidden();
         let now = clock::now_ns();

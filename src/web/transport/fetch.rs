@@ -1,7 +1,7 @@
 //! A `fetch` POST, with `keepalive` while the quota allows: the fallback when a beacon is
 //! refused, and the transport that can be retried (it reports the answer).
 
-use js_sys::Function;
+use js_sys::{Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::core::transport::parse_retry_after_seconds;
@@ -51,17 +51,17 @@ fn outcome(status: u16, retry_after: &str, answered: bool) -> Outcome {
     Outcome::Status(status, retry_after)
 }
 
-/// Posts the body with `fetch` (the page's own, as it was at `init`, so that it is never
-/// traced); the body's bytes are copied into the request now. Returns the request's promise.
+/// Posts `body` (see [`super::body_bytes`]) with `fetch` (the page's own, as it was at `init`,
+/// so that it is never traced). Returns the request's promise.
 pub(crate) fn post(
     fetch: &Function,
     url: &str,
-    json: &str,
+    body: &Uint8Array,
     content_type: &str,
     keepalive: bool,
     credentials: bool,
 ) -> JsValue {
-    let init = super::post_init(json, content_type, keepalive, credentials);
+    let init = super::post_init(body, content_type, keepalive, credentials);
     // A fetch that throws (a bad URL, a blocked scheme) settles as a network error.
     fetch.call2(&global(), &url.into(), &init).unwrap_or_else(|e| js_sys::Promise::reject(&e).into())
 }

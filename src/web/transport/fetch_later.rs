@@ -6,5 +6,7 @@ use crate::web::js::{global, method};
 pub(crate) fn send(url: &str, json: &str, content_type: &str, credentials: bool) -> bool {
     let g = global();
     let Some(fetch_later) = method(&g, "fetchLater") else { return false };
-    fetch_later.call2(&g, &url.into(), &super::post_init(json, content_type, false, credentials)).is_ok()
+    fetch_later
+        .call2(&g, &url.into(), &super::post_init(&super::body_bytes(json), content_type, false, credentials))
+        .is_ok()
 }

@@ -13,17 +13,17 @@ use super::js::set;
 
 /// The body as bytes: copied out of wasm memory as they are, where a JS string would be decoded
 /// from UTF-8 here and encoded again by the browser.
-fn body_bytes(json: &str) -> Uint8Array {
+pub(crate) fn body_bytes(json: &str) -> Uint8Array {
     Uint8Array::from(json.as_bytes())
 }
 
 /// `{method: "POST", body, headers: {"Content-Type": ...}}`, plus `keepalive` when asked.
-fn post_init(json: &str, content_type: &str, keepalive: bool, credentials: bool) -> JsValue {
+fn post_init(body: &Uint8Array, content_type: &str, keepalive: bool, credentials: bool) -> JsValue {
     let init: JsValue = Object::new().into();
     let headers: JsValue = Object::new().into();
     set(&headers, "Content-Type", &content_type.into());
     set(&init, "method", &"POST".into());
-    set(&init, "body", &body_bytes(json));
+    set(&init, "body", body);
     set(&init, "headers", &headers);
     if keepalive {
         set(&init, "keepalive", &JsValue::TRUE);
