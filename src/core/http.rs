@@ -2,6 +2,7 @@
 //! (OpenTelemetry's HTTP client semantic conventions), how `url.full` is redacted, and which
 //! network phases Resource Timing adds as events.
 
+use super::text::{after, before, split};
 use std::borrow::Cow;
 
 use super::encode::json::write_u64;
@@ -29,25 +30,25 @@ fn find_bytes(hay: &str, needle: &[u8]) -> Option<usize> {
 pub fn redact_url(url: &str, extra_keys: &[String]) -> String {
     let mut out = String::with_capacity(url.len() + 16);
     let (scheme_end, rest) = match find_bytes(url, b"://") {
-        Some(i) => (i + 3, &url[i + 3..]),
+        Some(i) => (i + 3, after(url, i + 3)),
         None => (0, url),
     };
-    out.push_str(&url[..scheme_end]);
+    out.push_str(before(url, scheme_end));
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
+    let (authority, tail) = split(rest, authority_end);
     match authority.rfind('@') {
         Some(at) => {
-            out.push_str(if authority[..at].contains(':') { "REDACTED:REDACTED@" } else { "REDACTED@" });
-            out.push_str(&authority[at + 1..]);
+            out.push_str(if before(authority, at).contains(':') { "REDACTED:REDACTED@" } else { "REDACTED@" });
+            out.push_str(after(authority, at + 1));
         }
         None => out.push_str(authority),
     }
     let (before_fragment, fragment) = match tail.find('#') {
-        Some(i) => tail.split_at(i),
+        Some(i) => split(tail, i),
         None => (tail, ""),
     };
     let (path, query) = match before_fragment.find('?') {
-        Some(i) => (&before_fragment[..i], Some(&before_fragment[i + 1..])),
+        Some(i) => (before(before_fragment, i), Some(after(before_fragment, i + 1))),
         None => (before_fragment, None),
     };
     out.push_str(path);
@@ -99,10 +100,10 @@ pub fn url_parts(href: &str) -> Option<UrlParts<'_>> {
     } else {
         return None;
     };
-    let rest = &href[scheme.len()..];
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let rest = after(href, scheme.len());
+    let authority = before(rest, rest.find(['/', '?', '#']).unwrap_or(rest.len()));
     let (userinfo, host_port) = match authority.rfind('@') {
-        Some(at) => (true, &authority[at + 1..]),
+        Some(at) => (true, after(authority, at + 1)),
         None => (false, authority),
     };
     let port_sep = match host_port.strip_prefix('[') {
@@ -110,7 +111,7 @@ pub fn url_parts(href: &str) -> Option<UrlParts<'_>> {
         None => host_port.rfind(':'),
     };
     let (host, port) = match port_sep {
-        Some(i) => (&host_port[..i], host_port[i + 1..].parse().ok()?),
+        Some(i) => (before(host_port, i), after(host_port, i + 1).parse().ok()?),
         None => (host_port, default_port),
     };
     let origin = if userinfo {
@@ -119,7 +120,7 @@ pub fn url_parts(href: &str) -> Option<UrlParts<'_>> {
         o.push_str(host_port);
         Cow::Owned(o)
     } else {
-        Cow::Borrowed(&href[..scheme.len() + authority.len()])
+        Cow::Borrowed(before(href, scheme.len() + authority.len()))
     };
     Some(UrlParts { origin, host, port })
 }
@@ -276,7 +277,7 @@ pub enum PropagationTarget {
 impl PropagationTarget {
     /// A config string: an origin when it has no path (or only `/`), a prefix otherwise.
     pub fn from_config(value: &str) -> Self {
-        let after_scheme = find_bytes(value, b"://").map_or(value, |i| &value[i + 3..]);
+        let after_scheme = find_bytes(value, b"://").map_or(value, |i| after(value, i + 3));
         match after_scheme.find('/') {
             None => Self::Origin(value.to_owned()),
             Some(i) if i + 1 == after_scheme.len() => Self::Origin(value.trim_end_matches('/').to_owned()),

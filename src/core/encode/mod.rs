@@ -340,7 +340,7 @@ impl Encoder {
         }
         into.truncate(into.len() - self.suffix.len());
         into.push(',');
-        into.push_str(&more[self.prefix.len()..]);
+        into.push_str(super::text::after(more, self.prefix.len()));
         true
     }
 
