@@ -31,6 +31,7 @@ pub mod frames;
 mod hex;
 pub mod http;
 pub mod ids;
+pub mod layout;
 pub mod propagation;
 pub mod queue;
 pub mod sampler;

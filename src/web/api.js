@@ -9,12 +9,21 @@
 // getter) is skipped and counted in stats().conversionErrors. The one error kept is the game's
 // own: `withSpan` and `action` call `fn`, and what it throws reaches the caller as before.
 
-import { X, BASE, W, U8, encoder, decoder, words, put, intern, taken, text, counted, COUNT_CONVERSION_ERROR, IMPLICIT, ACTIVE_ONLY, ROOT, GIVEN } from "./boundary.js";
+import {
+  X, BASE, W, U8, encoder, decoder, words, put, intern, taken, text, counted, COUNT_CONVERSION_ERROR,
+  PARENT_IMPLICIT, PARENT_ACTIVE_ONLY, PARENT_ROOT, PARENT_GIVEN,
+} from "./boundary.js";
 import { frame } from "./frames.js";
 import { inputOf, awaitResult, finishAll } from "./input.js";
 import { instrumentWebSocket } from "./websocket.js";
 
-const KINDS = new Map([["internal", 0], ["server", 1], ["client", 2], ["producer", 3], ["consumer", 4]]);
+// Numbers shared with the engine (core/layout.rs; tests/boundary_constants.rs checks them).
+const CONTEXT_BYTES = 32, STRING_AT = 544;
+const KIND_INTERNAL = 0, KIND_SERVER = 1, KIND_CLIENT = 2, KIND_PRODUCER = 3, KIND_CONSUMER = 4;
+
+const KINDS = new Map([
+  ["internal", KIND_INTERNAL], ["server", KIND_SERVER], ["client", KIND_CLIENT], ["producer", KIND_PRODUCER], ["consumer", KIND_CONSUMER],
+]);
 
 const HEX = Array.from({ length: 256 }, (_, i) => (i < 16 ? "0" : "") + i.toString(16));
 const hex8 = (n) => HEX[n >>> 24] + HEX[(n >>> 16) & 255] + HEX[(n >>> 8) & 255] + HEX[n & 255];
@@ -28,7 +37,7 @@ export class Span {
     this.h = h; // 0: not recording
     this.a = m[W]; this.b = m[W + 1]; this.c = m[W + 2]; this.d = m[W + 3];
     this.e = m[W + 4]; this.f = m[W + 5]; this.g = m[W + 6];
-    this.s = m[W + 7] === 0 ? "" : decoder.decode(U8.subarray(BASE + 32, BASE + 32 + m[W + 7]));
+    this.s = m[W + 7] === 0 ? "" : decoder.decode(U8.subarray(BASE + CONTEXT_BYTES, BASE + CONTEXT_BYTES + m[W + 7]));
   }
 
   /** Writes this span's context where the engine reads a parent. */
@@ -39,7 +48,7 @@ export class Span {
     if (this.s === "") {
       m[W + 7] = 0;
     } else {
-      m[W + 7] = encoder.encodeInto(this.s, U8.subarray(BASE + 32, BASE + 544)).written;
+      m[W + 7] = encoder.encodeInto(this.s, U8.subarray(BASE + CONTEXT_BYTES, BASE + STRING_AT)).written;
     }
   }
 
@@ -174,7 +183,7 @@ export class Tracer {
    * the open action's child linked to it (the engine says which). */
   _startReceived(name, start) {
     const n = intern(name);
-    const h = X.pt_answers() === 1 ? X.pt_start(n, 4, GIVEN, start) : X.pt_start_linked(n, 4, start);
+    const h = X.pt_answers() === 1 ? X.pt_start(n, KIND_CONSUMER, PARENT_GIVEN, start) : X.pt_start_linked(n, KIND_CONSUMER, start);
     return new Span(this, h, words());
   }
 
@@ -190,7 +199,7 @@ export class Tracer {
         counted(COUNT_CONVERSION_ERROR);
       }
     }
-    return new Span(this, X.pt_start(n, 0, rule, performance.now()), words());
+    return new Span(this, X.pt_start(n, KIND_INTERNAL, rule, performance.now()), words());
   }
 
   /** `_start` with options. Every option is read before the span starts, so one that throws
@@ -199,22 +208,22 @@ export class Tracer {
     const parent = options.parent;
     if (options.links !== undefined || (parent !== undefined && parent !== null && !(parent instanceof Span))) {
       // Links, or a context from extract() or another SDK: the engine reads the options.
-      return new Span(this, this.e.startWith(text(name), options, rule === IMPLICIT), words());
+      return new Span(this, this.e.startWith(text(name), options, rule === PARENT_IMPLICIT), words());
     }
     const kind = KINDS.get(options.kind);
     const startTime = options.startTime;
     const attributes = options.attributes;
     let mode = rule;
-    if (parent === null) mode = ROOT;
-    else if (parent instanceof Span) { parent._put(); mode = GIVEN; }
+    if (parent === null) mode = PARENT_ROOT;
+    else if (parent instanceof Span) { parent._put(); mode = PARENT_GIVEN; }
     const start = typeof startTime === "number" ? startTime : performance.now();
-    const span = new Span(this, X.pt_start(n, kind === undefined ? 0 : kind, mode, start), words());
+    const span = new Span(this, X.pt_start(n, kind === undefined ? KIND_INTERNAL : kind, mode, start), words());
     if (attributes !== undefined) span.setAttributes(attributes);
     return span;
   }
 
   startSpan(name, options) {
-    return this._start(name, options, IMPLICIT);
+    return this._start(name, options, PARENT_IMPLICIT);
   }
 
   withSpan(span, fn) {
@@ -241,7 +250,7 @@ export class Tracer {
     // A new player action never nests in another open action: it starts its own trace unless
     // `withSpan` or `options.parent` says otherwise.
     const input = guarded(() => inputOf(options));
-    const span = this._start(name, options, ACTIVE_ONLY);
+    const span = this._start(name, options, PARENT_ACTIVE_ONLY);
     span._put();
     const id = X.pt_action_begin();
     const settle = (error, failed) => {

@@ -1,24 +1,29 @@
 // The JS half of the numeric boundary (boundary.rs): the wasm exports, the scratch buffer in
 // wasm memory, and the interned names and keys. Shared by the JS API and the fetch wrapper.
 
+// Numbers shared with the engine (core/layout.rs; tests/boundary_constants.rs checks every JS
+// declaration of one): the string area's offset, pt_count's codes, pt_start's parent codes.
+const STRING_AT = 544;
+export const COUNT_CONVERSION_ERROR = 0;
+const COUNT_NAME_CUT = 1;
+export const PARENT_IMPLICIT = 0;
+export const PARENT_ACTIVE_ONLY = 1;
+export const PARENT_ROOT = 2;
+export const PARENT_GIVEN = 3;
+
 export let X; // the wasm instance's exports
 export let BASE = 0; // the scratch buffer's address; words [BASE/4, BASE/4 + 8) are a context
 export let W = 0; // BASE / 4
 let U32 = new Uint32Array(0);
 export let U8 = new Uint8Array(0);
 let STR = new Uint8Array(0); // the string area of the scratch buffer
-const STRING_AT = 544;
 const MAX_INTERNED = 4096; // names and keys interned at once; the table starts over past it
 const MAX_INTERNED_CHARS = 1 << 20; // and characters of them
 export const MAX_NAME_CHARS = 1024; // a longer name or key is cut to this (stats().namesCut)
 const IDS = new Map(); // interned names and keys -> IDs
 let internedChars = 0;
-// pt_count's codes (boundary.rs COUNT_*).
-export const COUNT_CONVERSION_ERROR = 0, COUNT_NAME_CUT = 1;
 export const encoder = new TextEncoder();
 export const decoder = new TextDecoder();
-// pt_start's parent rules.
-export const IMPLICIT = 0, ACTIVE_ONLY = 1, ROOT = 2, GIVEN = 3;
 
 function views(base) {
   BASE = base;
@@ -109,4 +114,9 @@ export function numberText(v) {
 export function taken(len) {
   words();
   return decoder.decode(STR.subarray(0, len));
+}
+
+/** Copies a request body (transport/mod.rs) back into wasm memory at `at`. */
+export function copyInto(bytes, memory, at) {
+  new Uint8Array(memory.buffer, at, bytes.length).set(bytes);
 }

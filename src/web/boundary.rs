@@ -6,9 +6,7 @@
 //! interned, so they cross once per page rather than once per span. Span contexts cross as six
 //! 32-bit words (trace ID, span ID, big-endian), the flags and the trace state in the same buffer.
 //!
-//! Scratch layout, in bytes from its start: `[0, 32)` a context (words: trace ID x4, span ID x2,
-//! flags (bit 8: the context came from another process), trace-state length), `[32, 544)` its
-//! trace state, `[544, ..)` one string.
+//! Scratch layout and codes: see `core::layout`, which the JS half shares.
 
 use std::cell::RefCell;
 
@@ -17,14 +15,11 @@ use wasm_bindgen::prelude::*;
 use super::runtime::Runtime;
 use crate::core::context::ParentRule;
 use crate::core::ids::{SpanId, TraceId};
+use crate::core::layout::{self, CONTEXT_BYTES, FLAG_REMOTE, STRING_AT, TRACE_STATE_BYTES};
 use crate::core::propagation::TraceState;
 use crate::core::span::{SharedStr, SpanKind};
 use crate::core::span_context::{SpanContext, TraceFlags};
 use crate::core::tracer::SpanHandle;
-
-const CONTEXT_BYTES: usize = 32;
-const TRACE_STATE_BYTES: usize = 512;
-const STRING_AT: usize = CONTEXT_BYTES + TRACE_STATE_BYTES;
 
 #[wasm_bindgen(module = "/src/web/boundary.js")]
 extern "C" {
@@ -150,13 +145,7 @@ pub extern "C" fn pt_intern(len: u32) -> u32 {
     })
 }
 
-/// What JS counts for the tracer (`pt_count`'s codes): a value whose conversion threw, and a
-/// name cut to the interning limit.
-pub(crate) const COUNT_CONVERSION_ERROR: u32 = 0;
-/// See [`COUNT_CONVERSION_ERROR`].
-pub(crate) const COUNT_NAME_CUT: u32 = 1;
-
-/// Counts something that happened on the JS side of the boundary (see the `COUNT_*` codes).
+/// Counts something that happened on the JS side of the boundary (`core::layout::COUNT_*`).
 #[no_mangle]
 pub extern "C" fn pt_count(what: u32) {
     if let Some(rt) = Runtime::installed() {
@@ -175,9 +164,6 @@ pub(crate) fn interned(id: u32) -> SharedStr {
     with_shared(|s| s.interned(id))
 }
 
-/// Bit 8 of the flags word: a remote context (extracted), never one of a span of this page.
-const REMOTE: u32 = 0x100;
-
 /// Writes `cx` where JS reads the context of a span it just started (or one extracted).
 pub(crate) fn write_context(cx: &SpanContext) {
     with_shared(|shared| {
@@ -190,7 +176,7 @@ pub(crate) fn write_context(cx: &SpanContext) {
         }
         words[4] = u32::from_be_bytes([span[0], span[1], span[2], span[3]]);
         words[5] = u32::from_be_bytes([span[4], span[5], span[6], span[7]]);
-        words[6] = u32::from(cx.flags.bits()) | if cx.is_remote { REMOTE } else { 0 };
+        words[6] = u32::from(cx.flags.bits()) | if cx.is_remote { FLAG_REMOTE } else { 0 };
         let state = if cx.trace_state.is_empty() { String::new() } else { cx.trace_state.header_value() };
         let state = if state.len() <= TRACE_STATE_BYTES { state } else { String::new() };
         words[7] = state.len() as u32;
@@ -215,7 +201,7 @@ pub(crate) fn read_context() -> Option<SpanContext> {
         span[4..].copy_from_slice(&word(5).to_be_bytes());
         let flags = TraceFlags::from_wire((word(6) & 0xFF) as u8);
         let state_len = (word(7) as usize).min(TRACE_STATE_BYTES);
-        let remote = word(6) & REMOTE != 0;
+        let remote = word(6) & FLAG_REMOTE != 0;
         let mut cx = SpanContext::new(TraceId::from_bytes(trace)?, SpanId::from_bytes(span)?, flags, remote);
         if state_len > 0 {
             let text = String::from_utf8_lossy(&s[CONTEXT_BYTES..CONTEXT_BYTES + state_len]);
@@ -236,10 +222,10 @@ pub(crate) fn handle(bits: f64) -> Option<SpanHandle> {
 
 pub(crate) fn kind(code: u32) -> SpanKind {
     match code {
-        1 => SpanKind::Server,
-        2 => SpanKind::Client,
-        3 => SpanKind::Producer,
-        4 => SpanKind::Consumer,
+        layout::KIND_SERVER => SpanKind::Server,
+        layout::KIND_CLIENT => SpanKind::Client,
+        layout::KIND_PRODUCER => SpanKind::Producer,
+        layout::KIND_CONSUMER => SpanKind::Consumer,
         _ => SpanKind::Internal,
     }
 }
@@ -247,9 +233,9 @@ pub(crate) fn kind(code: u32) -> SpanKind {
 /// `pt_start`'s `parent` code: 0 implicit, 1 `withSpan` only, 2 none, 3 the scratch context.
 pub(crate) fn parent_rule(code: u32) -> ParentRule {
     match code {
-        1 => ParentRule::ActiveOnly,
-        2 => ParentRule::Root,
-        3 => ParentRule::Given,
+        layout::PARENT_ACTIVE_ONLY => ParentRule::ActiveOnly,
+        layout::PARENT_ROOT => ParentRule::Root,
+        layout::PARENT_GIVEN => ParentRule::Given,
         _ => ParentRule::Implicit,
     }
 }

@@ -5,8 +5,8 @@
 
 use std::cell::RefCell;
 
-/// Timestamps kept: over a minute at 60 Hz.
-pub(crate) const RING: usize = 4096;
+/// Timestamps kept (`core::layout::FRAME_RING`).
+pub(crate) const RING: usize = crate::core::layout::FRAME_RING;
 
 thread_local! {
     static FRAMES: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };

@@ -1,25 +1,27 @@
 // Frames, fed to the engine (frames.rs): `tracer.frame()` writes a timestamp into the ring in
-// wasm memory (frame_ring.rs) with three stores and no call, and every 256 frames lets the
+// wasm memory (frame_ring.rs) with three stores and no call, and every FRAME_TICK frames lets the
 // engine look for jank. Also the opt-in requestAnimationFrame loop for games that do not call
 // it, and the Long Animation Frame observer, whose entries carry the browser's script
 // attribution. Nothing here throws into the game.
 
 import { X, put, intern } from "./boundary.js";
 
-const RING = 4096; // frame_ring.rs
-const MASK = RING - 1;
+// Shared with the engine (core/layout.rs; tests/boundary_constants.rs checks them).
+const FRAME_RING = 4096, FRAME_TICK = 256;
+const MASK = FRAME_RING - 1;
+const TICK = FRAME_TICK - 1;
 let F = new Float64Array(0); // [frames written, timestamps...]; length 0 once memory grew
 
 /** Records one frame's timestamp, in page milliseconds (the requestAnimationFrame argument). */
 export function frame(t) {
   if (F.length === 0) {
     const at = X.pt_frames(); // may grow memory: read the buffer after it
-    F = new Float64Array(X.memory.buffer, at, RING + 1);
+    F = new Float64Array(X.memory.buffer, at, FRAME_RING + 1);
   }
   const n = F[0];
   F[1 + (n & MASK)] = t;
   F[0] = n + 1;
-  if ((n & 255) === 255) X.pt_frames_tick();
+  if ((n & TICK) === TICK) X.pt_frames_tick();
 }
 
 /** Feeds every animation frame; returns what stops it. */

@@ -46,7 +46,7 @@ pub extern "C" fn pt_frames() -> u32 {
     frame_ring::address()
 }
 
-/// Every 256 frames: jank outside actions is sent once it has been gathered a flush interval.
+/// Every `core::layout::FRAME_TICK` frames: jank outside actions is sent once it has been gathered a flush interval.
 #[no_mangle]
 pub extern "C" fn pt_frames_tick() {
     if let Some(rt) = Runtime::installed() {

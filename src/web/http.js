@@ -5,7 +5,7 @@
 // or rejection the browser gave. Which requests are traced, their parent, attributes and headers
 // are decided by the engine (http_span.rs), called with numbers and scratch-buffer strings.
 
-import { X, W, words, put, taken, IMPLICIT, ROOT, GIVEN } from "./boundary.js";
+import { X, W, words, put, taken, PARENT_IMPLICIT, PARENT_ROOT, PARENT_GIVEN } from "./boundary.js";
 
 const MARK = "__playtrace_wrapped";
 // Looks for the request's Resource Timing entry, in ms after it settled; its body may still be
@@ -21,15 +21,15 @@ function absolute(input) {
 
 /** The parent rule for `init.playtraceParent`, with a given context written for the engine. */
 function parentRule(engine, init) {
-  if (init === null || typeof init !== "object") return IMPLICIT;
+  if (init === null || typeof init !== "object") return PARENT_IMPLICIT;
   const parent = init.playtraceParent;
-  if (parent === undefined) return IMPLICIT;
-  if (parent === null) return ROOT;
+  if (parent === undefined) return PARENT_IMPLICIT;
+  if (parent === null) return PARENT_ROOT;
   if (typeof parent._put === "function") {
     parent._put();
-    return GIVEN;
+    return PARENT_GIVEN;
   }
-  return engine.putContext(parent) ? GIVEN : ROOT;
+  return engine.putContext(parent) ? PARENT_GIVEN : PARENT_ROOT;
 }
 
 /** A copy of `init` with the trace headers the caller did not set, or `init` itself. */
@@ -161,7 +161,7 @@ function install_xhr() {
       if (note !== undefined) {
         url = new URL(note.url, location.href).href;
         const lines = [];
-        h = startRequest(url, note.method, IMPLICIT, note.callerTraceparent, lines);
+        h = startRequest(url, note.method, PARENT_IMPLICIT, note.callerTraceparent, lines);
         for (let i = 0; i + 1 < lines.length; i += 2) orig.setRequestHeader.call(this, lines[i], lines[i + 1]);
       }
     } catch {

@@ -665,8 +665,8 @@ impl Runtime {
     /// Counts what the JS side of the boundary reports (`boundary::COUNT_*`).
     pub(crate) fn count_boundary(&self, what: u32) {
         self.stats(|s| match what {
-            super::boundary::COUNT_CONVERSION_ERROR => s.conversion_errors += 1,
-            super::boundary::COUNT_NAME_CUT => s.names_cut += 1,
+            crate::core::layout::COUNT_CONVERSION_ERROR => s.conversion_errors += 1,
+            crate::core::layout::COUNT_NAME_CUT => s.names_cut += 1,
             _ => {}
         });
     }

@@ -7,7 +7,7 @@
 // message. Nothing here throws into the game: a hook that throws is counted (`hookErrors`) and
 // the message goes as the game sent it.
 
-import { X, IMPLICIT, put } from "./boundary.js";
+import { X, PARENT_IMPLICIT, put } from "./boundary.js";
 
 const MARK = Symbol.for("playtrace.websocket");
 
@@ -142,7 +142,7 @@ export function instrumentWebSocket(tracer, ws, options, early) {
   let errors = 0;
   const begin = early !== undefined ? early.start : performance.now();
   if (ws.readyState <= 1) {
-    connect = tracer._start(`connect ${destination}`, { kind: "client", attributes, startTime: begin }, IMPLICIT);
+    connect = tracer._start(`connect ${destination}`, { kind: "client", attributes, startTime: begin }, PARENT_IMPLICIT);
     connected = connect.spanContext();
     if (ws.readyState === 1) {
       connect.end(early !== undefined && early.opened !== undefined ? early.opened : performance.now());
@@ -179,7 +179,7 @@ export function instrumentWebSocket(tracer, ws, options, early) {
     } else {
       const options = { kind: "client", attributes: { ...attributes, ...close } };
       if (connected !== undefined) options.links = [{ context: connected }];
-      const span = tracer._start(`close ${destination}`, options, IMPLICIT);
+      const span = tracer._start(`close ${destination}`, options, PARENT_IMPLICIT);
       if (error) span.setStatus(status);
       span.end();
     }
@@ -218,7 +218,7 @@ export function instrumentWebSocket(tracer, ws, options, early) {
     let span;
     let out = data;
     try {
-      span = tracer._start(sending, { kind: "producer" }, IMPLICIT);
+      span = tracer._start(sending, { kind: "producer" }, PARENT_IMPLICIT);
       const carrier = tracer._headers(span);
       try {
         const injected = inject(data, carrier);

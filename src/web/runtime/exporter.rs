@@ -318,7 +318,7 @@ impl Runtime {
             Outcome::NetworkError { .. } => Answer::None,
         };
         let delivered = matches!(answer, Answer::Status(200..=299, _));
-        let json = if delivered { String::new() } else { String::from_utf8(bytes.to_vec()).unwrap_or_default() };
+        let json = if delivered { String::new() } else { transport::body_text(&bytes) };
         drop(bytes);
         let body = Body { json, spans };
         let spans = spans as u64;

@@ -1,0 +1,91 @@
+//! The numbers the engine and its JS half share (`core::layout`) are declared again in the JS
+//! files that use them (`const NAME = value`, so that the minifier folds them): every such
+//! declaration must agree with the engine, and every shared number must be declared somewhere.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use playtrace::core::layout::*;
+
+/// The shared numbers JS uses. (`FLAG_REMOTE` is the engine's alone: JS never reads it.)
+fn shared() -> Vec<(&'static str, u64)> {
+    vec![
+        ("CONTEXT_BYTES", CONTEXT_BYTES as u64),
+        ("STRING_AT", STRING_AT as u64),
+        ("KIND_INTERNAL", u64::from(KIND_INTERNAL)),
+        ("KIND_SERVER", u64::from(KIND_SERVER)),
+        ("KIND_CLIENT", u64::from(KIND_CLIENT)),
+        ("KIND_PRODUCER", u64::from(KIND_PRODUCER)),
+        ("KIND_CONSUMER", u64::from(KIND_CONSUMER)),
+        ("PARENT_IMPLICIT", u64::from(PARENT_IMPLICIT)),
+        ("PARENT_ACTIVE_ONLY", u64::from(PARENT_ACTIVE_ONLY)),
+        ("PARENT_ROOT", u64::from(PARENT_ROOT)),
+        ("PARENT_GIVEN", u64::from(PARENT_GIVEN)),
+        ("COUNT_CONVERSION_ERROR", u64::from(COUNT_CONVERSION_ERROR)),
+        ("COUNT_NAME_CUT", u64::from(COUNT_NAME_CUT)),
+        ("FRAME_RING", FRAME_RING as u64),
+        ("FRAME_TICK", FRAME_TICK as u64),
+    ]
+}
+
+/// The hand-written JS files: the API's (src/web) and the package's (src/package).
+fn js_files() -> Vec<PathBuf> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    for sub in ["web", "package"] {
+        for entry in fs::read_dir(src.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "js") {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+/// Every `NAME = value` of a top-level `const` (or `export const`) statement, commas included.
+fn declarations(js: &str) -> Vec<(String, String)> {
+    js.lines()
+        .filter_map(|line| line.strip_prefix("export const ").or_else(|| line.strip_prefix("const ")))
+        .flat_map(|rest| rest.trim_end().trim_end_matches(';').split(", ").map(str::to_owned).collect::<Vec<_>>())
+        .filter_map(|decl| {
+            let (name, value) = decl.split_once(" = ")?;
+            Some((name.trim().to_owned(), value.trim().to_owned()))
+        })
+        .collect()
+}
+
+fn number(text: &str) -> Option<u64> {
+    match text.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
+    }
+}
+
+#[test]
+fn every_js_declaration_of_a_shared_number_agrees_with_the_engine() {
+    let files = js_files();
+    assert!(files.len() >= 8, "the JS files were found: {files:?}");
+    let mut declared = vec![0; shared().len()];
+    for path in &files {
+        let js = fs::read_to_string(path).unwrap();
+        for (name, value) in declarations(&js) {
+            if let Some(i) = shared().iter().position(|(n, _)| *n == name) {
+                let expected = shared()[i].1;
+                assert_eq!(number(&value), Some(expected), "{} declares {name} = {value}", path.display());
+                declared[i] += 1;
+            }
+        }
+    }
+    for ((name, _), count) in shared().iter().zip(declared) {
+        assert!(count > 0, "{name} is declared in no JS file: the engine's copy is the only one in use");
+    }
+}
+
+#[test]
+fn declarations_are_read_as_written() {
+    let js = "const A = 1, B = 0x100;\nexport const C = 3;\n  const NESTED = 4;\nlet D = 5;\n";
+    let names: Vec<_> = declarations(js).into_iter().map(|(n, v)| format!("{n}={v}")).collect();
+    assert_eq!(names, ["A=1", "B=0x100", "C=3"]);
+    assert_eq!(number("0x100"), Some(256));
+}
