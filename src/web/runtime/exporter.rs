@@ -1,20 +1,20 @@
 //! The exporter: the one timer, flushing, and sending what the core batches by the transport
-//! plan. What an answer means (delivered, waiting, dropped) and when to try again is the core's
+//! plan (a `fetch` attempt and its answer are `attempts`'). When to try again is the core's
 //! `Delivery`; this only talks to the browser, with the state released before every JS call.
 
 use gloo_timers::callback::Timeout;
-use js_sys::{Function, Promise, Uint8Array};
+use js_sys::{Function, Promise};
 use wasm_bindgen::JsValue;
 
+use super::attempts::jitter;
 use super::{page_hidden, print, with_live, Runtime};
-use crate::core::delivery::{failure_advice, Answer, Failure, Verdict};
 use crate::core::diagnostics::Decision;
 use crate::core::encode::json::write_u64;
 use crate::core::encode::Body;
 use crate::core::stats::Stats;
-use crate::core::transport::{body_limit, transport_plan, PendingBody, Transport, BEACON_HOLD_NS};
+use crate::core::transport::{body_limit, transport_plan, Transport, BEACON_HOLD_NS};
 use crate::web::clock;
-use crate::web::transport::{self, fetch::Outcome};
+use crate::web::transport;
 
 impl Runtime {
     /// Arms the timer for the next deadline (the core's flush, or a waiting body's retry),
@@ -85,7 +85,7 @@ impl Runtime {
 
     /// Sends the waiting bodies that are due again: one at a time while the endpoint fails,
     /// all of them once it answered 2xx. A hidden page keeps them for the next visit instead.
-    fn retry_due(&self) {
+    pub(super) fn retry_due(&self) {
         loop {
             let now = clock::now_ns();
             let Some(w) = self.state.borrow_mut().delivery.take_due(now) else { return };
@@ -178,7 +178,7 @@ impl Runtime {
     }
 
     /// Resolves `shutdown()`'s promises once nothing is in flight.
-    fn wake_settled_waiters(&self) {
+    pub(super) fn wake_settled_waiters(&self) {
         let waiters: Vec<Function> = {
             let mut s = self.state.borrow_mut();
             if s.delivery.sending_bodies() > 0 {
@@ -270,141 +270,6 @@ impl Runtime {
         None
     }
 
-    /// Sends bodies an earlier page of this origin kept.
-    pub(super) fn send_recovered(&self, bodies: Vec<PendingBody>) {
-        for body in bodies {
-            self.stats(|st| st.recovered += body.spans as u64);
-            self.attempt(body.url, Body { json: body.json, spans: body.spans }, false, 0);
-        }
-    }
-
-    /// One `fetch` of a body; `retries`: retryable answers it had before.
-    fn attempt(&self, url: String, body: Body, keepalive: bool, retries: u32) {
-        let Some(fetch) = self.fetch.clone() else {
-            self.stats(|st| st.dropped_send_failed += body.spans as u64);
-            return;
-        };
-        let now = clock::now_ns();
-        let (ticket, probe) = {
-            let mut s = self.state.borrow_mut();
-            s.delivery.sending(&body);
-            // Until the first failure is said, an unanswered request is probed for its cause.
-            let probe = (!s.delivery.has_reported() && !self.http.is_same_origin(&url)).then(|| fetch.clone());
-            let st = s.core.stats_mut();
-            st.bodies_sent += 1;
-            st.bytes_sent += body.json.len() as u64;
-            (keepalive.then(|| s.budget.reserve(body.json.len(), now, u64::MAX / 4)), probe)
-        };
-        // The body leaves wasm memory here: while the request is in flight only the browser's
-        // copy exists, so a burst of large bodies does not grow the wasm heap, which never
-        // shrinks. A failed attempt copies it back if it must wait.
-        let Body { json, spans } = body;
-        let bytes = transport::body_bytes(&json);
-        drop(json);
-        let request = transport::fetch::post(&fetch, &url, &bytes, self.content_type, keepalive, self.credentials);
-        let weak = self.me.clone();
-        transport::fetch::when_settled(&request, &url, probe, move |outcome| {
-            if let Some(rt) = weak.upgrade() {
-                rt.attempted(bytes, spans, ticket, retries, outcome);
-            }
-        });
-    }
-
-    /// What became of an attempt, as `Delivery` judges it: delivered (and what waited goes
-    /// now), waiting for a retry, or dropped and counted.
-    fn attempted(&self, bytes: Uint8Array, spans: usize, ticket: Option<u64>, retries: u32, outcome: Outcome) {
-        let answer = match &outcome {
-            Outcome::Status(status, retry_after) => Answer::Status(*status, *retry_after),
-            Outcome::NetworkError { .. } => Answer::None,
-        };
-        let delivered = matches!(answer, Answer::Status(200..=299, _));
-        let json = if delivered { String::new() } else { transport::body_text(&bytes) };
-        drop(bytes);
-        let body = Body { json, spans };
-        let spans = spans as u64;
-        // Read before the state is borrowed: a page may define `visibilityState` itself.
-        let hidden = page_hidden();
-        let now = clock::now_ns();
-        let (verdict, first_failure, keep_waiting) = {
-            let mut s = self.state.borrow_mut();
-            if let Some(t) = ticket {
-                s.budget.release(t);
-            }
-            let jitter = jitter(&mut s.core);
-            let verdict = s.delivery.settled(body, retries, answer, now, jitter);
-            let st = s.core.stats_mut();
-            match verdict {
-                Verdict::Delivered => st.exported += spans,
-                Verdict::Dropped => st.dropped_send_failed += spans,
-                Verdict::Waiting => {}
-            }
-            if verdict != Verdict::Delivered {
-                st.send_failures += 1;
-            }
-            // A tracer shut down retries nothing: what waits is kept for the next visit.
-            let keep = s.shut_down || hidden;
-            (verdict, s.delivery.first_failure(), keep)
-        };
-        if keep_waiting {
-            let waiting = self.state.borrow_mut().delivery.take_all();
-            self.persist(waiting);
-        }
-        if verdict == Verdict::Dropped {
-            self.debug(Decision::SendFailed, || {
-                let mut d = String::from("the endpoint answered ");
-                if let Answer::Status(status, _) = answer {
-                    write_u64(&mut d, u64::from(status));
-                }
-                d
-            });
-        }
-        if first_failure {
-            let failure = match (answer, outcome) {
-                (Answer::Status(status, _), _) => Failure::Status(status),
-                (_, Outcome::NetworkError { answered: true }) => Failure::CorsRefused,
-                _ => Failure::Unreachable,
-            };
-            let advice = failure_advice(failure, &self.http.endpoint, &self.http.page_origin, self.credentials);
-            web_sys::console::warn_1(&JsValue::from_str(&advice));
-        }
-        if verdict == Verdict::Delivered {
-            self.retry_due();
-        }
-        self.schedule();
-        self.wake_settled_waiters();
-    }
-
-    /// Keeps bodies in storage for the next page, counting what storage cannot hold.
-    pub(super) fn persist(&self, bodies: Vec<Body>) {
-        if bodies.is_empty() {
-            return;
-        }
-        let spans: u64 = bodies.iter().map(|b| b.spans as u64).sum();
-        let url = &self.http.endpoint;
-        let pending =
-            bodies.into_iter().map(|b| PendingBody { url: url.clone(), spans: b.spans, json: b.json }).collect();
-        // Storage calls JS: the encoder that merges small bodies is a copy, with the state released.
-        let (encoder, limit) = {
-            let s = self.state.borrow();
-            (s.core.encoder().clone(), s.core.max_body_bytes())
-        };
-        match transport::storage::append(pending, |into, more| encoder.merge(into, more, limit)) {
-            Ok(dropped) => {
-                self.stats(|st| {
-                    st.persisted += spans;
-                    st.dropped_storage_full += dropped;
-                });
-                self.debug(Decision::Persisted, || {
-                    let mut d = String::new();
-                    write_u64(&mut d, spans);
-                    d.push_str(" spans");
-                    d
-                });
-            }
-            Err(lost) => self.stats(|st| st.dropped_send_failed += lost),
-        }
-    }
-
     pub(super) fn stats(&self, f: impl FnOnce(&mut Stats)) {
         f(self.state.borrow_mut().core.stats_mut());
     }
@@ -415,11 +280,6 @@ fn record_handed_over(stats: &mut Stats, body: &Body) {
     stats.beaconed += body.spans as u64;
     stats.bodies_sent += 1;
     stats.bytes_sent += body.json.len() as u64;
-}
-
-/// A random 0 to 1 that spreads retries of many players apart.
-fn jitter(core: &mut crate::core::tracer::TracerCore) -> f64 {
-    f64::from(core.ids().span_id().to_bytes()[0]) / 255.0
 }
 
 /// Which transport a body took as the page went away instead of a beacon, and why.

@@ -1,0 +1,26 @@
+//! `stats()` and the counters the JS side reports.
+
+use super::Runtime;
+
+impl Runtime {
+    /// `stats()`: every counter, and the spans queued now.
+    pub(crate) fn counters(&self) -> Vec<(&'static str, u64)> {
+        let s = self.state.borrow();
+        let (sending, waiting) = (s.delivery.sending_spans(), s.delivery.waiting_spans());
+        s.core.stats().fields(s.core.queue_len() as u64, sending, waiting).to_vec()
+    }
+
+    /// A WebSocket hook threw.
+    pub(crate) fn count_hook_error(&self) {
+        self.stats(|s| s.hook_errors += 1);
+    }
+
+    /// Counts what the JS side of the boundary reports (`boundary::COUNT_*`).
+    pub(crate) fn count_boundary(&self, what: u32) {
+        self.stats(|s| match what {
+            crate::core::layout::COUNT_CONVERSION_ERROR => s.conversion_errors += 1,
+            crate::core::layout::COUNT_NAME_CUT => s.names_cut += 1,
+            _ => {}
+        });
+    }
+}

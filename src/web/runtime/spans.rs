@@ -1,0 +1,182 @@
+//! Spans as the API records them: start, attributes, end, and the requests that settle later.
+
+use super::{print, Runtime};
+use crate::core::context::ParentRule;
+use crate::core::diagnostics::Decision;
+use crate::core::span::{AttributeValue, IntoSharedStr, SharedStr, SpanData, SpanKind};
+use crate::core::span_context::SpanContext;
+use crate::core::tracer::{Ended, SpanHandle};
+use crate::web::clock;
+
+impl Runtime {
+    /// Starts a span. Returns its context and, if it records, its handle.
+    pub(crate) fn start_span<N: IntoSharedStr>(
+        &self,
+        name: N,
+        kind: SpanKind,
+        rule: ParentRule,
+        given: Option<SpanContext>,
+        start_ms: f64,
+    ) -> (SpanContext, Option<SpanHandle>) {
+        let clocked = start_ms.is_nan();
+        let start = if clocked { clock::now_ns() } else { clock::time_input_ns(start_ms) };
+        let mut s = self.state.borrow_mut();
+        // The span timeout counts from when the span opened on the clock; a caller's start time
+        // may lie in the past, so it counts from the latest clock reading at the earliest.
+        let now = if clocked { start } else { start.max(s.last_now_ns) };
+        s.last_now_ns = now;
+        let parent = s.contexts.parent(rule, given);
+        let label = s.diagnostics.wants(Decision::SampledOut).then(|| name.as_ref().to_owned());
+        let (cx, handle) = s.core.start_span(name, kind, parent.as_ref(), start, now);
+        // The timer need only move if this span's timeout comes before the armed deadline.
+        let timeout_at = now.saturating_add(s.core.span_timeout_ns());
+        let reschedule = handle.is_some() && !matches!(s.timer, Some((armed, _)) if armed <= timeout_at);
+        drop(s);
+        if reschedule {
+            self.schedule();
+        }
+        if let (None, Some(label)) = (handle, label) {
+            self.debug(Decision::SampledOut, || quoted("span ", &label));
+        }
+        (cx, handle)
+    }
+
+    /// [`start_span`](Self::start_span) for the paths off the span hot path (HTTP spans, spans
+    /// with links or foreign parents): the name is shared first, so that they and the hot path
+    /// share one copy of it (a `&str` instance of its own cost 4 KB of wasm).
+    #[inline(never)]
+    pub(crate) fn start_span_outlined(
+        &self,
+        name: &str,
+        kind: SpanKind,
+        rule: ParentRule,
+        given: Option<SpanContext>,
+        start_ms: f64,
+    ) -> (SpanContext, Option<SpanHandle>) {
+        self.start_span(SharedStr::from(name), kind, rule, given, start_ms)
+    }
+
+    /// Starts a span with attributes, under `parent` (`None`: the implicit parent), at
+    /// `start_ms` (NaN: now).
+    pub(crate) fn start_child(
+        &self,
+        name: &str,
+        kind: SpanKind,
+        parent: Option<Option<SpanContext>>,
+        attributes: Vec<(String, AttributeValue)>,
+        start_ms: f64,
+    ) -> (SpanContext, Option<SpanHandle>) {
+        let (rule, given) = match parent {
+            Some(Some(cx)) => (ParentRule::Given, Some(cx)),
+            Some(None) => (ParentRule::Root, None),
+            None => (ParentRule::Implicit, None),
+        };
+        let (cx, handle) = self.start_span_outlined(name, kind, rule, given, start_ms);
+        if let Some(h) = handle {
+            self.with_span(h, |span| {
+                for (k, v) in attributes {
+                    span.set_attribute(k, v);
+                }
+            });
+        }
+        (cx, handle)
+    }
+
+    /// Runs `f` on the recording span; nothing for a span that has ended.
+    pub(crate) fn with_span(&self, h: SpanHandle, f: impl FnOnce(&mut SpanData)) {
+        if let Some(span) = self.state.borrow_mut().core.span_mut(h) {
+            f(span);
+        }
+    }
+
+    pub(crate) fn set_attribute(&self, h: SpanHandle, key: SharedStr, value: AttributeValue) {
+        self.with_span(h, |span| span.set_attribute(key, value));
+    }
+
+    /// Sets attributes with fixed keys (one copy of this loop for every caller).
+    #[inline(never)]
+    pub(crate) fn set_fixed_attributes(&self, h: SpanHandle, attributes: Vec<(&'static str, AttributeValue)>) {
+        self.with_span(h, |span| {
+            for (key, value) in attributes {
+                span.set_attribute(key, value);
+            }
+        });
+    }
+
+    pub(crate) fn is_recording(&self, h: SpanHandle) -> bool {
+        self.state.borrow_mut().core.span_mut(h).is_some()
+    }
+
+    /// Ends a span at `end_ms` (NaN: now).
+    pub(crate) fn end_span(&self, h: SpanHandle, end_ms: f64) {
+        let end = if end_ms.is_nan() { clock::now_ns() } else { clock::time_input_ns(end_ms) };
+        self.end_span_ns(h, end);
+    }
+
+    /// Ends a span at `end_ns`, then prints it or makes sure the timer will send it.
+    pub(crate) fn end_span_ns(&self, h: SpanHandle, end_ns: u64) {
+        let (ended, reschedule) = {
+            let mut s = self.state.borrow_mut();
+            if s.shut_down {
+                return;
+            }
+            let ended = s.core.end_span(h, end_ns);
+            // The timer need only move for the first span queued (its flush deadline) or for a
+            // full batch (due at once); otherwise the armed deadline still holds.
+            let reschedule = ended == Ended::Queued
+                && (s.timer.is_none() || s.core.queue_len() == 1 || s.core.size_trigger().is_some());
+            (ended, reschedule)
+        };
+        match ended {
+            Ended::Printed(text) => print(vec![text]),
+            Ended::Dropped => self.debug(Decision::DroppedQueueFull, String::new),
+            _ if reschedule => self.schedule(),
+            _ => {}
+        }
+    }
+
+    /// A request finished at `end_ns`; its span ends once Resource Timing reports it.
+    pub(crate) fn settle_later(&self, h: SpanHandle, end_ns: u64) {
+        self.state.borrow_mut().settling.push((h, end_ns));
+    }
+
+    /// Ends a settling span (Resource Timing came, or did not) at its recorded end, or at
+    /// `at_least_ns` if that is later; nothing if the page's leaving ended it already.
+    pub(crate) fn settled(&self, h: SpanHandle, at_least_ns: u64) {
+        let waiting = {
+            let mut s = self.state.borrow_mut();
+            let at = s.settling.iter().position(|(x, _)| *x == h);
+            at.map(|at| s.settling.swap_remove(at).1)
+        };
+        if let Some(end_ns) = waiting {
+            self.end_span_ns(h, end_ns.max(at_least_ns));
+        }
+    }
+
+    /// The document is being unloaded: every span still open is ended now and marked
+    /// `playtrace.span.ended_by_pagehide`, so that it is sent rather than lost.
+    pub(crate) fn end_open_spans(&self) {
+        // Finished requests waiting for Resource Timing are not cut short: they end at their end.
+        self.end_settling();
+        let now = self.now_ns();
+        let printed = self.state.borrow_mut().core.end_all_open(now, "playtrace.span.ended_by_pagehide");
+        print(printed);
+    }
+
+    /// Requests that finished but wait for Resource Timing end now, at their own end time.
+    pub(super) fn end_settling(&self) {
+        let settling: Vec<_> = self.state.borrow_mut().settling.drain(..).collect();
+        for (handle, end_ns) in settling {
+            self.end_span_ns(handle, end_ns);
+        }
+    }
+}
+
+/// `prefix` and `text` in quotes.
+fn quoted(prefix: &str, text: &str) -> String {
+    let mut d = String::from(prefix);
+    d.push('"');
+    d.push_str(text);
+    d.push('"');
+    d
+}
