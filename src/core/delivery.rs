@@ -93,6 +93,8 @@ pub struct Delivery {
     sending_bodies: u64,
     sending_spans: u64,
     reported: bool,
+    /// Spans pushed out by a body back from a failed attempt, not yet taken.
+    pushed_out: u64,
 }
 
 impl Delivery {
@@ -123,6 +125,16 @@ impl Delivery {
         self.sending_bodies
     }
 
+    /// Bodies waiting for the endpoint.
+    pub fn waiting_bodies(&self) -> usize {
+        self.waiting.len()
+    }
+
+    /// Bytes of the bodies waiting for the endpoint.
+    pub fn waiting_bytes(&self) -> usize {
+        self.waiting_bytes
+    }
+
     /// Spans waiting for the endpoint.
     pub fn waiting_spans(&self) -> u64 {
         self.waiting.iter().map(|w| w.body.spans as u64).sum()
@@ -130,7 +142,7 @@ impl Delivery {
 
     /// The answer to a body sent with [`sending`](Self::sending), after `retries` earlier
     /// retryable answers. `jitter` (0 to 1) spreads the backoff. A body that waits is kept
-    /// here; one that is dropped, the caller counts.
+    /// here; one that is dropped, the caller counts, with [`take_pushed_out`](Self::take_pushed_out).
     pub fn settled(&mut self, body: Body, retries: u32, answer: Answer, now_ns: u64, jitter: f64) -> Verdict {
         self.sending_bodies = self.sending_bodies.saturating_sub(1);
         self.sending_spans = self.sending_spans.saturating_sub(body.spans as u64);
@@ -185,9 +197,12 @@ impl Delivery {
         self.retry_at_ns = Some(self.retry_at_ns.map_or(at, |armed| armed.min(at)));
     }
 
+    /// A body back from a failed attempt waits first (it is the oldest); the bounds still hold,
+    /// and what they push out is counted in [`take_pushed_out`](Self::take_pushed_out).
     fn wait_first(&mut self, waiting: Waiting) {
         self.waiting_bytes += waiting.body.json.len();
         self.waiting.push_front(waiting);
+        self.pushed_out += self.keep_within_bounds();
     }
 
     /// Makes a new body wait behind the others (the endpoint fails). `merge` may append it to
@@ -214,6 +229,15 @@ impl Delivery {
                 self.waiting.push_back(Waiting { body, retries: 0 });
             }
         }
+        let dropped = self.keep_within_bounds();
+        if self.retry_at_ns.is_none() && self.sending_bodies == 0 {
+            self.resume_later(now_ns, None, jitter);
+        }
+        dropped
+    }
+
+    /// Pushes out the oldest waiting bodies until the bounds hold; returns their spans.
+    fn keep_within_bounds(&mut self) -> u64 {
         let mut dropped = 0;
         while self.waiting.len() > WAITING_MAX_BODIES || self.waiting_bytes > WAITING_MAX_BYTES {
             match self.waiting.pop_front() {
@@ -224,10 +248,13 @@ impl Delivery {
                 None => break,
             }
         }
-        if self.retry_at_ns.is_none() && self.sending_bodies == 0 {
-            self.resume_later(now_ns, None, jitter);
-        }
         dropped
+    }
+
+    /// Spans pushed out of the waiting bodies by one that came back from a failed attempt
+    /// (see [`settled`](Self::settled)), taken for the caller to count as dropped.
+    pub fn take_pushed_out(&mut self) -> u64 {
+        std::mem::take(&mut self.pushed_out)
     }
 
     /// When the oldest waiting body is due again, if it is.
@@ -247,6 +274,16 @@ impl Delivery {
             self.retry_at_ns = None;
         }
         Some(w)
+    }
+
+    /// For a hidden page, when a retry is due: every waiting body, taken out to be kept for the
+    /// next visit (taking only the due one would leave the rest waiting with no retry armed).
+    /// Empty when none is due.
+    pub fn keep_due(&mut self, now_ns: u64) -> Vec<Body> {
+        if self.retry_at_ns.is_none_or(|at| at > now_ns) {
+            return Vec::new();
+        }
+        self.take_all()
     }
 
     /// Every waiting body, taken out: the page is going away and they go to storage.

@@ -76,7 +76,9 @@ impl Runtime {
             }
             let jitter = jitter(&mut s.core);
             let verdict = s.delivery.settled(body, retries, answer, now, jitter);
+            let pushed_out = s.delivery.take_pushed_out();
             let st = s.core.stats_mut();
+            st.dropped_send_failed += pushed_out;
             match verdict {
                 Verdict::Delivered => st.exported += spans,
                 Verdict::Dropped => st.dropped_send_failed += spans,

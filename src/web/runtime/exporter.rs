@@ -84,15 +84,17 @@ impl Runtime {
     }
 
     /// Sends the waiting bodies that are due again: one at a time while the endpoint fails,
-    /// all of them once it answered 2xx. A hidden page keeps them for the next visit instead.
+    /// all of them once it answered 2xx. A hidden page keeps them for the next visit instead
+    /// (the core's `keep_due`).
     pub(super) fn retry_due(&self) {
+        if page_hidden() {
+            let kept = self.state.borrow_mut().delivery.keep_due(clock::now_ns());
+            self.persist(kept);
+            return;
+        }
         loop {
             let now = clock::now_ns();
             let Some(w) = self.state.borrow_mut().delivery.take_due(now) else { return };
-            if page_hidden() {
-                self.persist(vec![w.body]);
-                continue;
-            }
             self.stats(|st| st.retries += 1);
             let url = self.http.endpoint.clone();
             self.attempt(url, w.body, false, w.retries);
