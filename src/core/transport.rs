@@ -108,20 +108,23 @@ pub fn parse_retry_after_seconds(value: &str) -> Option<u64> {
 pub const FETCH_BODY_MAX_BYTES: usize = 1_000_000;
 
 /// The most bytes the next body may have. One that may leave by beacon, keepalive `fetch` or
-/// `fetchLater` must fit the keepalive quota (`batch_bytes`). A page that stays sends what is
-/// queued (`queued_bytes`, as one body) by keepalive `fetch` when it fits one such body and the
-/// quota has room; a burst larger than that goes by plain `fetch`, which takes a whole batch:
-/// cutting a keepalive body off its front would cost the page one request more.
+/// `fetchLater` must fit the keepalive quota (`batch_bytes`), and so does a body that came due
+/// (a full one, or the timer's) while the quota has room: it goes by keepalive `fetch`. A flush
+/// drains everything queued (`flushing_bytes`, as one body; 0 for a body that came due): when
+/// that is more than one keepalive body, it goes by plain `fetch` in whole batches, since cutting
+/// a keepalive body off its front would cost the page one request more. With the quota in use,
+/// a page that stays sends by plain `fetch`, which takes a whole batch.
 ///
 /// ```
 /// use playtrace::core::transport::{body_limit, FETCH_BODY_MAX_BYTES};
+/// assert_eq!(body_limit(true, false, 60_000, 0), 60_000);
 /// assert_eq!(body_limit(true, false, 60_000, 20_000), 60_000);
 /// assert_eq!(body_limit(true, false, 60_000, 200_000), FETCH_BODY_MAX_BYTES);
 /// assert_eq!(body_limit(false, true, 60_000, 200_000), 60_000);
-/// assert_eq!(body_limit(false, false, 60_000, 20_000), FETCH_BODY_MAX_BYTES);
+/// assert_eq!(body_limit(false, false, 60_000, 0), FETCH_BODY_MAX_BYTES);
 /// ```
-pub fn body_limit(fits_keepalive: bool, leaving: bool, batch_bytes: usize, queued_bytes: usize) -> usize {
-    if leaving || (fits_keepalive && queued_bytes <= batch_bytes) {
+pub fn body_limit(fits_keepalive: bool, leaving: bool, batch_bytes: usize, flushing_bytes: usize) -> usize {
+    if leaving || (fits_keepalive && flushing_bytes <= batch_bytes) {
         batch_bytes
     } else {
         FETCH_BODY_MAX_BYTES.max(batch_bytes)

@@ -78,7 +78,7 @@ impl Runtime {
             if !due {
                 return;
             }
-            let Some(body) = self.next_body(false) else { return };
+            let Some(body) = self.next_body(false, false) else { return };
             self.send(body, false);
         }
     }
@@ -101,16 +101,17 @@ impl Runtime {
         }
     }
 
-    /// The next body, as large as the transport it will take allows.
-    fn next_body(&self, leaving: bool) -> Option<Body> {
+    /// The next body, as large as the transport it will take allows (`flushing`: a flush
+    /// drains the queue, rather than one body coming due).
+    fn next_body(&self, leaving: bool, flushing: bool) -> Option<Body> {
         let now = clock::now_ns();
         let (body, trimmed, too_large) = {
             let mut s = self.state.borrow_mut();
             let batch_bytes = s.core.max_body_bytes();
             let fits = s.budget.fits(batch_bytes, now);
             let before = *s.core.stats();
-            let queued = s.core.queued_body_bytes();
-            let body = s.core.next_body_within(body_limit(fits, leaving, batch_bytes, queued));
+            let flushing_bytes = if flushing { s.core.queued_body_bytes() } else { 0 };
+            let body = s.core.next_body_within(body_limit(fits, leaving, batch_bytes, flushing_bytes));
             let after = s.core.stats();
             (body, after.trimmed > before.trimmed, after.dropped_too_large > before.dropped_too_large)
         };
@@ -136,7 +137,7 @@ impl Runtime {
     fn send_all(&self, leaving: bool) {
         let mut left = self.state.borrow().core.queue_len();
         while left > 0 {
-            let Some(body) = self.next_body(leaving) else { return };
+            let Some(body) = self.next_body(leaving, true) else { return };
             left = left.saturating_sub(body.spans);
             self.send(body, leaving);
         }
