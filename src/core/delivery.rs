@@ -199,6 +199,7 @@ impl Delivery {
 
     /// A body back from a failed attempt waits first (it is the oldest); the bounds still hold,
     /// and what they push out is counted in [`take_pushed_out`](Self::take_pushed_out).
+    #[inline(never)]
     fn wait_first(&mut self, waiting: Waiting) {
         self.waiting_bytes += waiting.body.json.len();
         self.waiting.push_front(waiting);
@@ -237,6 +238,7 @@ impl Delivery {
     }
 
     /// Pushes out the oldest waiting bodies until the bounds hold; returns their spans.
+    #[inline(never)]
     fn keep_within_bounds(&mut self) -> u64 {
         let mut dropped = 0;
         while self.waiting.len() > WAITING_MAX_BODIES || self.waiting_bytes > WAITING_MAX_BYTES {

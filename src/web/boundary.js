@@ -1,5 +1,7 @@
 // The JS half of the numeric boundary (boundary.rs): the wasm exports, the scratch buffer in
 // wasm memory, and the interned names and keys. Shared by the JS API and the fetch wrapper.
+// Also the two helpers the engine's fetch transport calls (one module fewer for a page to load):
+// `settled` reports a request's answer, `copyInto` copies a failed body back into wasm memory.
 
 // Numbers shared with the engine (core/layout.rs; tests/boundary_constants.rs checks every JS
 // declaration of one): the string area's offset, pt_count's codes, pt_start's parent codes.
@@ -119,4 +121,19 @@ export function taken(len) {
 /** Copies a request body (transport/mod.rs) back into wasm memory at `at`. */
 export function copyInto(bytes, memory, at) {
   new Uint8Array(memory.buffer, at, bytes.length).set(bytes);
+}
+
+/** Calls `done(status, retryAfter, answered)` once a request body's `fetch` settles (transport/fetch.rs). */
+export function settled(p, done, probe, url) {
+  Promise.resolve(p).then((r) => {
+    let status = 0, retryAfter = "";
+    try { status = r.status; retryAfter = r.headers.get("retry-after") || ""; } catch {}
+    done(status, retryAfter, false);
+  }, () => {
+    if (!probe) return done(0, "", false);
+    try {
+      Promise.resolve(probe.call(globalThis, url, { mode: "no-cors", credentials: "omit", cache: "no-store" }))
+        .then(() => done(0, "", true), () => done(0, "", false));
+    } catch { done(0, "", false); }
+  });
 }

@@ -129,12 +129,12 @@ impl Runtime {
         let url = &self.http.endpoint;
         let pending =
             bodies.into_iter().map(|b| PendingBody { url: url.clone(), spans: b.spans, json: b.json }).collect();
-        // Storage calls JS: the encoder that merges small bodies is a copy, with the state released.
-        let (encoder, limit) = {
+        // Storage calls JS: the state is borrowed only inside each merge, between those calls.
+        let merge = |into: &mut String, more: &str| {
             let s = self.state.borrow();
-            (s.core.encoder().clone(), s.core.max_body_bytes())
+            s.core.encoder().merge(into, more, s.core.max_body_bytes())
         };
-        match transport::storage::append(pending, |into, more| encoder.merge(into, more, limit)) {
+        match transport::storage::append(pending, merge) {
             Ok(dropped) => {
                 self.stats(|st| {
                     st.persisted += spans;

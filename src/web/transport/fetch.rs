@@ -7,22 +7,11 @@ use wasm_bindgen::prelude::*;
 use crate::core::transport::parse_retry_after_seconds;
 use crate::web::js::global;
 
+// `settled` (boundary.js): calls `done(status, retryAfter, answered)` once the request settles.
 // A request that got no answer, when `probe` is given, is followed by a `no-cors` GET of the
 // same URL: its opaque answer cannot be read but is seen to arrive, which tells a CORS refusal
-// (the server is there) from nothing listening. `done(status, retryAfter, answered)`.
-#[wasm_bindgen(inline_js = "export function settled(p, done, probe, url) {
-  Promise.resolve(p).then((r) => {
-    let status = 0, retryAfter = '';
-    try { status = r.status; retryAfter = r.headers.get('retry-after') || ''; } catch {}
-    done(status, retryAfter, false);
-  }, () => {
-    if (!probe) return done(0, '', false);
-    try {
-      Promise.resolve(probe.call(globalThis, url, { mode: 'no-cors', credentials: 'omit', cache: 'no-store' }))
-        .then(() => done(0, '', true), () => done(0, '', false));
-    } catch { done(0, '', false); }
-  });
-}")]
+// (the server is there) from nothing listening.
+#[wasm_bindgen(module = "/src/web/boundary.js")]
 extern "C" {
     fn settled(promise: &JsValue, done: JsValue, probe: Option<Function>, url: &str);
 }
