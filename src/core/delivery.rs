@@ -10,7 +10,7 @@
 
 use std::collections::VecDeque;
 
-use super::encode::Body;
+use super::encode::{append_body, Body};
 use super::transport::{is_retryable_status, retry_delay_ms, MAX_RETRIES};
 
 /// Bodies waiting for the endpoint, at most.
@@ -214,12 +214,7 @@ impl Delivery {
     pub fn wait(&mut self, body: Body, now_ns: u64, jitter: f64, merge: impl FnOnce(&mut String, &str) -> bool) -> u64 {
         let grown = match self.waiting.back_mut() {
             Some(last) if last.retries == 0 => {
-                let before = last.body.json.len();
-                let merged = merge(&mut last.body.json, &body.json);
-                if merged {
-                    last.body.spans += body.spans;
-                }
-                merged.then(|| last.body.json.len() - before)
+                append_body(&mut last.body.json, &mut last.body.spans, &body.json, body.spans, merge)
             }
             _ => None,
         };

@@ -2,11 +2,11 @@
 //! (OpenTelemetry's HTTP client semantic conventions), how `url.full` is redacted, and which
 //! network phases Resource Timing adds as events.
 
-use super::text::{after, before, split};
 use std::borrow::Cow;
 
 use super::encode::json::write_u64;
 use super::span::{AttributeValue, SpanData, Status};
+use super::text::{after, before, split};
 
 /// Query keys whose values semantic conventions redact by default (matched case-sensitively).
 pub const SENSITIVE_QUERY_KEYS: [&str; 4] = ["AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature"];

@@ -3,6 +3,8 @@
 
 use std::collections::VecDeque;
 
+use super::encode::append_body;
+
 pub use super::config::KEEPALIVE_QUOTA_BYTES;
 
 /// How long the bytes of a beacon are assumed to occupy the quota. A beacon reports no
@@ -218,12 +220,7 @@ impl PendingBodies {
     pub fn push(&mut self, body: PendingBody, merge: impl FnOnce(&mut String, &str) -> bool) -> u64 {
         let grown = match self.bodies.back_mut() {
             Some(last) if last.url == body.url => {
-                let before = last.json.len();
-                let merged = merge(&mut last.json, &body.json);
-                if merged {
-                    last.spans += body.spans;
-                }
-                merged.then(|| last.json.len() - before)
+                append_body(&mut last.json, &mut last.spans, &body.json, body.spans, merge)
             }
             _ => None,
         };

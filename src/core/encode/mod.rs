@@ -79,6 +79,24 @@ pub struct Body {
     pub spans: usize,
 }
 
+/// Appends the body `more_json` (`more_spans` spans) to the body `json` holding `spans`, where
+/// `merge` (see [`Encoder::merge`]) can; returns how many bytes `json` grew, or `None` when the
+/// two stay apart. Bodies that wait for the endpoint and bodies kept in storage both merge so.
+pub fn append_body(
+    json: &mut String,
+    spans: &mut usize,
+    more_json: &str,
+    more_spans: usize,
+    merge: impl FnOnce(&mut String, &str) -> bool,
+) -> Option<usize> {
+    let before = json.len();
+    if !merge(json, more_json) {
+        return None;
+    }
+    *spans += more_spans;
+    Some(json.len() - before)
+}
+
 /// Encodes spans of one resource and instrumentation scope in one format.
 ///
 /// ```
