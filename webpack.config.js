@@ -19,7 +19,12 @@ module.exports = {
   mode: "production",
   entry: "./www/game.js",
   output: { path: path.join(__dirname, "www", "dist"), filename: "game.js", clean: true },
-  resolve: { alias: { playtrace: path.join(__dirname, "pkg", "playtrace.js") } },
+  resolve: {
+    alias: {
+      playtrace$: path.join(__dirname, "pkg", "playtrace.js"),
+      "playtrace/websocket$": path.join(__dirname, "pkg", "websocket.js"),
+    },
+  },
   performance: { hints: false },
   plugins: [new CopyIndexHtml()],
 };

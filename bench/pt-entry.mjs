@@ -1,4 +1,6 @@
 // playtrace as the bench bundles it: the package entry, plus the engine's exports (its wasm
 // memory is one of the figures). The package is the one scripts/bench.sh builds.
 export { default, init } from "../target/bench/pkg/playtrace.js";
+// The ws figures trace sockets: what a game with sockets imports beside the entry.
+import "../target/bench/pkg/websocket.js";
 export { default as engineExports } from "../target/bench/pkg/playtrace_wasm.js";

@@ -3,7 +3,8 @@
 // the same span shape with their export pipelines active. Prints a table (median and spread)
 // and writes bench/results.json. `make bench` builds both libraries first.
 //
-//   node bench/run.mjs [--rounds N]     env: PT_PKG (playtrace bundled, with its wasm), OTEL_JS
+//   node bench/run.mjs [--rounds N] [--player-minutes M] [--player-only]
+//   env: PT_PKG (playtrace bundled, with its wasm), OTEL_JS
 
 import { createServer } from "node:http";
 import { readFile, writeFile } from "node:fs/promises";
@@ -11,13 +12,18 @@ import { gzipSync, brotliCompressSync, constants as zlib } from "node:zlib";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { gamePage, playerMinute } from "./player.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const ptDir = process.env.PT_PKG || join(root, "target", "bench", "pt");
+const ptShip = process.env.PT_SHIP || join(root, "target", "bench", "pt-ship");
 const otelShip = process.env.OTEL_SHIP || join(root, "target", "bench", "otel-ship.js");
 const otelBench = process.env.OTEL_JS || join(root, "target", "bench", "otel.js");
 const argRounds = process.argv.indexOf("--rounds");
 const ROUNDS = Math.max(5, Number(argRounds > 0 ? process.argv[argRounds + 1] : process.env.ROUNDS || 5));
+const argMinutes = process.argv.indexOf("--player-minutes");
+// Minutes of visible play in the per-player figure (the issue's synthetic game: 3).
+const PLAYER_MINUTES = Number(argMinutes > 0 ? process.argv[argMinutes + 1] : process.env.PLAYER_MINUTES || 3);
 
 const SPANS = 100_000; // `span`, `span_caller_time`, `floor`
 const TOTAL_ROUND = 1_000; // `span_total`: spans a flushed round, under both queues' 2048
@@ -34,7 +40,9 @@ const MEMORY_BURST = 1_000; // spans a flush in the memory run, every one delive
 // ---------------------------------------------------------------------------------------------
 // The pages. Each library gets the same loops, written out for it (no adapter in the loop).
 
-const CONFIG = `{ serviceName: "bench", endpoint: "/v1/traces" }`;
+// playtrace's figures are taken with plain bodies, as OpenTelemetry JS sends them (the encode
+// figure counts the bytes of the encoding); what gzip costs is a figure of its own (`?gzip`).
+const CONFIG = `{ serviceName: "bench", endpoint: "/v1/traces", compression: location.search.includes("gzip") ? "gzip" : "none" }`;
 
 const LIB = {
   pt: `
@@ -247,6 +255,10 @@ const server = createServer(async (req, res) => {
   for await (const _ of req); // drain the body
   if (url.pathname === "/v1/traces") return res.writeHead(200, { "content-type": "application/json" }).end("{}");
   if (url.pathname === "/api/item") return res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+  if (url.pathname.startsWith("/game/")) {
+    const html = gamePage(url.pathname.slice(6), url.searchParams.get("endpoint"));
+    return res.writeHead(200, { "content-type": "text/html", "cache-control": "no-store" }).end(html);
+  }
   if (url.pathname.startsWith("/page/")) {
     return res.writeHead(200, { "content-type": "text/html", "cache-control": "no-store" }).end(page(url.pathname.slice(6)));
   }
@@ -371,27 +383,42 @@ async function round(lib) {
     // Exporting a body: main-thread CPU per span to encode it and hand it to the transport, and
     // what its answer costs, less the same spans recorded and never sent. By fetch (what a page
     // that stays uses) and, for playtrace, by sendBeacon (what a page going away uses).
-    const exportCpu = async (how) => {
-      await p.evaluate(() => window.lib.flush());
-      await p.waitForTimeout(300);
-      const ms = await cpuMs(cdp, () => p.evaluate(async ([n, how]) => {
-        window.lib.span(n);
-        if (how === "fetch") await window.lib.flush();
-        if (how === "beacon") window.lib.leave();
-        await new Promise((r) => setTimeout(r, 100)); // the answer's callbacks run in the window
-      }, [EXPORT_SPANS, how]));
-      return ms;
-    };
-    const recordOnly = await exportCpu("none");
-    r.export_fetch = ((await exportCpu("fetch")) - recordOnly) * 1e6 / EXPORT_SPANS;
+    const recordOnly = await exportCpu(p, cdp, "none");
+    r.export_fetch = ((await exportCpu(p, cdp, "fetch")) - recordOnly) * 1e6 / EXPORT_SPANS;
     r.export_beacon = (await p.evaluate(() => typeof window.lib.leave === "function"))
-      ? ((await exportCpu("beacon")) - recordOnly) * 1e6 / EXPORT_SPANS
+      ? ((await exportCpu(p, cdp, "beacon")) - recordOnly) * 1e6 / EXPORT_SPANS
       : NaN;
     const enc = [];
     for (let i = 0; i < 5; i++) enc.push(await p.evaluate(([n, k]) => window.lib.encode(n, k), [ENCODE, ENCODE_BATCHES]));
     r.encode = median(enc.map((e) => (e.ms * 1e6) / (ENCODE * ENCODE_BATCHES)));
     r.encode_bytes = median(enc.map((e) => e.bytes / (ENCODE * ENCODE_BATCHES)));
     return r;
+  } finally {
+    await close();
+  }
+}
+
+/**
+ * Main-thread CPU (ms) to record EXPORT_SPANS spans and, `how`, send them by fetch (a flush),
+ * by sendBeacon (the page going away) or not at all ("none"), with the answer's callbacks.
+ */
+async function exportCpu(p, cdp, how) {
+  await p.evaluate(() => window.lib.flush());
+  await p.waitForTimeout(300);
+  return cpuMs(cdp, () => p.evaluate(async ([n, how]) => {
+    window.lib.span(n);
+    if (how === "fetch") await window.lib.flush();
+    if (how === "beacon") window.lib.leave();
+    await new Promise((r) => setTimeout(r, 100)); // the answer's callbacks run in the window
+  }, [EXPORT_SPANS, how]));
+}
+
+/** playtrace's flush by fetch with gzipped bodies (its default): ns of main-thread CPU per span. */
+async function gzipCost() {
+  const { p, cdp, close } = await open("pt", "?gzip");
+  try {
+    const recordOnly = await exportCpu(p, cdp, "none");
+    return ((await exportCpu(p, cdp, "fetch")) - recordOnly) * 1e6 / EXPORT_SPANS;
   } finally {
     await close();
   }
@@ -556,7 +583,7 @@ async function sizes() {
     return { raw, gz, br };
   };
   return {
-    pt: await sum([join(ptDir, "playtrace.js"), join(ptDir, "playtrace_wasm_bg.wasm")]),
+    pt: await sum([join(ptShip, "playtrace.js"), join(ptDir, "playtrace_wasm_bg.wasm")]),
     otel: await sum([otelShip]),
   };
 }
@@ -570,17 +597,25 @@ function median(xs) {
 
 const samples = { pt: [], otel: [] };
 try {
+  if (process.argv.includes("--player-only")) {
+    const player = await playerMinute(browser, origin, PLAYER_MINUTES);
+    console.log(JSON.stringify(player, null, 2));
+    process.exit(0);
+  }
   for (let i = 0; i < ROUNDS; i++) {
     const order = i % 2 ? ["otel", "pt"] : ["pt", "otel"];
     for (const lib of order) {
       const r = await round(lib);
       r.fetch = await fetchCost(lib);
       r.ws = await wsCost(lib);
+      r.export_fetch_gzip = lib === "pt" ? await gzipCost() : NaN;
       samples[lib].push(r);
     }
     process.stderr.write(`bench: round ${i + 1}/${ROUNDS} done\n`);
   }
   const mem = { pt: await memory("pt"), otel: await memory("otel") };
+  process.stderr.write(`bench: ${PLAYER_MINUTES} minutes of play for the per-player figures\n`);
+  const player = await playerMinute(browser, origin, PLAYER_MINUTES);
   const size = await sizes();
 
   const stat = (lib, f) => {
@@ -610,10 +645,12 @@ try {
     encode: { unit: "ns per span, 512-span body", ...fig((r) => r.encode) },
     export_fetch: { unit: "ns of main-thread CPU per span, a 150-span body by fetch", ...fig((r) => r.export_fetch) },
     export_beacon: { unit: "ns of main-thread CPU per span, a 150-span body by sendBeacon", ...fig((r) => r.export_beacon) },
+    export_fetch_gzip: { unit: "ns of main-thread CPU per span, a 150-span body gzipped, by fetch", ...fig((r) => r.export_fetch_gzip) },
     encode_bytes: { unit: "bytes per span", ...fig((r) => r.encode_bytes) },
     size: { unit: "bytes shipped", playtrace: size.pt, otel: size.otel },
     memory: { unit: "bytes", playtrace: mem.pt, otel: mem.otel },
     ready: { unit: "ms from page start, cold", ...fig((r) => r.ready) },
+    player_minute: { unit: `per player-minute, ${PLAYER_MINUTES} min visible then closed`, playtrace: player.pt, otel: player.otel },
   };
   await writeFile(join(root, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
 
@@ -637,10 +674,24 @@ try {
   row("encode (bytes/span)", results.encode_bytes);
   row("flush by fetch (ns CPU/span)", results.export_fetch, 0, "the transport of a page that stays");
   row("flush by beacon (ns CPU/span)", results.export_beacon, 0, "playtrace as a page goes away; OTel's is its fetch");
+  row("flush by fetch, gzip (ns CPU/span)", results.export_fetch_gzip, 0, "playtrace's default; OTel sends plain");
   rows.push(["size gzip -9 (bytes)", n(size.pt.gz), n(size.otel.gz), `${(size.otel.gz / size.pt.gz).toFixed(2)}x`, `brotli ${n(size.pt.br)} vs ${n(size.otel.br)}`]);
   rows.push(["memory after 100k", `wasm ${n(mem.pt.wasm_100k)}, heap ${n(mem.pt.heap_100k)}`, `heap ${n(mem.otel.heap_100k)}`, "", ""]);
   rows.push(["memory after 1M", `wasm ${n(mem.pt.wasm_1M)}, heap ${n(mem.pt.heap_1M)}`, `heap ${n(mem.otel.heap_1M)}`, "", ""]);
   row("ready (ms)", results.ready, 1);
+  // Per player-minute, and what a million players cost the collectors.
+  const pm = (name, f, d = 0, note = "") => {
+    const a = f(player.pt), b = f(player.otel);
+    rows.push([name, n(a, d), n(b, d), a > 0 ? `${(b / a).toFixed(2)}x` : "-", note]);
+  };
+  pm("spans /player-min", (x) => x.spans, 1);
+  pm("requests /player-min", (x) => x.calls, 2, "bodies and preflights; the bar is 3x");
+  pm("preflights /player-min", (x) => x.preflights, 2);
+  pm("body bytes sent /player-min", (x) => x.bodyBytes, 0, `the bar is 4x; playtrace ${Math.round(player.pt.gzippedShare * 100)}% gzipped`);
+  pm("bodies gzip -9 /player-min", (x) => x.gzipBytes);
+  pm("header bytes /player-min", (x) => x.headerBytes);
+  pm("1M players: requests/s", (x) => (x.calls * 1e6) / 60);
+  pm("1M players: MB/s", (x) => ((x.bodyBytes + x.headerBytes) * 1e6) / 60 / 1e6, 1, "bodies and headers");
   const head = ["figure", "playtrace median (min-max)", "OpenTelemetry JS", "OTel / playtrace", ""];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (r) => `| ${r.map((c, i) => String(c).padEnd(widths[i])).join(" | ")} |`;

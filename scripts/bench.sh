@@ -19,6 +19,10 @@ rm -rf "$out/pt" && mkdir -p "$out/pt"
 bench/node_modules/.bin/esbuild bench/pt-entry.mjs --bundle --minify --splitting --format=esm --platform=browser \
   --entry-names=playtrace --chunk-names=chunk-[hash] --log-level=warning --outdir="$out/pt"
 cp "$out/pkg/playtrace_wasm_bg.wasm" "$out/pt/"
+# The size figure: the entry alone, as a game without sockets ships it.
+rm -rf "$out/pt-ship" && mkdir -p "$out/pt-ship"
+bench/node_modules/.bin/esbuild bench/pt-ship.mjs --bundle --minify --splitting --format=esm --platform=browser \
+  --entry-names=playtrace --chunk-names=chunk-[hash] --log-level=warning --outdir="$out/pt-ship"
 for entry in otel otel-ship; do
   src=bench/otel-entry.mjs
   [ "$entry" = otel-ship ] && src=bench/otel-ship.mjs

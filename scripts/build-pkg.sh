@@ -23,6 +23,12 @@ node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused --strip-debug --st
 mv "$out/playtrace_wasm_bg.wasm.opt" "$out/playtrace_wasm_bg.wasm"
 
 cp src/package/playtrace.js src/package/load.js src/package/early.js src/package/README.md "$out/"
+# WebSocket tracing ships apart (the subpath playtrace/websocket): its module sits beside the
+# engine's others, which no Rust code imports it from, and its entry points there. So does
+# `debug`'s preflight probe, which boundary.js loads only when it runs.
+snippets=$(cd "$out" && dirname snippets/*/src/web/api.js)
+cp src/web/websocket.js src/web/preflight.js "$out/$snippets/"
+sed "s#\"SNIPPETS/#\"./$snippets/#" src/package/websocket.js >"$out/websocket.js"
 # Minified as every bundler would minify them, so a plain page ships the same small files; the
 # readable sources are src/package/ and src/web/.
 while IFS= read -r js; do

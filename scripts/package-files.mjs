@@ -3,6 +3,8 @@
 //                        .wasm file (load.js fetches this chunk only then)
 //   playtrace.d.ts       the public declarations: the types of src/web/types.rs and the entry's
 //                        functions (src/package/api.d.ts)
+//   websocket.d.ts       the declarations of playtrace/websocket (nothing: it is imported for
+//                        its effect)
 //   package.json         name, version, description, license and repository from Cargo.toml
 //   node scripts/package-files.mjs OUT_DIR
 import { readFileSync, writeFileSync } from "node:fs";
@@ -21,6 +23,8 @@ writeFileSync(join(out, "playtrace_inline.js"),
 const types = read("src/web/types.rs").match(/r#"\n([\s\S]*?)"#;/);
 if (!types) throw new Error("package: no TypeScript section in src/web/types.rs");
 writeFileSync(join(out, "playtrace.d.ts"), types[1] + read("src/package/api.d.ts"));
+// `import "playtrace/websocket";` exports nothing: it makes the tracer's WebSocket methods work.
+writeFileSync(join(out, "websocket.d.ts"), "export {};\n");
 
 const cargo = read("Cargo.toml");
 const field = (key) => {
@@ -41,10 +45,12 @@ const manifest = {
   types: "./playtrace.d.ts",
   exports: {
     ".": { types: "./playtrace.d.ts", default: "./playtrace.js" },
+    "./websocket": { types: "./websocket.d.ts", default: "./websocket.js" },
     "./package.json": "./package.json",
   },
-  files: ["playtrace.js", "load.js", "early.js", "playtrace_wasm.js", "playtrace_wasm_bg.wasm",
-    "playtrace_inline.js", "playtrace.d.ts", "snippets/", "README.md"],
-  sideEffects: false,
+  files: ["playtrace.js", "load.js", "early.js", "websocket.js", "playtrace_wasm.js", "playtrace_wasm_bg.wasm",
+    "playtrace_inline.js", "playtrace.d.ts", "websocket.d.ts", "snippets/", "README.md"],
+  // `import "playtrace/websocket"` is imported for what it does as it loads: bundlers keep it.
+  sideEffects: ["./websocket.js"],
 };
 writeFileSync(join(out, "package.json"), JSON.stringify(manifest, null, 2) + "\n");

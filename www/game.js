@@ -4,6 +4,8 @@
 // frame that shows their result. Key H casts a spell whose frame is deliberately heavy; the chat
 // goes over a traced WebSocket. Each action links to its waterfall.
 import { init } from "playtrace";
+// The chat's socket is traced: WebSocket tracing ships apart, for the games that use it.
+import "playtrace/websocket";
 
 const tracer = init({
   serviceName: "arena-web",

@@ -60,7 +60,11 @@ fn print_banner(addr: SocketAddr, args: &Args) {
         origins.join(", ")
     };
     println!("playtrace devserver on http://{addr}");
-    println!("  endpoint  http://{addr}/v1/traces   init({{ endpoint: \"http://{addr}/v1/traces\" }}) (Zipkin v2: /api/v2/spans)");
+    // A short flush interval for development: each action shows in the viewer within a second
+    // (the default, 30 s, is for players, whose collectors pay per request).
+    println!(
+        "  endpoint  http://{addr}/v1/traces   init({{ endpoint: \"http://{addr}/v1/traces\", flushIntervalMs: 1000 }}) (Zipkin v2: /api/v2/spans)"
+    );
     println!("  CORS      {cors}");
     println!("  viewer    http://{addr}/viewer/");
     if args.game_dir.is_some() {

@@ -235,14 +235,16 @@ async fn cors_answers_only_configured_origins_with_credentials() {
     let preflight = Request::options("/v1/traces")
         .header(header::ORIGIN, GAME)
         .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
-        .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "content-type")
+        .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "content-type,content-encoding")
         .body(Body::empty())
         .unwrap();
     let (status, h, _) = send(&app, preflight).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(h[header::ACCESS_CONTROL_ALLOW_ORIGIN], GAME);
     assert_eq!(h[header::ACCESS_CONTROL_ALLOW_CREDENTIALS], "true");
-    assert_eq!(h[header::ACCESS_CONTROL_ALLOW_HEADERS], "content-type");
+    assert_eq!(h[header::ACCESS_CONTROL_ALLOW_HEADERS], "content-type,content-encoding");
+    // Cached for two hours: one preflight a session, not one a request.
+    assert_eq!(h[header::ACCESS_CONTROL_MAX_AGE], "7200");
     let mut post_req = post("/v1/traces", "application/json", otlp_body(&trace_spans()));
     post_req.headers_mut().insert(header::ORIGIN, GAME.parse().unwrap());
     let (status, h, _) = send(&app, post_req).await;

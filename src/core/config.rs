@@ -123,7 +123,8 @@ pub struct TracerConfig {
     pub batch_size: usize,
     /// Bytes in one request body at most (at most 64 KiB, the browsers' keepalive quota).
     pub batch_bytes: usize,
-    /// The longest a finished span waits before it is sent, in milliseconds.
+    /// The longest a finished span waits before it is sent while the page is visible, in
+    /// milliseconds (a full batch or body goes at once, and a hidden page sends everything).
     pub flush_interval_ms: u32,
     /// Spans still open after this many milliseconds are ended and marked.
     pub span_timeout_ms: u32,
@@ -139,6 +140,12 @@ pub struct TracerConfig {
     /// `sendBeacon` and sends with `fetch` and `fetchLater` without credentials, for collectors
     /// that cannot allow them (Zipkin). Default: true, false for the Zipkin format.
     pub credentials: bool,
+    /// Gzip the bodies sent by `fetch` (`Content-Encoding: gzip`) where the browser has
+    /// `CompressionStream`; beacons cannot say how they are encoded and stay plain. The collector's
+    /// CORS must allow the `Content-Encoding` header; where it does not, bodies go plain. Default:
+    /// true (`compression: "gzip"`), false for the Zipkin format (Zipkin's CORS does not allow
+    /// the header).
+    pub gzip: bool,
     /// Record uncaught errors and unhandled rejections (deduplicated, rate-limited).
     pub capture_errors: bool,
     /// A frame longer than this many milliseconds is a long frame (default two frames at 60 Hz).
@@ -172,7 +179,8 @@ pub const KEEPALIVE_QUOTA_BYTES: usize = 65_536;
 
 impl TracerConfig {
     /// Defaults for a service: OTLP to `/v1/traces` on the page's origin, parent-based always-on
-    /// sampling, a 2048-span queue, 512 spans or 60,000 bytes a request, a 2 s flush interval,
+    /// sampling, a 2048-span queue, 512 spans or 60,000 bytes a request, a 30 s flush interval
+    /// (while the page is visible: hiding it sends everything),
     /// a 30 s span timeout.
     pub fn new(service_name: &str) -> Self {
         Self {
@@ -186,12 +194,13 @@ impl TracerConfig {
             queue_size: 2048,
             batch_size: 512,
             batch_bytes: DEFAULT_MAX_BODY_BYTES,
-            flush_interval_ms: 2_000,
+            flush_interval_ms: 30_000,
             span_timeout_ms: 30_000,
             attribute_value_length_limit: None,
             enabled: true,
             debug: false,
             credentials: true,
+            gzip: true,
             capture_errors: true,
             frame_budget_ms: super::frames::DEFAULT_BUDGET_MS,
             observe_frames: false,

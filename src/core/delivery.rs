@@ -115,6 +115,14 @@ impl Delivery {
         self.sending_spans += body.spans as u64;
     }
 
+    /// A body handed to `fetch` came back unanswered and goes again at once, as another request
+    /// (see [`sending`](Self::sending)): it is no longer in flight, and says nothing of the
+    /// endpoint.
+    pub fn unsend(&mut self, body: &Body) {
+        self.sending_bodies = self.sending_bodies.saturating_sub(1);
+        self.sending_spans = self.sending_spans.saturating_sub(body.spans as u64);
+    }
+
     /// Spans in requests whose answer has not come yet.
     pub fn sending_spans(&self) -> u64 {
         self.sending_spans

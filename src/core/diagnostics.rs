@@ -22,6 +22,11 @@ pub enum Decision {
     Persisted,
     /// A request got no trace headers: its origin is not the page's nor in `propagateTo`.
     NotPropagated,
+    /// The endpoint's CORS refused a gzipped body: bodies go plain from now on.
+    GzipRefused,
+    /// The endpoint answers CORS preflights without `Access-Control-Max-Age`: the browser sends
+    /// one before nearly every request.
+    PreflightRepeats,
 }
 
 impl Decision {
@@ -51,6 +56,14 @@ impl Decision {
             Self::NotPropagated => {
                 "no trace headers on a request: only the page's own origin and propagateTo get them \
                  (another origin would need them allowed by CORS)"
+            }
+            Self::GzipRefused => {
+                "the endpoint's CORS refused a gzipped body: bodies go plain from now on. If plain ones pass, \
+                 allow the Content-Encoding header (the Collector's cors: allowed_headers)"
+            }
+            Self::PreflightRepeats => {
+                "each request to the endpoint needs a CORS preflight of its own: the preflight's answer has \
+                 no Access-Control-Max-Age (the Collector's cors: max_age: 7200)"
             }
         }
     }
@@ -116,6 +129,8 @@ mod tests {
             Decision::SendFailed,
             Decision::Persisted,
             Decision::NotPropagated,
+            Decision::GzipRefused,
+            Decision::PreflightRepeats,
         ];
         let mut d = Diagnostics::new(true);
         for k in all {

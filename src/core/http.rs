@@ -242,26 +242,26 @@ pub struct ResourceTiming {
 /// A span event to add: name, time in epoch nanoseconds, attributes.
 pub type EventSpec = (String, u64, Vec<(String, AttributeValue)>);
 
-/// The network phases as span events, each at its start with `duration_ms`: `dns`, `connect`,
-/// `tls`, `request` (sent until the first byte), `first_byte`, `download`. Phases the browser
-/// did not report (zeros, or a reused connection's empty DNS and connect) are left out.
-/// `to_ns` maps page time to epoch nanoseconds.
+/// The network phases as span events, each at its start with `duration_ms` (to the
+/// microsecond: the browser's clock is coarser, and the digits of float noise cost every body
+/// bytes): `dns`, `connect`, `tls`, `request` (sent until the first byte), `download` (from the
+/// first byte, so its time is the time to first byte). Phases the browser did not report
+/// (zeros, or a reused connection's empty DNS and connect) are left out. `to_ns` maps page time
+/// to epoch nanoseconds.
 pub fn timing_events(t: &ResourceTiming, to_ns: impl Fn(f64) -> u64) -> Vec<EventSpec> {
     let mut events = Vec::new();
-    let mut phase = |name: &str, start: f64, end: f64, instant: bool| {
-        if start <= 0.0 || end < start || (!instant && end == start) {
+    let mut phase = |name: &str, start: f64, end: f64| {
+        if start <= 0.0 || end <= start {
             return;
         }
-        let attrs =
-            if instant { Vec::new() } else { vec![("duration_ms".to_owned(), AttributeValue::Double(end - start))] };
-        events.push((name.to_owned(), to_ns(start), attrs));
+        let ms = ((end - start) * 1e3 + 0.5).floor() / 1e3;
+        events.push((name.to_owned(), to_ns(start), vec![("duration_ms".to_owned(), AttributeValue::Double(ms))]));
     };
-    phase("dns", t.domain_lookup_start, t.domain_lookup_end, false);
-    phase("connect", t.connect_start, t.connect_end, false);
-    phase("tls", t.secure_connection_start, t.connect_end, false);
-    phase("request", t.request_start, t.response_start, false);
-    phase("first_byte", t.response_start, t.response_start, true);
-    phase("download", t.response_start, t.response_end, false);
+    phase("dns", t.domain_lookup_start, t.domain_lookup_end);
+    phase("connect", t.connect_start, t.connect_end);
+    phase("tls", t.secure_connection_start, t.connect_end);
+    phase("request", t.request_start, t.response_start);
+    phase("download", t.response_start, t.response_end);
     events
 }
 
@@ -384,9 +384,12 @@ mod tests {
         };
         let events = timing_events(&t, |ms| (ms * 1e6) as u64);
         let names: Vec<&str> = events.iter().map(|e| e.0.as_str()).collect();
-        assert_eq!(names, ["dns", "connect", "tls", "request", "first_byte", "download"]);
+        assert_eq!(names, ["dns", "connect", "tls", "request", "download"]);
         assert_eq!(events[3].1, 21_000_000);
         assert_eq!(events[3].2[0].1, AttributeValue::Double(20.0));
+        // Float noise of the browser's times is not sent.
+        let noisy = ResourceTiming { request_start: 6.0, response_start: 8.300000004470348, ..Default::default() };
+        assert_eq!(timing_events(&noisy, |ms| ms as u64)[0].2[0].1, AttributeValue::Double(2.3));
         // A reused connection and a cross-origin entry without Timing-Allow-Origin.
         let reused = ResourceTiming {
             domain_lookup_start: 5.0,
@@ -399,7 +402,7 @@ mod tests {
             ..Default::default()
         };
         let names: Vec<String> = timing_events(&reused, |ms| ms as u64).into_iter().map(|e| e.0).collect();
-        assert_eq!(names, ["request", "first_byte", "download"]);
+        assert_eq!(names, ["request", "download"]);
         assert!(timing_events(&ResourceTiming::default(), |ms| ms as u64).is_empty());
     }
 

@@ -32,6 +32,7 @@ mod hex;
 pub mod http;
 pub mod ids;
 pub mod layout;
+pub mod preflight;
 pub mod propagation;
 pub mod queue;
 pub mod sampler;

@@ -31,8 +31,10 @@ impl Default for BatchConfig {
             max_queue_spans: 2048,
             max_batch_spans: 512,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-            // Short enough that a page killed without warning loses at most a couple of seconds.
-            flush_interval_ns: 2_000_000_000,
+            // A request is worth its cost at the collectors: a game with an action every two
+            // seconds sends two bodies a minute. A page that is hidden or goes away sends
+            // everything at once; only one killed without warning loses what waits.
+            flush_interval_ns: 30_000_000_000,
         }
     }
 }

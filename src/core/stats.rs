@@ -34,6 +34,8 @@ pub struct Stats {
     pub bodies_sent: u64,
     /// Bytes of those bodies.
     pub bytes_sent: u64,
+    /// Bodies sent gzipped (`Content-Encoding: gzip`).
+    pub bodies_gzipped: u64,
     /// `sendBeacon` calls that queued the body.
     pub beacons_sent: u64,
     /// `sendBeacon` calls that returned false or threw.
@@ -82,7 +84,7 @@ impl Stats {
     /// let fields = stats.fields(3, 0, 0);
     /// assert!(fields.contains(&("exported", 7)) && fields.contains(&("queued", 3)));
     /// ```
-    pub fn fields(&self, queued: u64, sending: u64, waiting: u64) -> [(&'static str, u64); 31] {
+    pub fn fields(&self, queued: u64, sending: u64, waiting: u64) -> [(&'static str, u64); 32] {
         [
             ("spansStarted", self.spans_started),
             ("spansEnded", self.spans_ended),
@@ -100,6 +102,7 @@ impl Stats {
             ("beaconed", self.beaconed),
             ("bodiesSent", self.bodies_sent),
             ("bytesSent", self.bytes_sent),
+            ("bodiesGzipped", self.bodies_gzipped),
             ("beaconsSent", self.beacons_sent),
             ("beaconsRefused", self.beacons_refused),
             ("fetchKeepalive", self.fetch_keepalive),

@@ -453,6 +453,6 @@ export class EarlyTracer {
 // by the package test).
 const STATS = ["spansStarted", "spansEnded", "sampledOut", "timedOut", "trimmed", "droppedQueueFull",
   "droppedTooLarge", "droppedSendFailed", "droppedStorageFull", "queued", "sending", "waiting", "exported", "beaconed",
-  "bodiesSent", "bytesSent", "beaconsSent", "beaconsRefused", "fetchKeepalive", "fetchPlain", "fetchLater",
+  "bodiesSent", "bytesSent", "bodiesGzipped", "beaconsSent", "beaconsRefused", "fetchKeepalive", "fetchPlain", "fetchLater",
   "sendFailures", "retries", "persisted", "recovered", "printed", "errorsRecorded", "errorsSuppressed", "hookErrors",
   "conversionErrors", "namesCut"];

@@ -11,11 +11,27 @@
 
 import {
   X, BASE, W, U8, encoder, decoder, words, put, intern, taken, text, counted, COUNT_CONVERSION_ERROR,
-  PARENT_IMPLICIT, PARENT_ACTIVE_ONLY, PARENT_ROOT, PARENT_GIVEN,
+  PARENT_IMPLICIT, PARENT_ACTIVE_ONLY, PARENT_ROOT, PARENT_GIVEN, sockets,
 } from "./boundary.js";
 import { frame } from "./frames.js";
 import { inputOf, awaitResult, finishAll } from "./input.js";
-import { instrumentWebSocket } from "./websocket.js";
+
+let unsaid = true; // that WebSocket tracing needs playtrace/websocket
+
+/** Says once that `what` needs `import "playtrace/websocket"`; true if it is there. */
+function socketsFor(what) {
+  if (sockets === undefined && unsaid) {
+    unsaid = false;
+    console.warn(`[playtrace] ${what}: add \`import "playtrace/websocket";\` beside the import of playtrace to trace WebSockets; until then they are not traced`);
+  }
+  return sockets !== undefined;
+}
+
+/** `instrument: { webSocket: true }`: wraps the constructor for `tracer` and returns the undo;
+ * undefined where playtrace/websocket was not imported. */
+export function wrapSockets(tracer) {
+  return socketsFor("instrument.webSocket") ? sockets.wrap(tracer) : undefined;
+}
 
 // Numbers shared with the engine (core/layout.rs; tests/boundary_constants.rs checks them).
 const CONTEXT_BYTES = 32, STRING_AT = 544;
@@ -278,7 +294,8 @@ export class Tracer {
   }
 
   instrumentWebSocket(ws, options, early) {
-    return guarded(() => instrumentWebSocket(this, ws, options, early), ws);
+    if (!socketsFor("instrumentWebSocket")) return ws;
+    return guarded(() => sockets.instrument(this, ws, options, early), ws);
   }
 
   inject(carrier, span) {

@@ -21,6 +21,9 @@ use crate::core::span::{AttributeValue, Status};
 #[wasm_bindgen(module = "/src/web/api.js")]
 extern "C" {
     fn make_tracer(engine: Engine) -> JsValue;
+    // `websocket.js` ships apart, as `playtrace/websocket`: see websocket.rs.
+    #[wasm_bindgen(js_name = wrapSockets)]
+    pub(super) fn wrap_sockets(tracer: &JsValue) -> Option<js_sys::Function>;
 }
 
 /// Starts tracing: validates `config`, installs the tracer for this page (listeners, fetch and

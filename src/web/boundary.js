@@ -1,7 +1,7 @@
 // The JS half of the numeric boundary (boundary.rs): the wasm exports, the scratch buffer in
 // wasm memory, and the interned names and keys. Shared by the JS API and the fetch wrapper.
-// Also the two helpers the engine's fetch transport calls (one module fewer for a page to load):
-// `settled` reports a request's answer, `copyInto` copies a failed body back into wasm memory.
+// Also the engine's transports (one module fewer for a page to load) and `copyInto`, which
+// copies a failed body back into wasm memory.
 
 // Numbers shared with the engine (core/layout.rs; tests/boundary_constants.rs checks every JS
 // declaration of one): the string area's offset, pt_count's codes, pt_start's parent codes.
@@ -101,6 +101,15 @@ export function intern(s) {
   return id;
 }
 
+// WebSocket tracing ships apart (`import "playtrace/websocket"`, websocket.js), so a game without
+// sockets does not download it; importing it hands its two functions here.
+export let sockets;
+
+/** Called by `playtrace/websocket` as it loads: traces one socket, and wraps the constructor. */
+export function useSockets(instrument, wrap) {
+  sockets = { instrument, wrap };
+}
+
 /** Binds this module to the wasm instance (once, by `init`). */
 export function bind(exports, scratch) {
   X = exports;
@@ -123,8 +132,97 @@ export function copyInto(bytes, memory, at) {
   new Uint8Array(memory.buffer, at, bytes.length).set(bytes);
 }
 
-/** Calls `done(status, retryAfter, answered)` once a request body's `fetch` settles (transport/fetch.rs). */
-export function settled(p, done, probe, url) {
+// The engine's transports (transport/*.rs): each does the IO and says what happened.
+
+function request(body, type, keepalive, credentials, gzip) {
+  const headers = { "content-type": type };
+  if (gzip) headers["content-encoding"] = "gzip";
+  // With credentials on, a fetch carries them as a beacon does, so that a 2xx proves the
+  // credentialed CORS a beacon needs when the page goes away.
+  return { method: "POST", body, headers, keepalive, credentials: credentials ? "include" : "omit" };
+}
+
+/** `navigator.sendBeacon` with a typed Blob (read when called: a game may wrap it); false
+ * where the browser refused it (quota) or has none. */
+export function beacon(url, bytes, type) {
+  try {
+    return navigator.sendBeacon(url, new Blob([bytes], { type })) === true;
+  } catch {
+    return false;
+  }
+}
+
+/** `fetchLater`, a request the browser sends after the page is gone; false where there is none
+ * or it refused. */
+export function later(url, bytes, type, credentials) {
+  try {
+    globalThis.fetchLater(url, request(bytes, type, false, credentials));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Bodies waiting for their gzip: sent as they are, at once, if the page goes away first (the
+// compression's promise may never settle on a page that is gone); and a page going away
+// compresses nothing more.
+const compressing = new Set();
+let away = false;
+const leaving = () => {
+  away = true;
+  // A copy: a send may make more (a game's fetch wrapper that records a span).
+  for (const send of [...compressing]) send();
+};
+if (typeof document !== "undefined") {
+  addEventListener("pagehide", leaving, true);
+  addEventListener("pageshow", () => { away = false; }, true);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") leaving();
+    else away = false;
+  }, true);
+}
+
+/** POSTs a body with `fetch` (the page's, as it was at init): gzipped where `gzip` asks, the
+ * browser has `CompressionStream` and it makes the body smaller. Then calls
+ * `done(status, retryAfter, answered, sentBytes, gzipped)` once, as `settled` says. */
+export function post(fetch, url, bytes, type, keepalive, credentials, gzip, probe, done) {
+  let sent = bytes.length, zipped = false;
+  const send = (body, z) => {
+    sent = body.length;
+    zipped = z;
+    try {
+      return fetch.call(globalThis, url, request(body, type, keepalive, credentials, z));
+    } catch (e) {
+      return Promise.reject(e); // a bad URL, a blocked scheme: a network error
+    }
+  };
+  let answer;
+  if (gzip && !away && typeof CompressionStream === "function") {
+    answer = new Promise((resolve) => {
+      const plain = () => compressing.delete(plain) && resolve(send(bytes, false));
+      compressing.add(plain);
+      new Response(new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer().then((z) => {
+        if (z.byteLength >= bytes.length) return plain();
+        if (compressing.delete(plain)) resolve(send(new Uint8Array(z), true));
+      }, plain);
+    });
+  } else {
+    answer = send(bytes, false);
+  }
+  settled(answer, (status, retryAfter, answered) => done(status, retryAfter, answered, sent, zipped), probe, url);
+}
+
+/** `debug`: whether the endpoint's CORS preflight is kept (transport/preflight.rs); the
+ * requests are in preflight.js, loaded only then, and their times go to `pt_preflight`. */
+export function probePreflight(fetch, url, body, type, credentials, laterMs) {
+  import("./preflight.js").then((m) => m.probe(fetch, url, body, type, credentials, laterMs, X.pt_preflight), () => {});
+}
+
+/** Calls `done(status, retryAfter, answered)` once a request settles. A request that got no
+ * answer, when `probe` (the page's fetch) is given, is followed by a `no-cors` GET of the same
+ * URL: its opaque answer cannot be read but is seen to arrive, which tells a CORS refusal (the
+ * server is there) from nothing listening. */
+function settled(p, done, probe, url) {
   Promise.resolve(p).then((r) => {
     let status = 0, retryAfter = "";
     try { status = r.status; retryAfter = r.headers.get("retry-after") || ""; } catch {}

@@ -154,6 +154,15 @@ pub extern "C" fn pt_count(what: u32) {
 }
 
 /// Forgets every interned string (JS clears its own table at the same moment).
+/// `debug`'s preflight probe (transport/preflight.rs) timed its requests, in milliseconds: says
+/// once if the endpoint's CORS preflight is not kept between sends.
+#[no_mangle]
+pub extern "C" fn pt_preflight(simple: f64, fresh: f64, warm: f64, later: f64) {
+    if let Some(rt) = Runtime::installed() {
+        rt.preflight_timed(simple, fresh, warm, later);
+    }
+}
+
 #[no_mangle]
 pub extern "C" fn pt_intern_clear() {
     with_shared(|s| s.interned.clear());

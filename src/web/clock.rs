@@ -11,11 +11,12 @@ extern "C" {
     static TIME_ORIGIN: f64;
 }
 
-/// Milliseconds since the Unix epoch (as JS gives them) to nanoseconds; NaN, negative and
-/// out-of-range inputs give 0 rather than trapping.
+/// Milliseconds since the Unix epoch (as JS gives them) to nanoseconds, to the nearest
+/// microsecond: no browser clock is finer, and the float noise below it would only be digits in
+/// every body. NaN, negative and out-of-range inputs give 0 rather than trapping.
 pub(crate) fn ms_to_ns(ms: f64) -> u64 {
     if ms.is_finite() && ms > 0.0 {
-        (ms * 1e6) as u64
+        ((ms * 1e3 + 0.5) as u64).saturating_mul(1000)
     } else {
         0
     }

@@ -147,6 +147,7 @@ pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), Conf
     let mut regexps = UrlPatterns::default();
     let mut has_service_name = false;
     let mut credentials = None;
+    let mut gzip = None;
     for (key, v) in entries(obj) {
         let k = key.as_str();
         match k {
@@ -164,6 +165,13 @@ pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), Conf
                     "console" => ExportFormat::Console,
                     _ => return Err(ConfigError::new(k, "must be \"otlp\", \"zipkin\" or \"console\"")),
                 }
+            }
+            "compression" => {
+                gzip = Some(match read::<String>(k, v)?.as_str() {
+                    "gzip" => true,
+                    "none" => false,
+                    _ => return Err(ConfigError::new(k, "must be \"gzip\" or \"none\"")),
+                })
             }
             "sampler" => c.sampler = sampler(k, v)?,
             "queueSize" => c.queue_size = read::<u32>(k, v)? as usize,
@@ -239,8 +247,10 @@ pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), Conf
     if !has_service_name {
         return Err(ConfigError::new("serviceName", "is required"));
     }
-    // Zipkin servers answer CORS without allowing credentials, so beacons to them fail.
+    // Zipkin servers answer CORS without allowing credentials, so beacons to them fail; nor do
+    // they allow `Content-Encoding`, though they take gzip from a page of their own origin.
     c.credentials = credentials.unwrap_or(c.format != ExportFormat::Zipkin);
+    c.gzip = gzip.unwrap_or(c.format != ExportFormat::Zipkin);
     c.validate()?;
     Ok((c, regexps))
 }

@@ -78,6 +78,10 @@ struct State {
     diagnostics: Diagnostics,
     /// Which uncaught errors to record.
     errors: ErrorLimiter,
+    /// Bodies sent by `fetch` are gzipped: the config's `compression`, until a CORS refuses it.
+    gzip: bool,
+    /// `debug` has begun timing the endpoint's preflight (once a page).
+    preflight_probed: bool,
     /// Frames and where they fall; off until the game feeds one or Long Animation Frames are
     /// observed.
     frames: FrameWatch,
@@ -94,6 +98,8 @@ pub(crate) struct Runtime {
     content_type: &'static str,
     /// Bodies go with credentials (and so by `sendBeacon` first); see `TracerConfig::credentials`.
     credentials: bool,
+    /// Bodies are Zipkin's (an empty one is `[]`, not `{}`).
+    zipkin: bool,
 }
 
 /// `session.id`: random, kept in `sessionStorage` for the life of the tab.
@@ -201,12 +207,15 @@ impl Runtime {
                 last_now_ns: now,
                 diagnostics: Diagnostics::new(config.debug),
                 errors: ErrorLimiter::default(),
+                gzip: config.gzip,
+                preflight_probed: false,
                 frames: FrameWatch::new(config.frame_budget_ms, f64::from(config.flush_interval_ms)),
             }),
             http,
             fetch: method(&global(), "fetch"),
             content_type,
             credentials: config.credentials,
+            zipkin: config.format == crate::core::config::ExportFormat::Zipkin,
         }))
     }
 

@@ -42,7 +42,12 @@ export interface PlaytraceConfig {
   batchSize?: number;
   /** Bytes in one request body at most, 1024 to 65536. Default 60000. */
   batchBytes?: number;
-  /** The longest a finished span waits before it is sent. Default 2000. */
+  /**
+   * The longest a finished span waits before it is sent while the page is visible (a full
+   * batch or body goes at once; hiding or leaving the page sends everything). Default 30000:
+   * a request every 30 s is what a collector paid per request can afford for every player. Set
+   * 1000 in development to see each action within a second.
+   */
   flushIntervalMs?: number;
   /** Spans still open after this long are ended and marked `playtrace.span.timed_out`. Default 30000. */
   spanTimeoutMs?: number;
@@ -52,8 +57,9 @@ export interface PlaytraceConfig {
   enabled?: boolean;
   /**
    * Say each kind of decision the runtime makes (sampled out, dropped, trimmed, a transport
-   * fallback, a failed send, spans kept for the next visit, a request without trace headers)
-   * once, with `console.info`. Default false.
+   * fallback, a failed send, spans kept for the next visit, a request without trace headers,
+   * gzip refused by the collector's CORS, a CORS preflight not kept: debug times a few empty
+   * requests to the endpoint to tell) once, with `console.info`. Default false.
    */
   debug?: boolean;
   /**
@@ -64,6 +70,14 @@ export interface PlaytraceConfig {
    * cookies.
    */
   credentials?: "include" | "omit";
+  /**
+   * `gzip` (default): bodies sent by `fetch` go gzipped (`Content-Encoding: gzip`) where the
+   * browser has `CompressionStream`; beacons stay plain. A collector on another origin must
+   * allow the `Content-Encoding` request header in its CORS; where it does not, bodies go plain
+   * from then on. `none` (default for Zipkin, whose CORS does not allow the header; a Zipkin
+   * on the page's own origin takes gzip): always plain.
+   */
+  compression?: "gzip" | "none";
   /**
    * Record uncaught errors and unhandled rejections: an `exception` event (type, message,
    * stack) on the open action, or a short `exception` span when none is open. A repeat within
@@ -100,7 +114,7 @@ export interface PlaytraceConfig {
   /**
    * Automatic client spans for `fetch` and `XMLHttpRequest` (default both true), and for every
    * `WebSocket` the page opens, with the default JSON hooks of `instrumentWebSocket` (default
-   * false).
+   * false; needs `import "playtrace/websocket";`).
    */
   instrument?: { fetch?: boolean; xhr?: boolean; webSocket?: boolean };
   /**
@@ -189,7 +203,7 @@ export interface TracerStats {
    * browser, but no page can see whether they arrived. */
   beaconed: number;
   /** Bodies handed to any transport (retries included), and their bytes. */
-  bodiesSent: number; bytesSent: number;
+  bodiesSent: number; bytesSent: number; bodiesGzipped: number;
   beaconsSent: number; beaconsRefused: number;
   /** Bodies sent by `fetch` with `keepalive`, by plain `fetch`, and by `fetchLater`. */
   fetchKeepalive: number; fetchPlain: number; fetchLater: number;
@@ -251,6 +265,8 @@ export interface Tracer {
    * in which `hooks.extract` finds a context is a CONSUMER span, that context's child (or, while
    * an action of another trace is open, the action's child linked to it); opening and closing
    * are `connect` and `close` spans, and a close after an error or not clean has error status.
+   * Needs `import "playtrace/websocket";` beside the import of playtrace (WebSocket tracing
+   * ships apart); without it the socket is returned untraced and the console says so once.
    */
   instrumentWebSocket<S extends WebSocket>(ws: S, hooks?: WebSocketHooks): S;
   /** Writes `traceparent` (and `tracestate`, `baggage`) for `span`, or the active span. */

@@ -1,4 +1,4 @@
-//! WebSocket traces (`websocket.js`): PRODUCER spans for sends in an action, whose context the
+//! WebSocket traces (`websocket.js`, shipped apart as `playtrace/websocket`): PRODUCER spans for sends in an action, whose context the
 //! message carries, CONSUMER spans for received messages that carry one, and the connection's
 //! open, close and errors. The engine only counts the hooks that threw.
 
@@ -6,21 +6,19 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
+use super::api::wrap_sockets;
 use super::boundary;
 use super::lifecycle::Restore;
 use super::runtime::Runtime;
 use crate::core::context::ParentRule;
 use crate::core::span_context::SpanContext;
 
-#[wasm_bindgen(module = "/src/web/websocket.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = wrapWebSocket)]
-    fn wrap_websocket(tracer: &JsValue) -> js_sys::Function;
-}
-
 /// `instrument: { webSocket: true }`: every socket the page opens is traced, until shutdown.
+/// Where `playtrace/websocket` was not imported (it ships apart) api.js says so, once.
 pub(crate) fn install(rt: &Rc<Runtime>, tracer: &JsValue) {
-    rt.keep(Box::new(Restore::new(wrap_websocket(tracer))));
+    if let Some(undo) = wrap_sockets(tracer) {
+        rt.keep(Box::new(Restore::new(undo)));
+    }
 }
 
 /// The trace headers of the context JS put in the scratch buffer (`traceparent`, and

@@ -7,6 +7,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
+import { gunzipSync } from "node:zlib";
 import { start } from "./harness.mjs";
 
 let h;
@@ -21,10 +22,12 @@ after(async () => {
   await h.stop();
 });
 
-/** A collector on 127.0.0.1: `mode` "cors" (answers CORS, 200), "nocors" (200, no CORS headers)
- * or "500" (CORS, then 500). Keeps every span it received. */
+/** A collector on 127.0.0.1: `mode` "cors" (answers CORS, 200), "nogzip" (its CORS does not
+ * allow Content-Encoding), "kept" and "unkept" (preflights answered in 150 ms, with and without
+ * a two-hour max age), "nocors" (200, no CORS headers) or "500" (CORS, then 500). Keeps every
+ * span it received, each body's encoding and its bytes as received and decoded. */
 function collector(mode, port = 0) {
-  const got = { requests: [], spans: [] };
+  const got = { requests: [], spans: [], encodings: [], sizes: [] };
   const server = createServer(async (req, res) => {
     const chunks = [];
     for await (const c of req) chunks.push(c);
@@ -32,12 +35,25 @@ function collector(mode, port = 0) {
     if (mode !== "nocors" && req.headers.origin) {
       res.setHeader("Access-Control-Allow-Origin", req.headers.origin);
       res.setHeader("Access-Control-Allow-Credentials", "true");
-      res.setHeader("Access-Control-Allow-Headers", req.headers["access-control-request-headers"] || "content-type");
+      const asked = req.headers["access-control-request-headers"] || "content-type";
+      res.setHeader("Access-Control-Allow-Headers", mode === "nogzip" ? "content-type" : asked);
     }
-    if (req.method === "OPTIONS") return res.writeHead(204).end();
+    if (req.method === "OPTIONS") {
+      got.preflights = (got.preflights || 0) + 1;
+      if (mode === "kept") res.setHeader("Access-Control-Max-Age", "7200");
+      // A preflight that takes a while, as one across the internet does.
+      if (mode === "kept" || mode === "unkept") return setTimeout(() => res.writeHead(204).end(), 150);
+      return res.writeHead(204).end();
+    }
     if (mode === "500") return res.writeHead(500).end("broken");
+    if (req.method !== "POST") return res.writeHead(405).end(); // a probe of the page's
     try {
-      const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      const raw = Buffer.concat(chunks);
+      const plain = req.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw;
+      const body = JSON.parse(plain.toString("utf8"));
+      if (!body.resourceSpans) return res.writeHead(200).end("{}"); // debug's preflight probe
+      got.encodings.push(req.headers["content-encoding"] || "identity");
+      got.sizes.push([raw.length, plain.length]);
       for (const r of body.resourceSpans) for (const s of r.scopeSpans) got.spans.push(...s.spans);
     } catch {
       return res.writeHead(400).end();
@@ -68,7 +84,11 @@ async function freePort() {
 async function page() {
   const p = await h.page();
   p.warnings = [];
-  p.on("console", (m) => { if (m.type() === "warning") p.warnings.push(m.text()); });
+  p.infos = [];
+  p.on("console", (m) => {
+    if (m.type() === "warning") p.warnings.push(m.text());
+    if (m.type() === "info") p.infos.push(m.text());
+  });
   return p;
 }
 
@@ -136,6 +156,78 @@ test("a working endpoint: exported equals what arrived, and shutdown settles whe
   assert.equal(stats.after.sending, 0);
   await p.context().close();
   await c.close();
+});
+
+test("bodies sent by fetch travel gzipped and arrive whole; one still compressing when the page goes away leaves plain at once", async () => {
+  const c = await collector("cors");
+  const p = await page();
+  const out = await p.evaluate(async ({ endpoint }) => {
+    const tracer = window.pt.init({ serviceName: "gz", endpoint, flushIntervalMs: 60000, longAnimationFrames: false });
+    const until = async (n) => {
+      for (let i = 0; i < 250 && tracer.stats().exported < n; i++) await new Promise((r) => setTimeout(r, 20));
+    };
+    for (let i = 0; i < 50; i++) tracer.startSpan(`gz-${i}`, { attributes: { level: "forest", i } }).end();
+    tracer.flush();
+    await until(50);
+    const first = tracer.stats();
+    // Flushed, and the page goes away in the same task: no compression can have finished.
+    for (let i = 0; i < 5; i++) tracer.startSpan(`plain-${i}`).end();
+    tracer.flush();
+    dispatchEvent(new PageTransitionEvent("pagehide", { persisted: true }));
+    await until(55);
+    return { first, last: tracer.stats() };
+  }, { endpoint: c.url });
+  assert.deepEqual(c.encodings, ["gzip", "identity"]);
+  const [raw, plain] = c.sizes[0];
+  assert.ok(raw * 4 < plain, `gzip made ${plain} bytes ${raw}`);
+  assert.equal(out.first.bytesSent, raw, "bytesSent counts bytes as they travelled");
+  assert.deepEqual([out.first.bodiesGzipped, out.first.exported], [1, 50]);
+  assert.deepEqual([out.last.bodiesGzipped, out.last.exported, out.last.sendFailures], [1, 55, 0]);
+  assert.equal(new Set(c.spans.map((s) => s.name)).size, 55, "every span arrived once");
+  await p.context().close();
+  await c.close();
+});
+
+test("a collector whose CORS does not allow Content-Encoding gets plain bodies: nothing lost, debug says why once", async () => {
+  const c = await collector("nogzip");
+  const p = await page();
+  const stats = await p.evaluate(async ({ endpoint }) => {
+    const tracer = window.pt.init({ serviceName: "nogz", endpoint, debug: true, flushIntervalMs: 60000, longAnimationFrames: false });
+    for (const round of [0, 1]) {
+      for (let i = 0; i < 10; i++) tracer.startSpan(`r${round}-${i}`).end();
+      tracer.flush();
+      for (let i = 0; i < 250 && tracer.stats().exported < 10 * (round + 1); i++) await new Promise((r) => setTimeout(r, 20));
+    }
+    return tracer.stats();
+  }, { endpoint: c.url });
+  assert.deepEqual([stats.exported, stats.sendFailures, stats.bodiesGzipped, stats.droppedSendFailed], [20, 0, 0, 0]);
+  assert.deepEqual(c.encodings, ["identity", "identity"]);
+  assert.equal(c.spans.length, 20);
+  const said = p.infos.filter((m) => m.includes("Content-Encoding"));
+  assert.equal(said.length, 1, JSON.stringify(p.infos));
+  assert.deepEqual(p.warnings.filter((w) => w.startsWith("[playtrace]")), [], "no endpoint failure is said");
+  await p.context().close();
+  await c.close();
+});
+
+test("debug says once when the endpoint's preflight has no max age, and not when it has one", async () => {
+  const said = await Promise.all(["unkept", "kept"].map(async (mode) => {
+    const c = await collector(mode);
+    const p = await page();
+    await p.evaluate(async ({ endpoint }) => {
+      const tracer = window.pt.init({ serviceName: "preflight", endpoint, debug: true, flushIntervalMs: 60000, longAnimationFrames: false });
+      tracer.startSpan("one").end();
+      tracer.flush();
+      // The probe: a request at once, another, and one six seconds later.
+      await new Promise((r) => setTimeout(r, 8000));
+    }, { endpoint: c.url });
+    await p.context().close();
+    await c.close();
+    return p.infos.filter((m) => m.includes("Access-Control-Max-Age"));
+  }));
+  assert.equal(said[0].length, 1, `without a max age: ${JSON.stringify(said[0])}`);
+  assert.ok(said[0][0].includes("max_age: 7200"), said[0][0]);
+  assert.deepEqual(said[1], [], "with a max age nothing is said");
 });
 
 test("spans of a page closed while the endpoint is down arrive once with the next visit", async () => {

@@ -34,7 +34,7 @@ after(async () => {
 test("it prints the endpoint for init, the CORS origins and the viewer", () => {
   const base = endpoint.replace("/v1/traces", "");
   assert.match(printed, new RegExp(`CORS\\s+${h.origins.page}, http://game\\.test:5173`));
-  assert.ok(printed.includes(`init({ endpoint: "${endpoint}" })`), printed);
+  assert.ok(printed.includes(`init({ endpoint: "${endpoint}", flushIntervalMs: 1000 })`), printed);
   assert.ok(printed.includes(`viewer    ${base}/viewer/`), printed);
   assert.ok(!/game\s+http/.test(printed), "no game is served");
 });

@@ -3,6 +3,7 @@
 // playwright-core. The servers close when the tests finish; nothing else is reachable.
 
 import { createServer } from "node:http";
+import { gunzipSync } from "node:zlib";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,7 +34,9 @@ function makeServer(name, state) {
     if (req.method === "OPTIONS") return res.writeHead(204).end();
     if (url.pathname === "/v1/traces") {
       try {
-        state.bodies.push(JSON.parse(body.toString("utf8")));
+        // OTLP/HTTP receivers take gzip; playtrace gzips what it sends by fetch.
+        const plain = /gzip/.test(req.headers["content-encoding"] || "") ? gunzipSync(body) : body;
+        state.bodies.push(JSON.parse(plain.toString("utf8")));
       } catch {
         return res.writeHead(400).end("not JSON");
       }
@@ -92,10 +95,19 @@ function makeServer(name, state) {
     if (url.pathname === "/") {
       const meta = url.searchParams.get("meta");
       const head = meta ? `<meta name="traceparent" content="${meta}">` : "";
+      // `?sockets`: the page imports playtrace/websocket too, as a game with sockets does.
+      const sockets = url.searchParams.has("sockets") ? `import "/pkg/websocket.js";` : "";
       const html = `<!doctype html><html><head>${head}</head><body><script type="module">
+        ${sockets}
         import wasmInit, * as pt from "/pkg/playtrace.js";
         await wasmInit();
         window.pt = pt;
+        // A request body as text, gzipped or not: what a test reads back of what playtrace sent.
+        window.bodyText = (init) => {
+          const gzipped = init.headers && init.headers["content-encoding"] === "gzip";
+          const stream = new Blob([init.body]).stream();
+          return new Response(gzipped ? stream.pipeThrough(new DecompressionStream("gzip")) : stream).text();
+        };
         window.ready = true;
       </script></body></html>`;
       return res.writeHead(200, { "content-type": "text/html" }).end(html);
@@ -138,13 +150,17 @@ export async function start() {
     state,
     origins,
     browser,
-    /** A fresh page on the page origin, with playtrace loaded as `window.pt`. */
-    async page(meta) {
+    /** A fresh page on the page origin, with playtrace loaded as `window.pt` (and
+     * playtrace/websocket with `sockets`). */
+    async page(meta, sockets = false) {
       const context = await browser.newContext();
       const page = await context.newPage();
       const errors = [];
       page.on("pageerror", (e) => errors.push(e));
-      await page.goto(`${origins.page}/${meta ? `?meta=${meta}` : ""}`);
+      const query = new URLSearchParams();
+      if (meta) query.set("meta", meta);
+      if (sockets) query.set("sockets", "");
+      await page.goto(`${origins.page}/${query.size ? `?${query}` : ""}`);
       await page.waitForFunction(() => window.ready === true);
       page.errors = errors;
       return page;
@@ -163,11 +179,11 @@ export async function start() {
     },
     /** Every span the collector received, OTLP JSON. */
     spans() {
-      return state.bodies.flatMap((b) => b.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
+      return state.bodies.flatMap((b) => (b.resourceSpans || []).flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
     },
     /** The spans of one service (tests that share a receiver tell theirs apart by it). */
     spansOf(service) {
-      return state.bodies.flatMap((b) => b.resourceSpans)
+      return state.bodies.flatMap((b) => b.resourceSpans || [])
         .filter((r) => r.resource.attributes.some((a) => a.key === "service.name" && a.value.stringValue === service))
         .flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
     },

@@ -3,7 +3,8 @@
 // the OpenTelemetry SDK from the message's `traceparent` field) and the broadcast that comes
 // back are one trace; the connection's open, close and failure are spans; hooks that throw are
 // counted and the messages still go; `instrument: { webSocket: true }` traces sockets the game
-// never handed to playtrace.
+// never handed to playtrace. All of it ships apart, as `import "playtrace/websocket"`: a page
+// without that import gets its sockets back untraced, and is told how to fix it once.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -207,7 +208,7 @@ test("instrument: { webSocket: true } traces the sockets the game opens itself",
   const base = other.base;
   const storedTrace = (id, ok, ms) => other.storedTrace(id, ok, ms);
   try {
-    const page = await h.page();
+    const page = await h.page(undefined, true);
     const out = await page.evaluate(async (url) => {
       const tracer = window.pt.init({ serviceName: "wrapped", flushIntervalMs: 100, instrument: { webSocket: true } });
       // Game code that knows nothing of playtrace.
@@ -249,6 +250,7 @@ test("a socket handed over before the engine loads is traced from its start", as
   try {
     const url = `${base.replace("http", "ws")}/api/game/ws`;
     const page = await h.early(`
+      import "/pkg/websocket.js";
       const tracer = pt.init({ serviceName: "early-ws", flushIntervalMs: 100 });
       const made = performance.now();
       const ws = tracer.instrumentWebSocket(new WebSocket(${JSON.stringify(url)}));
@@ -284,7 +286,7 @@ test("an inject hook gets the send span's traceparent, and tracestate and baggag
   const base = other.base;
   const storedTrace = (id, ok, ms) => other.storedTrace(id, ok, ms);
   try {
-    const page = await h.page();
+    const page = await h.page(undefined, true);
     const carriers = await page.evaluate(async (url) => {
       const tracer = window.pt.init({ serviceName: "hooks", flushIntervalMs: 100 });
       const seen = [];
@@ -317,5 +319,30 @@ test("an inject hook gets the send span's traceparent, and tracestate and baggag
   } finally {
     await h.stop();
     await other.stop("SIGKILL");
+  }
+});
+
+test("without playtrace/websocket, sockets go untraced and the console says once what to import", async () => {
+  const h = await start();
+  try {
+    const page = await h.page();
+    const warnings = [];
+    page.on("console", (m) => { if (m.type() === "warning") warnings.push(m.text()); });
+    const out = await page.evaluate(() => {
+      const tracer = window.pt.init({ serviceName: "no-sockets", instrument: { webSocket: true } });
+      const Before = WebSocket;
+      const ws = new WebSocket("ws://127.0.0.1:1/nowhere");
+      const same = tracer.instrumentWebSocket(ws) === ws;
+      tracer.instrumentWebSocket(new WebSocket("ws://127.0.0.1:1/again"));
+      const hooked = typeof ws.send === "function" && Object.prototype.hasOwnProperty.call(ws, "send");
+      return { same, hooked, unwrapped: WebSocket === Before };
+    });
+    assert.deepEqual(out, { same: true, hooked: false, unwrapped: true });
+    const said = warnings.filter((w) => w.includes('import "playtrace/websocket"'));
+    assert.equal(said.length, 1, JSON.stringify(warnings));
+    assert.ok(said[0].includes("instrument.webSocket"), said[0]);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await h.stop();
   }
 });

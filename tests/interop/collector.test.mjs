@@ -35,9 +35,13 @@ test("every span reaches a real collector across origins, field by field as play
     // What playtrace hands the browser, read back from the bodies of its requests (the
     // exporter keeps the fetch it finds at init, so this goes in first).
     const sent = [];
+    const encodings = [];
     const realFetch = window.fetch;
     window.fetch = (url, init) => {
-      if (String(url) === endpoint && init && init.body) sent.push(new TextDecoder().decode(init.body));
+      if (String(url) === endpoint && init && init.body) {
+        sent.push(window.bodyText(init));
+        encodings.push(init.headers["content-encoding"] || "identity");
+      }
       return realFetch(url, init);
     };
     const tracer = window.pt.init({
@@ -61,9 +65,9 @@ test("every span reaches a real collector across origins, field by field as play
     match.setStatus({ code: "ok" });
     match.end();
     tracer.flush();
-    const bodies = await Promise.all(sent);
+    // The body is handed to fetch once gzipped, a moment after the flush.
     for (let i = 0; i < 100 && tracer.stats().exported < 4; i++) await new Promise((r) => setTimeout(r, 20));
-    return { bodies, stats: tracer.stats() };
+    return { bodies: await Promise.all(sent), encodings, stats: tracer.stats() };
   }, `${s.col.url}/v1/traces`);
   await page.context().close();
 
@@ -73,6 +77,7 @@ test("every span reaches a real collector across origins, field by field as play
   // They went by fetch with credentials, as a closing page's beacon carries them: the
   // collector's 2xx, read by the page, proves the credentialed preflight passed.
   assert.equal(out.stats.exported, 4);
+  assert.deepEqual(out.encodings, ["gzip"], "sent gzipped, and the Collector took it");
   assert.ok(out.stats.fetchKeepalive >= 1);
   assert.equal(out.stats.beaconed, 0);
   assert.equal(out.stats.droppedSendFailed, 0);

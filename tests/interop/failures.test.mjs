@@ -10,6 +10,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, request } from "node:http";
+import { gunzipSync } from "node:zlib";
 import { freePort, pageAndCollector } from "./servers.mjs";
 
 const s = pageAndCollector();
@@ -30,7 +31,8 @@ async function faultProxy(script) {
     if (req.method === "POST") {
       seen.push(step === undefined ? "forwarded" : Array.isArray(step) ? step[0] : step);
       try {
-        carried.push(JSON.parse(body.toString("utf8")).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((x) => x.spans.map((sp) => sp.name))));
+        const plain = req.headers["content-encoding"] === "gzip" ? gunzipSync(body) : body;
+        carried.push(JSON.parse(plain.toString("utf8")).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((x) => x.spans.map((sp) => sp.name))));
       } catch {
         carried.push([]);
       }

@@ -3,7 +3,8 @@
 // exporting to the same real collector as the page. The collector must hold one trace in which
 // the server's span is a child of playtrace's fetch span, the page's baggage reaches the
 // server intact, and a trace the browser did not sample leaves no server span. The collector
-// sends everything on to Jaeger v2, whose own query API must return that same trace.
+// sends everything on to Jaeger v2, whose own query API must return that same trace. A page
+// also sends gzipped bodies straight to Jaeger's own OTLP/HTTP receiver.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -13,7 +14,7 @@ import { collector, gameServer, jaeger } from "./servers.mjs";
 let h, jg, col, api, played;
 before(async () => {
   h = await start();
-  jg = await jaeger();
+  jg = await jaeger([h.origins.page]);
   col = await collector([h.origins.page], jg.otlp);
   api = await gameServer(col.url, h.origins.page);
 });
@@ -102,4 +103,34 @@ test("Jaeger, behind the collector, returns the browser and server spans as one 
   assert.equal(parent(action), undefined, "the action is the root");
   assert.equal(parent(client), action.spanID);
   assert.equal(parent(server), client.spanID);
+});
+
+test("a page sends gzipped bodies straight to Jaeger's own OTLP/HTTP receiver", async () => {
+  const page = await h.page();
+  const out = await page.evaluate(async (endpoint) => {
+    const encodings = [];
+    const realFetch = window.fetch;
+    window.fetch = (url, init) => {
+      if (String(url) === endpoint && init && init.body) encodings.push(init.headers["content-encoding"] || "identity");
+      return realFetch(url, init);
+    };
+    const tracer = window.pt.init({ serviceName: "jaeger-direct", endpoint, instrument: { fetch: false, xhr: false }, longAnimationFrames: false });
+    const span = tracer.startSpan("boss-fight", { attributes: { "boss.name": "hydra" } });
+    span.end();
+    tracer.flush();
+    for (let i = 0; i < 100 && tracer.stats().exported < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    return { encodings, stats: tracer.stats(), traceId: span.spanContext().traceId };
+  }, `${jg.http}/v1/traces`);
+  await page.context().close();
+  assert.deepEqual(out.encodings, ["gzip"]);
+  assert.deepEqual([out.stats.exported, out.stats.bodiesGzipped, out.stats.sendFailures], [1, 1, 0]);
+  let trace;
+  for (let i = 0; i < 100 && !trace; i++) {
+    const res = await fetch(`${jg.url}/api/traces/${out.traceId}`);
+    trace = res.ok ? (await res.json()).data?.[0] : undefined;
+    if (!trace) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(trace, "Jaeger has the trace");
+  assert.equal(trace.spans[0].operationName, "boss-fight");
+  assert.ok(trace.spans[0].tags.some((t) => t.key === "boss.name" && t.value === "hydra"));
 });

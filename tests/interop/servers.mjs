@@ -25,6 +25,19 @@ function run(cmd, args, ready, what) {
 }
 
 /**
+ * An OTLP/HTTP receiver's settings as the README gives them: CORS for the game's `origins`,
+ * gzipped bodies allowed, preflights kept two hours.
+ */
+function httpReceiver(port, origins) {
+  return `      http:
+        endpoint: 127.0.0.1:${port}
+        cors:
+          allowed_origins: ${JSON.stringify(origins)}
+          allowed_headers: ["content-type", "content-encoding"]
+          max_age: 7200`;
+}
+
+/**
  * The OpenTelemetry Collector: OTLP/HTTP in (CORS for `origins`), every span to a file and,
  * given `jaeger` (a gRPC host:port), on to Jaeger over OTLP.
  */
@@ -38,12 +51,7 @@ export async function collector(origins, jaeger) {
   writeFileSync(config, `receivers:
   otlp:
     protocols:
-      http:
-        endpoint: 127.0.0.1:${port}
-        cors:
-          allowed_origins: ${JSON.stringify(origins)}
-          allowed_headers: ["content-type"]
-          max_age: 7200
+${httpReceiver(port, origins)}
 exporters:
   file:
     path: ${out}
@@ -108,12 +116,15 @@ export async function zipkin(origin) {
   return { url: `http://127.0.0.1:${port}`, stop };
 }
 
-/** Jaeger v2 with in-memory storage: OTLP/gRPC in at `otlp`, its query API at `url`. */
-export async function jaeger() {
+/**
+ * Jaeger v2 with in-memory storage: OTLP/gRPC in at `otlp`, its own OTLP/HTTP receiver at
+ * `http` (CORS for `origins`, as a game would send to it directly), its query API at `url`.
+ */
+export async function jaeger(origins = []) {
   const bin = process.env.JAEGER;
   if (!bin || !existsSync(bin)) throw new Error("JAEGER is not set: run the interop suite through scripts/test.sh");
   const dir = mkdtempSync(join(tmpdir(), "playtrace-jaeger-"));
-  const [query, queryGrpc, otlp] = [await freePort(), await freePort(), await freePort()];
+  const [query, queryGrpc, otlp, http] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const config = join(dir, "config.yaml");
   writeFileSync(config, `service:
   extensions: [jaeger_storage, jaeger_query]
@@ -142,12 +153,13 @@ receivers:
     protocols:
       grpc:
         endpoint: 127.0.0.1:${otlp}
+${httpReceiver(http, origins)}
 exporters:
   jaeger_storage_exporter:
     trace_storage: memstore
 `);
   const { stop } = await run(bin, ["--config", config], /Everything is ready/, "Jaeger");
-  return { url: `http://127.0.0.1:${query}`, otlp: `127.0.0.1:${otlp}`, stop };
+  return { url: `http://127.0.0.1:${query}`, otlp: `127.0.0.1:${otlp}`, http: `http://127.0.0.1:${http}`, stop };
 }
 
 /**

@@ -55,7 +55,7 @@ export const SETUPS = [
     devDependencies: {},
     entry: "main.js",
     files: {
-      "index.html": page("plain", `<script type="importmap">{ "imports": { "playtrace": "./node_modules/playtrace/playtrace.js" } }</script>
+      "index.html": page("plain", `<script type="importmap">{ "imports": { "playtrace": "./node_modules/playtrace/playtrace.js", "playtrace/websocket": "./node_modules/playtrace/websocket.js" } }</script>
 <script type="module" src="./main.js"></script>`),
     },
     root: ".",

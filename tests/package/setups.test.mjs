@@ -11,6 +11,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
+import { gunzipSync } from "node:zlib";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, extname, join, normalize, resolve } from "node:path";
@@ -79,11 +80,12 @@ function receiver(state) {
     if (req.headers.origin) {
       res.setHeader("Access-Control-Allow-Origin", req.headers.origin);
       res.setHeader("Access-Control-Allow-Credentials", "true");
-      res.setHeader("Access-Control-Allow-Headers", "content-type, traceparent, tracestate, baggage");
+      res.setHeader("Access-Control-Allow-Headers", "content-type, content-encoding, traceparent, tracestate, baggage");
     }
     if (req.method === "OPTIONS") return res.writeHead(204).end();
     if (url.pathname === "/v1/traces") {
-      state.bodies.push(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+      const raw = Buffer.concat(chunks);
+      state.bodies.push(JSON.parse((req.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw).toString("utf8")));
       return res.writeHead(200, { "content-type": "application/json" }).end("{}");
     }
     if (url.pathname === "/api/level/1") {
@@ -103,7 +105,7 @@ function devServer(cmd, cwd, port) {
   return startProcess(cmd[0], args, { cwd, ready: new RegExp(`127\\.0\\.0\\.1:${port}`), what: "the dev server" });
 }
 
-const spansOf = (bodies) => bodies.flatMap((b) => b.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
+const spansOf = (bodies) => bodies.flatMap((b) => (b.resourceSpans || []).flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
 const attr = (span, key) => {
   const v = (span.attributes || []).find((a) => a.key === key)?.value;
   return v && (v.stringValue ?? v.boolValue ?? (v.intValue !== undefined ? Number(v.intValue) : v.doubleValue));
@@ -173,6 +175,8 @@ for (const setup of SETUPS) {
       await page.waitForFunction(() => window.level !== undefined || window.failure !== undefined, null, { timeout: 20000 });
       assert.equal(await page.evaluate(() => window.failure), undefined);
       assert.deepEqual(await page.evaluate(() => window.level), { id: 1, name: "caves" });
+      // `import "playtrace/websocket"` survived the bundler (the package marks it a side effect).
+      assert.equal(await page.evaluate(() => window.socketTraced), true, "the socket was not traced");
 
       const title = setup.project || setup.name;
       const mine = () => spansOf(state.bodies.slice(before));
@@ -215,11 +219,14 @@ for (const setup of SETUPS) {
 test("the tarball holds the package and nothing else", () => {
   const listing = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n").sort();
   for (const f of ["package/package.json", "package/README.md", "package/playtrace.js", "package/playtrace.d.ts",
-    "package/playtrace_wasm.js", "package/playtrace_wasm_bg.wasm", "package/playtrace_inline.js", "package/load.js", "package/early.js"]) {
+    "package/playtrace_wasm.js", "package/playtrace_wasm_bg.wasm", "package/playtrace_inline.js", "package/load.js", "package/early.js",
+    "package/websocket.js", "package/websocket.d.ts"]) {
     assert.ok(listing.includes(f), `${f} is missing from the tarball`);
   }
   const manifest = JSON.parse(execFileSync("tar", ["-xzOf", tarball, "package/package.json"], { encoding: "utf8" }));
   for (const key of ["name", "version", "license", "repository", "exports", "types"]) assert.ok(manifest[key], `package.json has no ${key}`);
   assert.equal(manifest.exports["."].types, "./playtrace.d.ts");
+  assert.deepEqual(manifest.exports["./websocket"], { types: "./websocket.d.ts", default: "./websocket.js" });
+  assert.deepEqual(manifest.sideEffects, ["./websocket.js"]);
   assert.ok(statSync(tarball).size < 400000);
 });

@@ -9,9 +9,23 @@ use crate::core::delivery::{failure_advice, Answer, Failure, Verdict};
 use crate::core::diagnostics::Decision;
 use crate::core::encode::json::write_u64;
 use crate::core::encode::Body;
+use crate::core::preflight::preflight_repeats;
 use crate::core::transport::PendingBody;
 use crate::web::clock;
-use crate::web::transport::{self, fetch::Outcome};
+use crate::web::transport;
+use crate::web::transport::fetch::{Outcome, Post, Sent};
+
+/// One attempt in flight: what its answer is about.
+struct Attempt {
+    url: String,
+    /// The body, as the browser has it.
+    bytes: Uint8Array,
+    spans: usize,
+    /// Its share of the keepalive quota.
+    ticket: Option<u64>,
+    retries: u32,
+    keepalive: bool,
+}
 
 impl Runtime {
     /// Sends bodies an earlier page of this origin kept.
@@ -29,15 +43,19 @@ impl Runtime {
             return;
         };
         let now = clock::now_ns();
-        let (ticket, probe) = {
+        let (ticket, probe, gzip) = {
             let mut s = self.state.borrow_mut();
             s.delivery.sending(&body);
-            // Until the first failure is said, an unanswered request is probed for its cause.
-            let probe = (!s.delivery.has_reported() && !self.http.is_same_origin(&url)).then(|| fetch.clone());
+            // Until the first failure is said, and while bodies are gzipped (a CORS that does
+            // not allow `Content-Encoding` refuses them), an unanswered request is probed for
+            // its cause.
+            let gzip = s.gzip;
+            let probe =
+                ((!s.delivery.has_reported() || gzip) && !self.http.is_same_origin(&url)).then(|| fetch.clone());
             let st = s.core.stats_mut();
             st.bodies_sent += 1;
             st.bytes_sent += body.json.len() as u64;
-            (keepalive.then(|| s.budget.reserve(body.json.len(), now, u64::MAX / 4)), probe)
+            (keepalive.then(|| s.budget.reserve(body.json.len(), now, u64::MAX / 4)), probe, gzip)
         };
         // The body leaves wasm memory here: while the request is in flight only the browser's
         // copy exists, so a burst of large bodies does not grow the wasm heap, which never
@@ -45,18 +63,58 @@ impl Runtime {
         let Body { json, spans } = body;
         let bytes = transport::body_bytes(&json);
         drop(json);
-        let request = transport::fetch::post(&fetch, &url, &bytes, self.content_type, keepalive, self.credentials);
+        let target = url.clone();
+        let post = Post {
+            fetch: &fetch,
+            url: &target,
+            content_type: self.content_type,
+            keepalive,
+            credentials: self.credentials,
+            gzip,
+            probe,
+        };
         let weak = self.me.clone();
-        transport::fetch::when_settled(&request, &url, probe, move |outcome| {
+        let request = bytes.clone();
+        post.send(&request, move |outcome, sent| {
             if let Some(rt) = weak.upgrade() {
-                rt.attempted(bytes, spans, ticket, retries, outcome);
+                rt.attempted(Attempt { url, bytes, spans, ticket, retries, keepalive }, outcome, sent);
             }
         });
     }
 
     /// What became of an attempt, as `Delivery` judges it: delivered (and what waited goes
     /// now), waiting for a retry, or dropped and counted.
-    fn attempted(&self, bytes: Uint8Array, spans: usize, ticket: Option<u64>, retries: u32, outcome: Outcome) {
+    fn attempted(&self, attempt: Attempt, outcome: Outcome, sent: Sent) {
+        let Attempt { url, bytes, spans, ticket, retries, keepalive } = attempt;
+        if sent.gzipped && matches!(outcome, Outcome::NetworkError { answered: true }) {
+            // The endpoint is there but its CORS refused the request before it left: most
+            // likely it does not allow `Content-Encoding`. Bodies go plain from now on, this
+            // one at once, and the refused request is not counted as sent.
+            let turned_off = {
+                let mut s = self.state.borrow_mut();
+                if let Some(t) = ticket {
+                    s.budget.release(t);
+                }
+                let st = s.core.stats_mut();
+                st.bodies_sent = st.bodies_sent.saturating_sub(1);
+                st.bytes_sent = st.bytes_sent.saturating_sub(u64::from(bytes.length()));
+                std::mem::replace(&mut s.gzip, false)
+            };
+            if turned_off {
+                self.debug(Decision::GzipRefused, String::new);
+            }
+            let body = Body { json: transport::body_text(&bytes), spans };
+            self.state.borrow_mut().delivery.unsend(&body);
+            self.attempt(url, body, keepalive, retries);
+            return;
+        }
+        {
+            let mut s = self.state.borrow_mut();
+            let st = s.core.stats_mut();
+            // Counted as they travelled.
+            st.bytes_sent = st.bytes_sent.saturating_sub(u64::from(bytes.length().saturating_sub(sent.bytes)));
+            st.bodies_gzipped += u64::from(sent.gzipped);
+        }
         let answer = match &outcome {
             Outcome::Status(status, retry_after) => Answer::Status(*status, *retry_after),
             Outcome::NetworkError { .. } => Answer::None,
@@ -114,10 +172,38 @@ impl Runtime {
             web_sys::console::warn_1(&JsValue::from_str(&advice));
         }
         if verdict == Verdict::Delivered {
+            self.probe_preflight();
             self.retry_due();
         }
         self.schedule();
         self.wake_settled_waiters();
+    }
+
+    /// `debug`, after the first body an endpoint on another origin took: times whether its CORS
+    /// preflight is kept between sends, and says once if it is not (the core's `preflight`).
+    #[inline(never)]
+    fn probe_preflight(&self) {
+        let url = &self.http.endpoint;
+        let Some(fetch) = self.fetch.as_ref() else { return };
+        {
+            let mut s = self.state.borrow_mut();
+            if s.preflight_probed || !s.diagnostics.wants(Decision::PreflightRepeats) {
+                return;
+            }
+            s.preflight_probed = true;
+        }
+        if self.http.is_same_origin(url) {
+            return;
+        }
+        let empty = if self.zipkin { "[]" } else { "{}" };
+        transport::preflight::probe(fetch, url, empty, self.content_type, self.credentials);
+    }
+
+    /// `debug`'s preflight probe timed its requests (see the core's `preflight`).
+    pub(crate) fn preflight_timed(&self, simple: f64, fresh: f64, warm: f64, later: f64) {
+        if preflight_repeats(simple, fresh, warm, later) {
+            self.debug(Decision::PreflightRepeats, String::new);
+        }
     }
 
     /// Keeps bodies in storage for the next page, counting what storage cannot hold.

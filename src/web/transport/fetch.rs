@@ -1,19 +1,31 @@
-//! A `fetch` POST, with `keepalive` while the quota allows: the fallback when a beacon is
-//! refused, and the transport that can be retried (it reports the answer).
+//! A `fetch` POST, with `keepalive` while the quota allows and gzipped where the browser can:
+//! the transport of a page that stays, and the one that can be retried (it reports the answer).
 
 use js_sys::{Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::core::transport::parse_retry_after_seconds;
-use crate::web::js::global;
 
-// `settled` (boundary.js): calls `done(status, retryAfter, answered)` once the request settles.
-// A request that got no answer, when `probe` is given, is followed by a `no-cors` GET of the
-// same URL: its opaque answer cannot be read but is seen to arrive, which tells a CORS refusal
-// (the server is there) from nothing listening.
+// `post` (boundary.js): compresses where asked and possible, sends, and calls
+// `done(status, retryAfter, answered, sentBytes, gzipped)` once the request settles. A request
+// that got no answer, when `probe` is given, is followed by a `no-cors` GET of the same URL: its
+// opaque answer cannot be read but is seen to arrive, which tells a CORS refusal (the server is
+// there) from nothing listening.
 #[wasm_bindgen(module = "/src/web/boundary.js")]
 extern "C" {
-    fn settled(promise: &JsValue, done: JsValue, probe: Option<Function>, url: &str);
+    #[allow(clippy::too_many_arguments)]
+    #[wasm_bindgen(js_name = post)]
+    fn post_js(
+        fetch: &Function,
+        url: &str,
+        body: &Uint8Array,
+        content_type: &str,
+        keepalive: bool,
+        credentials: bool,
+        gzip: bool,
+        probe: Option<Function>,
+        done: JsValue,
+    );
 }
 
 /// What became of one attempt.
@@ -23,6 +35,13 @@ pub(crate) enum Outcome {
     /// No answer: offline, refused, blocked, or CORS. `answered`: a probe that needs no CORS
     /// got an answer (so CORS refused this page).
     NetworkError { answered: bool },
+}
+
+/// How the body travelled: its bytes as sent, and whether they were gzipped.
+#[derive(Clone, Copy)]
+pub(crate) struct Sent {
+    pub(crate) bytes: u32,
+    pub(crate) gzipped: bool,
 }
 
 fn outcome(status: u16, retry_after: &str, answered: bool) -> Outcome {
@@ -40,31 +59,37 @@ fn outcome(status: u16, retry_after: &str, answered: bool) -> Outcome {
     Outcome::Status(status, retry_after)
 }
 
-/// Posts `body` (see [`super::body_bytes`]) with `fetch` (the page's own, as it was at `init`,
-/// so that it is never traced). Returns the request's promise.
-pub(crate) fn post(
-    fetch: &Function,
-    url: &str,
-    body: &Uint8Array,
-    content_type: &str,
-    keepalive: bool,
-    credentials: bool,
-) -> JsValue {
-    let init = super::post_init(body, content_type, keepalive, credentials);
-    // A fetch that throws (a bad URL, a blocked scheme) settles as a network error.
-    fetch.call2(&global(), &url.into(), &init).unwrap_or_else(|e| js_sys::Promise::reject(&e).into())
+/// How one body is posted.
+pub(crate) struct Post<'a> {
+    /// The page's own `fetch` as it was at `init`, so that it is never traced.
+    pub(crate) fetch: &'a Function,
+    pub(crate) url: &'a str,
+    pub(crate) content_type: &'a str,
+    pub(crate) keepalive: bool,
+    pub(crate) credentials: bool,
+    pub(crate) gzip: bool,
+    /// The page's `fetch`, to probe an unanswered request for its cause (see `NetworkError`).
+    pub(crate) probe: Option<Function>,
 }
 
-/// Calls `done` once with the answer to a request `post` made to `url`; with `probe` (the
-/// page's `fetch`), an unanswered request is probed first (see `NetworkError`).
-pub(crate) fn when_settled(
-    request: &JsValue,
-    url: &str,
-    probe: Option<Function>,
-    done: impl FnOnce(Outcome) + 'static,
-) {
-    let done = Closure::once_into_js(move |status: u16, retry_after: String, answered: bool| {
-        done(outcome(status, &retry_after, answered))
-    });
-    settled(request, done, probe, url);
+impl Post<'_> {
+    /// Posts `body` (see [`super::body_bytes`]) and calls `done` once with the answer.
+    pub(crate) fn send(self, body: &Uint8Array, done: impl FnOnce(Outcome, Sent) + 'static) {
+        let done = Closure::once_into_js(
+            move |status: u16, retry_after: String, answered: bool, bytes: u32, gzipped: bool| {
+                done(outcome(status, &retry_after, answered), Sent { bytes, gzipped })
+            },
+        );
+        post_js(
+            self.fetch,
+            self.url,
+            body,
+            self.content_type,
+            self.keepalive,
+            self.credentials,
+            self.gzip,
+            self.probe,
+            done,
+        );
+    }
 }

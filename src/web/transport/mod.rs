@@ -4,12 +4,11 @@
 pub(crate) mod beacon;
 pub(crate) mod fetch;
 pub(crate) mod fetch_later;
+pub(crate) mod preflight;
 pub(crate) mod storage;
 
-use js_sys::{Object, Uint8Array};
+use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
-
-use super::js::set;
 
 /// The body as bytes: copied out of wasm memory as they are, where a JS string would be decoded
 /// from UTF-8 here and encoded again by the browser.
@@ -32,21 +31,4 @@ pub(crate) fn body_text(bytes: &Uint8Array) -> String {
     // `to_vec`: its length check pulls panic formatting into the module.)
     unsafe { out.set_len(len) };
     String::from_utf8(out).unwrap_or_default()
-}
-
-/// `{method: "POST", body, headers: {"Content-Type": ...}}`, plus `keepalive` when asked.
-fn post_init(body: &Uint8Array, content_type: &str, keepalive: bool, credentials: bool) -> JsValue {
-    let init: JsValue = Object::new().into();
-    let headers: JsValue = Object::new().into();
-    set(&headers, "Content-Type", &content_type.into());
-    set(&init, "method", &"POST".into());
-    set(&init, "body", body);
-    set(&init, "headers", &headers);
-    if keepalive {
-        set(&init, "keepalive", &JsValue::TRUE);
-    }
-    // With credentials on, a fetch carries them as a beacon does, so that a 2xx proves the
-    // credentialed CORS a beacon needs when the page goes away.
-    set(&init, "credentials", &(if credentials { "include" } else { "omit" }).into());
-    init
 }

@@ -2,6 +2,8 @@
 // the engine has loaded), then an action around a fetch to the API. The receiver's URL comes
 // from the page's query string (?receiver=http://127.0.0.1:PORT).
 import { init, ready } from "playtrace";
+// WebSocket tracing ships apart: a game with sockets imports it for its effect.
+import "playtrace/websocket";
 
 const receiver = new URLSearchParams(location.search).get("receiver");
 const tracer = init({
@@ -22,6 +24,10 @@ ready()
     return response.json();
   }))
   .then((level) => {
+    // A socket-like object (no network): traced when the import above survived the bundler.
+    const socket = { url: "ws://127.0.0.1:9/chat", readyState: 3, send() {}, addEventListener() {}, removeEventListener() {} };
+    const send = socket.send;
+    window.socketTraced = tracer.instrumentWebSocket(socket) === socket && socket.send !== send;
     window.level = level;
     tracer.flush();
   })
