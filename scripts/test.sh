@@ -47,7 +47,8 @@ bounded() {
 for suite in "${suites[@]}"; do
   case "$suite" in
     lint)
-      echo "== lint: rustfmt and clippy"
+      echo "== lint: rustfmt, clippy, and the hand-written JS type-checked"
+      node_modules/.bin/tsc -p src/tsconfig.json
       cargo fmt --all --check
       cargo clippy --locked --workspace --all-targets -- -D warnings
       cargo clippy --locked --target wasm32-unknown-unknown --features browser-tests --all-targets -- -D warnings

@@ -1,3 +1,4 @@
+// @ts-check
 // The tracer a game holds from the first frame, before the wasm engine has loaded. Until then it
 // records what the game does (spans with their times, attributes, events, status, ends, actions,
 // baggage, flushes) and when the engine is ready it replays all of it, in order, so nothing the
@@ -35,7 +36,7 @@ function absolute(input) {
 function timingOf(url, start) {
   const entries = performance.getEntriesByName(url, "resource");
   for (let i = entries.length - 1; i >= 0; i--) {
-    const e = entries[i];
+    const e = /** @type {PerformanceResourceTiming} */ (entries[i]);
     if (e.startTime + 1 >= start && e.responseEnd > 0) return e;
   }
   return undefined;
@@ -43,6 +44,13 @@ function timingOf(url, start) {
 
 /** A span started before the engine loaded; after replay, a thin forwarder to the real span. */
 export class EarlySpan {
+  /** While an early action is open: its outcome (see `EarlyTracer.action`). @type {Promise<void> | undefined} */
+  settled;
+  /** @type {{ resolve: () => void, reject: (error: unknown) => void } | undefined} */
+  settle;
+  /** Replayed as the engine's action. @type {boolean | undefined} */
+  engineAction;
+
   constructor(owner, recording) {
     this.o = owner;
     this.r = undefined; // the engine's span, once replayed

@@ -1,3 +1,4 @@
+// @ts-check
 // Finds and compiles playtrace's wasm the way every setup understands, with no bundler plugin:
 //  1. `new URL("./playtrace_wasm_bg.wasm", import.meta.url)`: Vite and webpack emit the file
 //     and rewrite the URL; a plain page or a CDN serves it beside this module. Compiled while it

@@ -1,3 +1,4 @@
+// @ts-check
 // playtrace's package entry. `init(config)` is synchronous: the game calls it at start-up and
 // gets its tracer at once. The wasm engine loads meanwhile (load.js); what the game does before
 // it is ready is recorded and replayed (early.js), so the first frame's spans are kept and

@@ -1,3 +1,4 @@
+// @ts-check
 // `import "playtrace/websocket";` beside the import of playtrace: WebSocket tracing, shipped
 // apart so that a game without sockets does not download it. Importing it makes
 // `tracer.instrumentWebSocket(ws)` and `init({ instrument: { webSocket: true } })` work.

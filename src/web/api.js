@@ -1,3 +1,4 @@
+// @ts-check
 // playtrace's JS API: Tracer and Span as game code sees them.
 //
 // A span is a small object holding a number (its handle in wasm) and its IDs. Every operation

@@ -1,3 +1,4 @@
+// @ts-check
 // The JS half of the numeric boundary (boundary.rs): the wasm exports, the scratch buffer in
 // wasm memory, and the interned names and keys. Shared by the JS API and the fetch wrapper.
 // Also the engine's transports (one module fewer for a page to load) and `copyInto`, which

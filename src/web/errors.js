@@ -1,3 +1,4 @@
+// @ts-check
 // Uncaught errors and unhandled rejections, handed to the engine (errors.rs). The listeners
 // only watch: they never call preventDefault, so the browser's console and the game's own
 // handlers see every error as before. Reading a thrown value (a getter, a Proxy, a Symbol) may

@@ -1,3 +1,4 @@
+// @ts-check
 // Frames, fed to the engine (frames.rs): `tracer.frame()` writes a timestamp into the ring in
 // wasm memory (frame_ring.rs) with three stores and no call, and every FRAME_TICK frames lets the
 // engine look for jank. Also the opt-in requestAnimationFrame loop for games that do not call

@@ -1,3 +1,4 @@
+// @ts-check
 // HTTP client instrumentation, fetch and XMLHttpRequest: a client span for every request, and
 // trace headers for the page's own origin and the `propagateTo` targets only. The wrappers keep
 // every call's meaning: the caller's `init` and `Headers` are copied, never changed; request
@@ -79,7 +80,7 @@ function startRequest(url, method, rule, callerTraceparent, out) {
 function settle(h, url, startMs, look) {
   const entries = performance.getEntriesByName(url, "resource");
   for (let i = entries.length - 1; i >= 0; i--) {
-    const e = entries[i];
+    const e = /** @type {PerformanceResourceTiming} */ (entries[i]);
     if (e.startTime + 1 >= startMs && e.responseEnd > 0) {
       X.pt_http_settle(h, 1, e.domainLookupStart, e.domainLookupEnd, e.connectStart, e.secureConnectionStart,
         e.connectEnd, e.requestStart, e.responseStart, e.responseEnd);

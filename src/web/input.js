@@ -1,3 +1,4 @@
+// @ts-check
 // Input to result: an action started from an input event (`tracer.action(name, { event })`, or
 // the `window.event` being dispatched when the action starts) gets, from the browser's Event
 // Timing entry for that event, its input delay, processing time and presentation delay, and

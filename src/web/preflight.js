@@ -1,3 +1,4 @@
+// @ts-check
 // `debug` only, loaded then: timed POSTs of an empty export that tell whether the endpoint's
 // CORS preflight is kept between sends (the engine's core `preflight` judges; a page cannot see
 // a preflight itself). Shipped beside the engine's modules by scripts/build-pkg.sh, outside what

@@ -1,3 +1,4 @@
+// @ts-check
 // WebSocket traces: `tracer.instrumentWebSocket(ws, { inject, extract })`. Each `send` made
 // inside an action (or a `withSpan`) is a PRODUCER span whose context `inject` writes into the
 // outgoing message; each received message in which `extract` finds a context is a CONSUMER
@@ -98,6 +99,7 @@ export function wrapWebSocket(tracer) {
   const Original = g.WebSocket;
   if (typeof Original !== "function") return () => {};
   const Traced = class WebSocket extends Original {
+    /** @param {[string | URL, (string | string[])?]} args */
     constructor(...args) {
       super(...args);
       try {
