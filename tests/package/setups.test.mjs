@@ -11,8 +11,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
-import { gunzipSync } from "node:zlib";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -69,6 +69,25 @@ function serveStatic(dir, requests) {
       res.writeHead(404).end("not found");
     }
   });
+}
+
+/** Every file under `dir`, as paths relative to it. */
+function filesUnder(dir, at = "") {
+  return readdirSync(join(dir, at), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(dir, join(at, e.name)) : [join(at, e.name)]);
+}
+
+/** What a build weighs: what the page fetched (what a player downloads) and the whole dist,
+ * raw and gzip -9. The test game's own code is about 1 KB of it. */
+function weight(root, requests) {
+  const sum = (files) => files.reduce((acc, f) => {
+    const data = readFileSync(join(root, f));
+    return { raw: acc.raw + data.length, gz: acc.gz + gzipSync(data, { level: 9 }).length };
+  }, { raw: 0, gz: 0 });
+  const all = filesUnder(root);
+  const fetched = [...new Set(requests.map((p) => (p.endsWith("/") ? `${p}index.html` : p).slice(1)))].filter((f) => all.includes(f));
+  const down = sum(fetched), dist = sum(all);
+  return `a player downloads ${fetched.length} files, ${down.gz} bytes gzip (${down.raw} raw); the dist holds ${all.length} files, ${dist.raw} bytes (${dist.gz} gzip)`;
 }
 
 /** The game's collector and API on another origin: CORS as a real one answers it. */
@@ -140,7 +159,7 @@ test("the declarations carry no internal wording", () => {
 });
 
 for (const setup of SETUPS) {
-  test(`${setup.name}: builds from the tarball and sends a first-frame span and a traced fetch`, { timeout: 300000 }, async () => {
+  test(`${setup.name}: builds from the tarball and sends a first-frame span and a traced fetch`, { timeout: 300000 }, async (t) => {
     const project = setup.project || setup.name;
     let dir = dirs.get(project);
     if (dir === undefined) {
@@ -207,6 +226,7 @@ for (const setup of SETUPS) {
       if (setup.wasm === "file" && !setup.dev) {
         assert.ok(requests.some((p) => p.endsWith(".wasm")), `the .wasm file was not fetched: ${requests.join(" ")}`);
       }
+      if (!setup.dev) t.diagnostic(`${setup.name}: ${weight(resolve(dir, setup.root), requests)}`);
       assert.deepEqual(errors, []);
     } finally {
       await context.close();
