@@ -98,8 +98,6 @@ pub(crate) struct Runtime {
     content_type: &'static str,
     /// Bodies go with credentials (and so by `sendBeacon` first); see `TracerConfig::credentials`.
     credentials: bool,
-    /// Bodies are Zipkin's (an empty one is `[]`, not `{}`).
-    zipkin: bool,
 }
 
 /// `session.id`: random, kept in `sessionStorage` for the life of the tab.
@@ -215,7 +213,6 @@ impl Runtime {
             fetch: method(&global(), "fetch"),
             content_type,
             credentials: config.credentials,
-            zipkin: config.format == crate::core::config::ExportFormat::Zipkin,
         }))
     }
 

@@ -7,8 +7,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { gunzipSync } from "node:zlib";
-import { start } from "./harness.mjs";
+import { plainBody, start } from "./harness.mjs";
 
 let h;
 before(async () => {
@@ -49,7 +48,7 @@ function collector(mode, port = 0) {
     if (req.method !== "POST") return res.writeHead(405).end(); // a probe of the page's
     try {
       const raw = Buffer.concat(chunks);
-      const plain = req.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw;
+      const plain = plainBody(req, raw);
       const body = JSON.parse(plain.toString("utf8"));
       if (!body.resourceSpans) return res.writeHead(200).end("{}"); // debug's preflight probe
       got.encodings.push(req.headers["content-encoding"] || "identity");

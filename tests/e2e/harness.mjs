@@ -14,6 +14,12 @@ export const pkgDir = join(root, "pkg");
 
 const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
 
+/** A request body as an OTLP/HTTP receiver reads it: gunzipped when it says it is gzip, as
+ * playtrace sends what goes by fetch. */
+export function plainBody(req, raw) {
+  return /gzip/.test(req.headers["content-encoding"] || "") ? gunzipSync(raw) : raw;
+}
+
 /** A server that echoes what it receives, collects OTLP bodies, and serves the test page. */
 function makeServer(name, state) {
   return createServer(async (req, res) => {
@@ -34,9 +40,7 @@ function makeServer(name, state) {
     if (req.method === "OPTIONS") return res.writeHead(204).end();
     if (url.pathname === "/v1/traces") {
       try {
-        // OTLP/HTTP receivers take gzip; playtrace gzips what it sends by fetch.
-        const plain = /gzip/.test(req.headers["content-encoding"] || "") ? gunzipSync(body) : body;
-        state.bodies.push(JSON.parse(plain.toString("utf8")));
+        state.bodies.push(JSON.parse(plainBody(req, body).toString("utf8")));
       } catch {
         return res.writeHead(400).end("not JSON");
       }

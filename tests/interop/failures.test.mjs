@@ -10,7 +10,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, request } from "node:http";
-import { gunzipSync } from "node:zlib";
+import { plainBody } from "../e2e/harness.mjs";
 import { freePort, pageAndCollector } from "./servers.mjs";
 
 const s = pageAndCollector();
@@ -31,8 +31,7 @@ async function faultProxy(script) {
     if (req.method === "POST") {
       seen.push(step === undefined ? "forwarded" : Array.isArray(step) ? step[0] : step);
       try {
-        const plain = req.headers["content-encoding"] === "gzip" ? gunzipSync(body) : body;
-        carried.push(JSON.parse(plain.toString("utf8")).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((x) => x.spans.map((sp) => sp.name))));
+        carried.push(JSON.parse(plainBody(req, body).toString("utf8")).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((x) => x.spans.map((sp) => sp.name))));
       } catch {
         carried.push([]);
       }

@@ -11,12 +11,12 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
-import { gunzipSync, gzipSync } from "node:zlib";
+import { gzipSync } from "node:zlib";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { launch } from "../e2e/harness.mjs";
+import { launch, plainBody } from "../e2e/harness.mjs";
 import { SETUPS } from "./setups.mjs";
 import { startProcess } from "../process.mjs";
 
@@ -104,7 +104,7 @@ function receiver(state) {
     if (req.method === "OPTIONS") return res.writeHead(204).end();
     if (url.pathname === "/v1/traces") {
       const raw = Buffer.concat(chunks);
-      state.bodies.push(JSON.parse((req.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw).toString("utf8")));
+      state.bodies.push(JSON.parse(plainBody(req, raw).toString("utf8")));
       return res.writeHead(200, { "content-type": "application/json" }).end("{}");
     }
     if (url.pathname === "/api/level/1") {

@@ -158,6 +158,21 @@ impl Encoder {
         "application/json"
     }
 
+    /// A body that exports nothing, which every receiver of the format accepts.
+    ///
+    /// ```
+    /// use playtrace::core::encode::{Encoder, Format, Resource};
+    /// let otlp = Encoder::new(Format::OtlpJson, &Resource::new("g"), "playtrace", "0.1.0");
+    /// let zipkin = Encoder::new(Format::ZipkinJson, &Resource::new("g"), "playtrace", "0.1.0");
+    /// assert_eq!((otlp.empty_body(), zipkin.empty_body()), ("{}", "[]"));
+    /// ```
+    pub fn empty_body(&self) -> &'static str {
+        match self.format {
+            Format::OtlpJson => "{}",
+            Format::ZipkinJson => "[]",
+        }
+    }
+
     /// Bytes a body spends on everything but its spans.
     pub fn envelope_len(&self) -> usize {
         self.prefix.len() + self.suffix.len()

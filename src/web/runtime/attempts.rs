@@ -195,7 +195,7 @@ impl Runtime {
         if self.http.is_same_origin(url) {
             return;
         }
-        let empty = if self.zipkin { "[]" } else { "{}" };
+        let empty = self.state.borrow().core.encoder().empty_body();
         transport::preflight::probe(fetch, url, empty, self.content_type, self.credentials);
     }
 
