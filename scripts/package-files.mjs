@@ -1,6 +1,6 @@
 // Writes the package's generated files into OUT_DIR, beside the engine wasm-bindgen wrote there:
 //   playtrace_inline.js  the wasm, gzipped and base64-encoded, for setups that do not emit the
-//                        .wasm file (load.js fetches this chunk only then)
+//                        .wasm file (playtrace.js imports it only then)
 //   playtrace.d.ts       the public declarations: the types of src/web/types.rs and the entry's
 //                        functions (src/package/api.d.ts)
 //   websocket.d.ts       the declarations of playtrace/websocket (nothing: it is imported for
@@ -48,8 +48,8 @@ const manifest = {
     "./websocket": { types: "./websocket.d.ts", default: "./websocket.js" },
     "./package.json": "./package.json",
   },
-  files: ["playtrace.js", "load.js", "early.js", "websocket.js", "playtrace_wasm.js", "playtrace_wasm_bg.wasm",
-    "playtrace_inline.js", "playtrace.d.ts", "websocket.d.ts", "snippets/", "README.md"],
+  files: ["playtrace.js", "websocket.js", "preflight.js", "playtrace_wasm_bg.wasm", "playtrace_inline.js",
+    "playtrace.d.ts", "websocket.d.ts", "README.md"],
   // `import "playtrace/websocket"` is imported for what it does as it loads: bundlers keep it.
   sideEffects: ["./websocket.js"],
 };

@@ -378,7 +378,7 @@ test("values that throw when read are skipped and counted, never thrown into the
     // 200 distinct names of 1 MB: cut to 1,024 characters and bounded in memory.
     const big = "x".repeat(1 << 20);
     for (let i = 0; i < 200; i++) tracer.startSpan(`${i}${big}`).end();
-    const exports = await (await import("/pkg/playtrace_wasm.js")).default();
+    const exports = (await import("/pkg/playtrace.js")).X; // the engine's wasm exports
     const memoryMb = exports.memory.buffer.byteLength / (1 << 20);
     // Baggage is capped when set; an empty baggage header is never sent.
     const hugeSet = tracer.setBaggage("huge", "y".repeat(9000));
