@@ -9,14 +9,105 @@
 //   preflight.js   `debug`'s preflight probe, imported by the entry only when it runs.
 // The inline copy of the wasm (playtrace_inline.js) stays a file of its own, imported only
 // where the .wasm file cannot be fetched.
+// First the wasm's imports get short names, in the wasm (OUT_DIR's) and in the glue: wasm-bindgen
+// names each `./playtrace_wasm_bg.js` import `__wbg_<name>_<16 hex digits>`, about 45 bytes
+// that gzip cannot shrink much, written once in the wasm and once in the glue.
 //   node scripts/bundle-pkg.mjs STAGING_DIR OUT_DIR
 // STAGING_DIR holds what wasm-bindgen wrote (playtrace_wasm.js, snippets/) and src/package's JS.
 import { build } from "esbuild";
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, basename } from "node:path";
 
 const [staging, out] = process.argv.slice(2);
 const snippets = join(staging, "snippets", readdirSync(join(staging, "snippets"))[0], "src", "web");
+
+/** Reads an unsigned LEB128 at `at`: [value, next position]. */
+function leb(bytes, at) {
+  let value = 0, shift = 0, b;
+  do {
+    b = bytes[at++];
+    value += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (b & 0x80);
+  return [value, at];
+}
+function lebBytes(n) {
+  const out = [];
+  do {
+    let b = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    out.push(b);
+  } while (n > 0);
+  return out;
+}
+const utf8 = (s) => [...lebBytes(Buffer.byteLength(s)), ...Buffer.from(s)];
+/** Short identifiers: a..z, A..Z, then two letters. */
+const shortName = (i) => {
+  const abc = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  return i < abc.length ? abc[i] : abc[Math.floor(i / abc.length) - 1] + abc[i % abc.length];
+};
+
+/** Renames the wasm's import modules to short keys, and the glue's own imports (the module
+ * wasm-bindgen wrote, whose keys it lists) to short names, in both files. */
+function shortenImports(wasmPath, gluePath) {
+  const wasm = readFileSync(wasmPath);
+  let glue = readFileSync(gluePath, "utf8");
+  const replaceOnce = (from, to) => {
+    const parts = glue.split(from);
+    if (parts.length !== 2) throw new Error(`bundle: ${from} is in the glue ${parts.length - 1} times, not once`);
+    glue = parts.join(to);
+  };
+  const modules = new Map();
+  let at = 8;
+  while (at < wasm.length) {
+    const id = wasm[at];
+    const [size, start] = leb(wasm, at + 1);
+    const end = start + size;
+    if (id !== 2) {
+      at = end;
+      continue;
+    }
+    let [count, p] = leb(wasm, start);
+    const section = [...lebBytes(count)];
+    let renamed = 0;
+    const text = () => {
+      const [len, from] = leb(wasm, p);
+      p = from + len;
+      return wasm.subarray(from, from + len).toString("utf8");
+    };
+    while (count-- > 0) {
+      const module = text();
+      const name = text();
+      const descStart = p;
+      const kind = wasm[p++];
+      if (kind === 0 || kind === 4) p = leb(wasm, p + (kind === 4 ? 1 : 0))[1];
+      else if (kind === 1 || kind === 2) {
+        if (kind === 1) p++;
+        const flags = wasm[p++];
+        p = leb(wasm, p)[1];
+        if (flags & 1) p = leb(wasm, p)[1];
+      } else if (kind === 3) p += 2;
+      else throw new Error(`bundle: import kind ${kind}`);
+      if (!modules.has(module)) {
+        modules.set(module, shortName(modules.size));
+        replaceOnce(`${JSON.stringify(module)}:`, `${JSON.stringify(modules.get(module))}:`);
+      }
+      let short = name;
+      if (module === "./playtrace_wasm_bg.js") {
+        short = shortName(renamed++);
+        replaceOnce(`${name}:`, `${short}:`);
+      }
+      section.push(...utf8(modules.get(module)), ...utf8(short), ...wasm.subarray(descStart, p));
+    }
+    const rebuilt = Buffer.concat([wasm.subarray(0, at), Buffer.from([2, ...lebBytes(section.length), ...section]), wasm.subarray(end)]);
+    writeFileSync(wasmPath, rebuilt);
+    writeFileSync(gluePath, glue);
+    return;
+  }
+  throw new Error("bundle: the wasm has no import section");
+}
+shortenImports(join(out, "playtrace_wasm_bg.wasm"), join(staging, "playtrace_wasm.js"));
 
 /** Imports that stay imports of a file beside the bundle: `name` (a file name) -> `./target`. */
 const beside = (names) => ({
