@@ -128,6 +128,21 @@ pub fn url_parts(href: &str) -> Option<UrlParts<'_>> {
 /// The methods semantic conventions know; anything else is recorded as `_OTHER`.
 const KNOWN_METHODS: [&str; 9] = ["CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"];
 
+/// Whether the absolute URL `href` is on `page_origin` (`https://game.example`); a page
+/// without an origin has none.
+///
+/// ```
+/// use playtrace::core::http::same_origin;
+/// assert!(same_origin("https://game.example", "https://game.example/v1/traces"));
+/// assert!(!same_origin("https://game.example", "https://game.example.evil/v1/traces"));
+/// assert!(!same_origin("", "https://game.example/"));
+/// ```
+pub fn same_origin(page_origin: &str, href: &str) -> bool {
+    !page_origin.is_empty()
+        && href.starts_with(page_origin)
+        && matches!(href.as_bytes().get(page_origin.len()), None | Some(b'/' | b'?' | b'#'))
+}
+
 /// The method as the browser sends it: the Fetch standard upper-cases `delete`, `get`, `head`,
 /// `options`, `post` and `put`, and leaves every other method as written.
 pub fn fetch_normalized_method(method: &str) -> String {

@@ -26,6 +26,7 @@ pub mod context;
 pub mod delivery;
 pub mod diagnostics;
 pub mod encode;
+pub mod engine;
 pub mod errors;
 pub mod frames;
 mod hex;

@@ -2,8 +2,8 @@
 //! start-up. The core decides what to send, when and how; this module only talks to the
 //! browser. Its parts, one a file: `spans` (start, attributes, end, requests settling later),
 //! `actions` (the `withSpan` stack and open actions), `errors`, `jank`, `headers` (trace
-//! headers and baggage), `counters` (`stats()`), `http_rules`, `exporter` (the timer, flushing
-//! and the transport plan) and `attempts` (one `fetch` of a body, its answer, persistence).
+//! headers and baggage), `counters` (`stats()`), `http_rules`, and `exporter` (the driver of
+//! the engine's exporter, `core::engine::export`: the timer, sends, storage).
 //!
 //! The state is private and borrowed only inside these methods, never across a call into JS
 //! that could call back into the tracer: under `panic = "abort"` a re-entrant borrow would trap
@@ -22,19 +22,17 @@ use super::js::{get, global, method, page_href};
 use super::transport;
 use crate::core::config::TracerConfig;
 use crate::core::context::ContextStack;
-use crate::core::delivery::Delivery;
 use crate::core::diagnostics::{Decision, Diagnostics};
 use crate::core::encode::Resource;
+use crate::core::engine::export::{Endpoint, Export};
 use crate::core::errors::ErrorLimiter;
 use crate::core::frames::FrameWatch;
 use crate::core::ids::IdGenerator;
 use crate::core::propagation::Baggage;
 use crate::core::tracer::{SpanHandle, TracerCore};
-use crate::core::transport::KeepaliveBudget;
 use crate::{SCOPE_NAME, SCOPE_VERSION};
 
 mod actions;
-mod attempts;
 mod counters;
 mod errors;
 mod exporter;
@@ -56,19 +54,10 @@ struct State {
     core: TracerCore,
     contexts: ContextStack,
     baggage: Baggage,
-    budget: KeepaliveBudget,
-    /// The armed timer and the time it fires for.
-    timer: Option<(u64, Timeout)>,
-    /// The deadline a timer is being armed for while `setTimeout` runs: a wrapper of it that
-    /// ends a span schedules again, and must find this rather than arm a timer of its own.
-    arming: Option<u64>,
     /// Listeners and instrumentation, undone when dropped at shutdown.
     installed: Vec<Box<dyn Any>>,
-    /// What became of the bodies sent, and those waiting for the endpoint.
-    delivery: Delivery,
-    /// `shutdown()`'s promises, resolved once nothing is in flight.
-    settled_waiters: Vec<Function>,
-    shut_down: bool,
+    /// The engine's exporter: flushing, sends, their answers, what waits and what is kept.
+    export: Export,
     /// HTTP spans whose request finished and that wait for Resource Timing, with their end time:
     /// a page going away ends them at once rather than lose them.
     settling: Vec<(SpanHandle, u64)>,
@@ -78,10 +67,6 @@ struct State {
     diagnostics: Diagnostics,
     /// Which uncaught errors to record.
     errors: ErrorLimiter,
-    /// Bodies sent by `fetch` are gzipped: the config's `compression`, until a CORS refuses it.
-    gzip: bool,
-    /// `debug` has begun timing the endpoint's preflight (once a page).
-    preflight_probed: bool,
     /// Frames and where they fall; off until the game feeds one or Long Animation Frames are
     /// observed.
     frames: FrameWatch,
@@ -92,6 +77,10 @@ pub(crate) struct Runtime {
     /// This runtime, for the timer and the requests it starts (they must not keep it alive).
     me: Weak<Runtime>,
     state: RefCell<State>,
+    /// The armed timer and the deadline it fires for (the driver's, not the engine's state).
+    timer: RefCell<Option<(u64, Timeout)>>,
+    /// `shutdown()`'s promises, resolved once nothing is in flight.
+    waiters: RefCell<Vec<Function>>,
     http: HttpRules,
     /// The page's own `fetch` as it was at `init`, so later instrumentation never sees ours.
     fetch: Option<Function>,
@@ -179,8 +168,17 @@ impl Runtime {
         let mut core = TracerCore::new(config, resource, ids).map_err(|e| e.message())?;
         core.bind_session(&session);
         let content_type = core.encoder().content_type();
+        let page_origin = get(&get(&global(), "location"), "origin").as_string().unwrap_or_default();
+        let fetch = method(&global(), "fetch");
+        let export = Export::new(Endpoint {
+            url: endpoint.clone(),
+            page_origin: page_origin.clone(),
+            credentials: config.credentials,
+            gzip: config.gzip,
+            can_fetch: fetch.is_some(),
+        });
         let http = HttpRules {
-            page_origin: get(&get(&global(), "location"), "origin").as_string().unwrap_or_default(),
+            page_origin,
             propagate_to: config.propagate_to.clone(),
             propagate_patterns: patterns.propagate_to,
             ignore_urls: config.ignore_urls.clone(),
@@ -194,23 +192,18 @@ impl Runtime {
                 core,
                 contexts: ContextStack::default(),
                 baggage: Baggage::default(),
-                budget: KeepaliveBudget::default(),
-                timer: None,
-                arming: None,
                 installed: Vec::new(),
-                delivery: Delivery::default(),
-                settled_waiters: Vec::new(),
-                shut_down: false,
+                export,
                 settling: Vec::new(),
                 last_now_ns: now,
                 diagnostics: Diagnostics::new(config.debug),
                 errors: ErrorLimiter::default(),
-                gzip: config.gzip,
-                preflight_probed: false,
                 frames: FrameWatch::new(config.frame_budget_ms, f64::from(config.flush_interval_ms)),
             }),
+            timer: RefCell::new(None),
+            waiters: RefCell::new(Vec::new()),
             http,
-            fetch: method(&global(), "fetch"),
+            fetch,
             content_type,
             credentials: config.credentials,
         }))
@@ -249,10 +242,6 @@ impl Runtime {
     /// Keeps a listener or a hook until shutdown, when dropping it undoes it.
     pub(crate) fn keep(&self, thing: Box<dyn Any>) {
         self.state.borrow_mut().installed.push(thing);
-    }
-
-    pub(crate) fn is_shut_down(&self) -> bool {
-        self.state.borrow().shut_down
     }
 
     /// Says a decision on the console, once per kind, when `debug` is on. `detail` is built only

@@ -5,8 +5,8 @@ use super::Runtime;
 impl Runtime {
     /// `stats()`: every counter, and the spans queued now.
     pub(crate) fn counters(&self) -> Vec<(&'static str, u64)> {
+        let (sending, waiting) = self.in_flight();
         let s = self.state.borrow();
-        let (sending, waiting) = (s.delivery.sending_spans(), s.delivery.waiting_spans());
         s.core.stats().fields(s.core.queue_len() as u64, sending, waiting).to_vec()
     }
 

@@ -1,306 +1,218 @@
-//! The exporter: the one timer, flushing, and sending what the core batches by the transport
-//! plan (a `fetch` attempt and its answer are `attempts`'). When to try again is the core's
-//! `Delivery`; this only talks to the browser, with the state released before every JS call.
+//! The driver of the engine's exporter (`core::engine::export`): turns the browser's events
+//! (the timer, answers of `fetch`, the page hiding, `flush()`, `shutdown()`) into its events,
+//! and applies the commands it returns once it has returned, with the state released, so a
+//! game that wraps `setTimeout`, `fetch`, `sendBeacon`, `console` or `localStorage` may call
+//! the tracer from inside. Every decision is the engine's; this only talks to the browser.
 
 use gloo_timers::callback::Timeout;
-use js_sys::{Function, Promise};
+use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::JsValue;
 
-use super::attempts::jitter;
-use super::{page_hidden, print, with_live, Runtime};
+use super::{page_hidden, print, Runtime};
 use crate::core::diagnostics::Decision;
-use crate::core::encode::json::write_u64;
-use crate::core::encode::Body;
-use crate::core::stats::Stats;
-use crate::core::transport::{body_limit, transport_plan, Transport, BEACON_HOLD_NS};
+use crate::core::engine::export::{keeps_body, Command, Event, Reply};
+use crate::core::preflight::preflight_repeats;
+use crate::core::transport::{PendingBody, Transport};
 use crate::web::clock;
 use crate::web::transport;
+use crate::web::transport::fetch::Post;
 
 impl Runtime {
-    /// Arms the timer for the next deadline (the core's flush, or a waiting body's retry),
-    /// unless an earlier one is armed already. `setTimeout` and `clearTimeout` are called with
-    /// the state released: a game that wraps them may record spans from inside.
-    pub(super) fn schedule(&self) {
-        let (due, outer) = {
+    /// Gives the exporter one event with the state borrowed, then applies its commands.
+    #[inline(never)]
+    fn export(&self, event: Event, now_ns: u64) {
+        let mut out = Vec::new();
+        {
             let mut s = self.state.borrow_mut();
-            if s.shut_down {
-                return;
+            let s = &mut *s;
+            s.export.handle(&mut s.core, event, now_ns, &mut out);
+        }
+        for command in out {
+            self.apply(command);
+        }
+    }
+
+    fn apply(&self, command: Command) {
+        match command {
+            Command::Fetch { attempt, url, body, keepalive, gzip, probe } => {
+                self.post(attempt, &url, body, keepalive, gzip, probe)
             }
-            let due = match (s.core.next_deadline_ns(), s.delivery.next_deadline_ns()) {
-                (Some(a), Some(b)) => a.min(b),
-                (Some(a), None) | (None, Some(a)) => a,
-                (None, None) => return,
-            };
-            let covered = |at: Option<u64>| at.is_some_and(|at| at <= due);
-            if covered(s.timer.as_ref().map(|(at, _)| *at)) || covered(s.arming) {
-                return;
+            Command::Hand { walk, transport, url, body } => {
+                let taken = match transport {
+                    Transport::Beacon => transport::beacon::send(&url, &body, self.content_type),
+                    _ => transport::fetch_later::send(&url, &body, self.content_type, self.credentials),
+                };
+                self.export(Event::Handed { walk, refused: (!taken).then_some(body) }, clock::now_ns());
             }
-            (due, s.arming.replace(due))
-        };
-        let now = clock::now_ns();
-        // A full batch is due at once; a deadline a millisecond after it, so the timer never
-        // fires a little before it is due.
-        let ms = if due <= now { 0 } else { ((due - now) / 1_000_000 + 1).min(u64::from(u32::MAX / 2)) as u32 };
+            Command::Persist { bodies, spans } => {
+                let result = self.store(bodies);
+                self.export(Event::Persisted { spans, result }, clock::now_ns());
+            }
+            Command::Arm { at_ns, ms } => self.arm(at_ns, ms),
+            Command::Disarm => {
+                let armed = self.timer.borrow_mut().take();
+                drop(armed); // clearTimeout, with nothing borrowed
+            }
+            Command::Print(lines) => print(lines),
+            Command::Say(decision, detail) => self.debug(decision, || detail),
+            Command::Warn(text) => web_sys::console::warn_1(&JsValue::from_str(&text)),
+            Command::ProbePreflight { body } => self.probe_preflight(body),
+            Command::Settled => {
+                let waiters = std::mem::take(&mut *self.waiters.borrow_mut());
+                for resolve in waiters {
+                    let _ = resolve.call0(&JsValue::UNDEFINED);
+                }
+            }
+        }
+    }
+
+    /// Arms the timer, keeping whichever of it and an armed one fires first (a wrapper of
+    /// `setTimeout` may have armed an earlier one meanwhile).
+    fn arm(&self, at_ns: u64, ms: u32) {
         let weak = self.me.clone();
-        let armed = Timeout::new(ms, move || with_live(&weak, |rt| rt.on_timer()));
-        // A wrapper of `setTimeout` may have armed an earlier timer meanwhile: the earlier stays.
+        let armed = Timeout::new(ms, move || {
+            if let Some(rt) = weak.upgrade() {
+                rt.on_timer();
+            }
+        });
         let unused = {
-            let mut s = self.state.borrow_mut();
-            s.arming = outer;
-            if s.shut_down || matches!(s.timer, Some((other, _)) if other <= due) {
-                Some(armed)
-            } else {
-                s.timer.replace((due, armed)).map(|(_, t)| t)
+            let mut timer = self.timer.borrow_mut();
+            match &*timer {
+                Some((other, _)) if *other <= at_ns => Some(armed),
+                _ => timer.replace((at_ns, armed)).map(|(_, t)| t),
             }
         };
         drop(unused);
     }
 
     fn on_timer(&self) {
-        let now = self.now_ns();
-        let (fired, printed) = {
-            let mut s = self.state.borrow_mut();
-            (s.timer.take(), s.core.expire_spans(now))
-        };
+        let fired = self.timer.borrow_mut().take();
         drop(fired);
-        print(printed);
-        self.send_due();
-        self.retry_due();
-        self.schedule();
+        let hidden = page_hidden();
+        self.export(Event::Timer { hidden }, self.now_ns());
     }
 
-    /// Sends bodies while the core says one is due (a full batch, a full body, or a span that
-    /// waited the flush interval); a partial batch stays for the timer.
-    fn send_due(&self) {
-        loop {
-            let now = clock::now_ns();
-            let due = self.state.borrow().core.should_flush(now).is_some();
-            if !due {
-                return;
-            }
-            let Some(body) = self.next_body(false, false) else { return };
-            self.send(body, false);
-        }
+    /// Arms the timer for the next deadline, unless an earlier one is armed.
+    pub(super) fn schedule(&self) {
+        self.export(Event::Schedule, clock::now_ns());
     }
 
-    /// Sends the waiting bodies that are due again: one at a time while the endpoint fails,
-    /// all of them once it answered 2xx. A hidden page keeps them for the next visit instead
-    /// (the core's `keep_due`).
-    pub(super) fn retry_due(&self) {
-        if page_hidden() {
-            let kept = self.state.borrow_mut().delivery.keep_due(clock::now_ns());
-            self.persist(kept);
-            return;
-        }
-        loop {
-            let now = clock::now_ns();
-            let Some(w) = self.state.borrow_mut().delivery.take_due(now) else { return };
-            self.stats(|st| st.retries += 1);
-            let url = self.http.endpoint.clone();
-            self.attempt(url, w.body, false, w.retries);
-        }
-    }
-
-    /// The next body, as large as the transport it will take allows (`flushing`: a flush
-    /// drains the queue, rather than one body coming due).
-    fn next_body(&self, leaving: bool, flushing: bool) -> Option<Body> {
-        let now = clock::now_ns();
-        let (body, trimmed, too_large) = {
-            let mut s = self.state.borrow_mut();
-            let batch_bytes = s.core.max_body_bytes();
-            let fits = s.budget.fits(batch_bytes, now);
-            let before = *s.core.stats();
-            let flushing_bytes = if flushing { s.core.queued_body_bytes() } else { 0 };
-            let body = s.core.next_body_within(body_limit(fits, leaving, batch_bytes, flushing_bytes));
-            let after = s.core.stats();
-            (body, after.trimmed > before.trimmed, after.dropped_too_large > before.dropped_too_large)
-        };
-        if trimmed {
-            self.debug(Decision::Trimmed, String::new);
-        }
-        if too_large {
-            self.debug(Decision::DroppedTooLarge, String::new);
-        }
-        body
+    /// Sends bodies an earlier page of this origin kept.
+    pub(super) fn send_recovered(&self, bodies: Vec<PendingBody>) {
+        self.export(Event::Recovered(bodies), clock::now_ns());
     }
 
     /// `tracer.flush()`: sends everything queued now.
     pub(crate) fn flush_now(&self) {
         self.report_jank(true);
-        self.send_all(false);
-        self.schedule();
+        self.export(Event::Flush, clock::now_ns());
     }
 
-    /// Sends everything queued. `leaving`: the page is being hidden or unloaded, so only
-    /// transports that survive it are used. Spans queued meanwhile (a game's wrapper of `fetch`
-    /// that records one per call) wait for the next flush, or this would never end.
-    fn send_all(&self, leaving: bool) {
-        let mut left = self.state.borrow().core.queue_len();
-        while left > 0 {
-            let Some(body) = self.next_body(leaving, true) else { return };
-            left = left.saturating_sub(body.spans);
-            self.send(body, leaving);
-        }
-    }
-
-    /// The page is being hidden or unloaded: send everything by what survives it, and keep what
-    /// cannot be sent (the endpoint fails, or bodies wait for it) for the next page.
+    /// The page is being hidden or unloaded: the engine sends everything by what survives it
+    /// and keeps what cannot go for the next visit.
     pub(crate) fn on_page_leaving(&self) {
         self.end_settling();
         self.report_jank(true);
-        self.send_all(true);
-        let waiting = self.state.borrow_mut().delivery.take_all();
-        self.persist(waiting);
+        self.export(Event::Leaving, clock::now_ns());
     }
 
-    /// `shutdown()`: sends what is queued (by what survives the page if it is hidden), keeps
-    /// what waits for a failing endpoint, and resolves the returned promise once every request
-    /// in flight has been answered (or failed and been kept).
+    /// `shutdown()`: the promise resolves once every request in flight has been answered (or
+    /// failed and been kept). Listeners, instrumentation and the timer are undone.
     pub(crate) fn shut_down(&self) -> Promise {
-        if !self.is_shut_down() {
+        let first = !self.is_shut_down();
+        if first {
             self.report_jank(true);
-            self.send_all(page_hidden());
-            let waiting = self.state.borrow_mut().delivery.take_all();
-            self.persist(waiting);
-            let installed = {
-                let mut s = self.state.borrow_mut();
-                s.shut_down = true;
-                (s.timer.take(), std::mem::take(&mut s.installed))
-            };
-            // Clearing the timer, restoring globals and removing listeners call JS: done with
-            // the state released.
-            drop(installed);
         }
         let mut resolve = None;
         let promise = Promise::new(&mut |yes, _| resolve = Some(yes));
         if let Some(resolve) = resolve {
-            self.state.borrow_mut().settled_waiters.push(resolve);
+            self.waiters.borrow_mut().push(resolve);
         }
-        self.wake_settled_waiters();
+        let hidden = page_hidden();
+        self.export(Event::Shutdown { hidden }, clock::now_ns());
+        if first {
+            // Restoring globals and removing listeners call JS: done with the state released.
+            let installed = std::mem::take(&mut self.state.borrow_mut().installed);
+            drop(installed);
+        }
         promise
     }
 
-    /// Resolves `shutdown()`'s promises once nothing is in flight.
-    pub(super) fn wake_settled_waiters(&self) {
-        let waiters: Vec<Function> = {
-            let mut s = self.state.borrow_mut();
-            if s.delivery.sending_bodies() > 0 {
-                return;
-            }
-            std::mem::take(&mut s.settled_waiters)
+    /// Posts a body; the answer goes to the engine.
+    fn post(&self, attempt: u32, url: &str, body: String, keepalive: bool, gzip: bool, probe: bool) {
+        let Some(fetch) = self.fetch.clone() else { return };
+        // The body leaves wasm memory here: while the request is in flight only the browser's
+        // copy exists, so a burst of large bodies does not grow the wasm heap, which never
+        // shrinks. The engine asks for it back only if it must try again.
+        let bytes = transport::body_bytes(&body);
+        drop(body);
+        let post = Post {
+            fetch: &fetch,
+            url,
+            content_type: self.content_type,
+            keepalive,
+            credentials: self.credentials,
+            gzip,
+            probe: probe.then(|| fetch.clone()),
         };
-        for resolve in waiters {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
+        let weak = self.me.clone();
+        let request = bytes.clone();
+        post.send(&request, move |reply| {
+            if let Some(rt) = weak.upgrade() {
+                rt.answered(attempt, bytes, reply);
+            }
+        });
+    }
+
+    fn answered(&self, attempt: u32, bytes: Uint8Array, reply: Reply) {
+        let body = keeps_body(&reply).then(|| transport::body_text(&bytes));
+        drop(bytes);
+        // Read before the state is borrowed: a page may define `visibilityState` itself.
+        let hidden = page_hidden();
+        self.export(Event::Answered { attempt, reply, body, hidden }, clock::now_ns());
+    }
+
+    /// Writes bodies to storage: `Ok` with the spans dropped to stay within its bounds, `Err`
+    /// with those lost where there is no storage.
+    fn store(&self, bodies: Vec<PendingBody>) -> Result<u64, u64> {
+        // Storage calls JS: the state is borrowed only inside each merge, between those calls.
+        let merge = |into: &mut String, more: &str| {
+            let s = self.state.borrow();
+            s.core.encoder().merge(into, more, s.core.max_body_bytes())
+        };
+        transport::storage::append(bodies, merge)
+    }
+
+    /// `debug`, after the first body an endpoint on another origin took: times whether its CORS
+    /// preflight is kept between sends, and says once if it is not (the core's `preflight`).
+    #[inline(never)]
+    fn probe_preflight(&self, body: &'static str) {
+        let Some(fetch) = self.fetch.as_ref() else { return };
+        if !self.state.borrow().diagnostics.wants(Decision::PreflightRepeats) {
+            return;
+        }
+        transport::preflight::probe(fetch, &self.http.endpoint, body, self.content_type, self.credentials);
+    }
+
+    /// `debug`'s preflight probe timed its requests (see the core's `preflight`).
+    pub(crate) fn preflight_timed(&self, simple: f64, fresh: f64, warm: f64, later: f64) {
+        if preflight_repeats(simple, fresh, warm, later) {
+            self.debug(Decision::PreflightRepeats, String::new);
         }
     }
 
-    /// Sends a body: by `fetch` while the page stays and the endpoint is not known to fail; to
-    /// the waiting bodies while it fails; by what survives the page while it goes away, or to
-    /// storage if the endpoint fails then.
-    fn send(&self, body: Body, leaving: bool) {
-        let now = clock::now_ns();
-        {
-            let mut s = self.state.borrow_mut();
-            if leaving && s.delivery.is_failing() {
-                drop(s);
-                self.persist(vec![body]);
-                return;
-            }
-            if !leaving && s.delivery.must_wait() {
-                let jitter = jitter(&mut s.core);
-                let state = &mut *s;
-                let (encoder, limit) = (state.core.encoder(), state.core.max_body_bytes());
-                let dropped = state.delivery.wait(body, now, jitter, |into, more| encoder.merge(into, more, limit));
-                state.core.stats_mut().dropped_send_failed += dropped;
-                drop(s);
-                self.schedule();
-                return;
-            }
-        }
-        let bytes = body.json.len();
-        let fits = self.state.borrow_mut().budget.fits(bytes, now);
-        if let Some(taken) = self.take(body, fits, leaving) {
-            if leaving && taken != Transport::Beacon {
-                self.debug(Decision::TransportFallback, || fallback_detail(taken, fits, bytes));
-            }
-        }
-    }
-
-    /// Walks the transport plan until a transport takes the body; returns that transport.
-    fn take(&self, body: Body, fits: bool, leaving: bool) -> Option<Transport> {
-        let url = &self.http.endpoint;
-        let now = clock::now_ns();
-        for &step in transport_plan(fits, leaving, self.credentials) {
-            match step {
-                Transport::Beacon => {
-                    if transport::beacon::send(url, &body.json, self.content_type) {
-                        let mut s = self.state.borrow_mut();
-                        s.budget.reserve(body.json.len(), now, BEACON_HOLD_NS);
-                        let st = s.core.stats_mut();
-                        st.beacons_sent += 1;
-                        record_handed_over(st, &body);
-                        return Some(step);
-                    }
-                    self.stats(|st| st.beacons_refused += 1);
-                }
-                Transport::KeepaliveFetch => {
-                    if self.state.borrow_mut().budget.fits(body.json.len(), now) {
-                        self.stats(|st| st.fetch_keepalive += 1);
-                        self.attempt(url.clone(), body, true, 0);
-                        return Some(step);
-                    }
-                }
-                Transport::Fetch => {
-                    self.stats(|st| st.fetch_plain += 1);
-                    self.attempt(url.clone(), body, false, 0);
-                    return Some(step);
-                }
-                Transport::FetchLater => {
-                    if transport::fetch_later::send(url, &body.json, self.content_type, self.credentials) {
-                        let mut s = self.state.borrow_mut();
-                        let st = s.core.stats_mut();
-                        st.fetch_later += 1;
-                        record_handed_over(st, &body);
-                        return Some(step);
-                    }
-                }
-                Transport::Storage => {
-                    self.persist(vec![body]);
-                    return Some(step);
-                }
-            }
-        }
-        None
-    }
-
-    pub(super) fn stats(&self, f: impl FnOnce(&mut Stats)) {
+    pub(super) fn stats(&self, f: impl FnOnce(&mut crate::core::stats::Stats)) {
         f(self.state.borrow_mut().core.stats_mut());
     }
-}
 
-/// A body handed to a transport whose answer the page never sees (a beacon, `fetchLater`).
-fn record_handed_over(stats: &mut Stats, body: &Body) {
-    stats.beaconed += body.spans as u64;
-    stats.bodies_sent += 1;
-    stats.bytes_sent += body.json.len() as u64;
-}
+    /// Whether the tracer was shut down.
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.state.borrow().export.is_shut_down()
+    }
 
-/// Which transport a body took as the page went away instead of a beacon, and why.
-fn fallback_detail(step: Transport, fits: bool, bytes: usize) -> String {
-    let mut d = String::from("a body of ");
-    write_u64(&mut d, bytes as u64);
-    d.push_str(" bytes went by ");
-    d.push_str(match step {
-        Transport::KeepaliveFetch => "fetch with keepalive",
-        Transport::Fetch => "fetch",
-        Transport::FetchLater => "fetchLater",
-        Transport::Storage => "localStorage",
-        Transport::Beacon => "sendBeacon",
-    });
-    d.push_str(if fits {
-        ": sendBeacon refused it, or credentials are off"
-    } else {
-        ": it does not fit the page's 64 KiB keepalive quota now"
-    });
-    d
+    /// Spans in requests not answered yet, and in bodies waiting for a failing endpoint.
+    pub(super) fn in_flight(&self) -> (u64, u64) {
+        let s = self.state.borrow();
+        (s.export.sending_spans(), s.export.waiting_spans())
+    }
 }

@@ -32,13 +32,6 @@ impl HttpRules {
             || self.propagate_patterns.iter().any(|re| re.test(href))
     }
 
-    /// Whether `href` is on the page's own origin.
-    pub(crate) fn is_same_origin(&self, href: &str) -> bool {
-        !self.page_origin.is_empty()
-            && href.starts_with(self.page_origin.as_str())
-            && matches!(href.as_bytes().get(self.page_origin.len()), None | Some(b'/' | b'?' | b'#'))
-    }
-
     /// `href` with credentials and secret query values redacted.
     pub(crate) fn redact(&self, href: &str) -> String {
         crate::core::http::redact_url(href, &self.redact_query_params)

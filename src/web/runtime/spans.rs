@@ -30,7 +30,7 @@ impl Runtime {
         let (cx, handle) = s.core.start_span(name, kind, parent.as_ref(), start, now);
         // The timer need only move if this span's timeout comes before the armed deadline.
         let timeout_at = now.saturating_add(s.core.span_timeout_ns());
-        let reschedule = handle.is_some() && !matches!(s.timer, Some((armed, _)) if armed <= timeout_at);
+        let reschedule = handle.is_some() && s.export.needs_timer_by(timeout_at);
         drop(s);
         if reschedule {
             self.schedule();
@@ -117,14 +117,11 @@ impl Runtime {
     pub(crate) fn end_span_ns(&self, h: SpanHandle, end_ns: u64) {
         let (ended, reschedule) = {
             let mut s = self.state.borrow_mut();
-            if s.shut_down {
+            if s.export.is_shut_down() {
                 return;
             }
             let ended = s.core.end_span(h, end_ns);
-            // The timer need only move for the first span queued (its flush deadline) or for a
-            // full batch (due at once); otherwise the armed deadline still holds.
-            let reschedule = ended == Ended::Queued
-                && (s.timer.is_none() || s.core.queue_len() == 1 || s.core.size_trigger().is_some());
+            let reschedule = ended == Ended::Queued && s.export.moves_timer_when_queued(&s.core);
             (ended, reschedule)
         };
         match ended {

@@ -4,6 +4,8 @@
 use js_sys::{Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 
+use crate::core::delivery::Answer;
+use crate::core::engine::export::Reply;
 use crate::core::transport::parse_retry_after_seconds;
 
 // `post` (boundary.js): compresses where asked and possible, sends, and calls
@@ -28,35 +30,21 @@ extern "C" {
     );
 }
 
-/// What became of one attempt.
-pub(crate) enum Outcome {
-    /// The collector answered, with `Retry-After` in milliseconds if it gave one.
-    Status(u16, Option<u64>),
-    /// No answer: offline, refused, blocked, or CORS. `answered`: a probe that needs no CORS
-    /// got an answer (so CORS refused this page).
-    NetworkError { answered: bool },
-}
-
-/// How the body travelled: its bytes as sent, and whether they were gzipped.
-#[derive(Clone, Copy)]
-pub(crate) struct Sent {
-    pub(crate) bytes: u32,
-    pub(crate) gzipped: bool,
-}
-
-fn outcome(status: u16, retry_after: &str, answered: bool) -> Outcome {
-    if status == 0 {
-        return Outcome::NetworkError { answered };
-    }
-    let retry_after = (!retry_after.is_empty())
-        .then(|| {
-            parse_retry_after_seconds(retry_after).or_else(|| {
-                let at = js_sys::Date::parse(retry_after);
-                at.is_finite().then(|| (at - js_sys::Date::now()).max(0.0) as u64)
+fn reply(status: u16, retry_after: &str, answered: bool, sent_bytes: u32, gzipped: bool) -> Reply {
+    let answer = if status == 0 {
+        Answer::None
+    } else {
+        let retry_after = (!retry_after.is_empty())
+            .then(|| {
+                parse_retry_after_seconds(retry_after).or_else(|| {
+                    let at = js_sys::Date::parse(retry_after);
+                    at.is_finite().then(|| (at - js_sys::Date::now()).max(0.0) as u64)
+                })
             })
-        })
-        .flatten();
-    Outcome::Status(status, retry_after)
+            .flatten();
+        Answer::Status(status, retry_after)
+    };
+    Reply { answer, probe_answered: status == 0 && answered, sent_bytes, gzipped }
 }
 
 /// How one body is posted.
@@ -74,10 +62,10 @@ pub(crate) struct Post<'a> {
 
 impl Post<'_> {
     /// Posts `body` (see [`super::body_bytes`]) and calls `done` once with the answer.
-    pub(crate) fn send(self, body: &Uint8Array, done: impl FnOnce(Outcome, Sent) + 'static) {
+    pub(crate) fn send(self, body: &Uint8Array, done: impl FnOnce(Reply) + 'static) {
         let done = Closure::once_into_js(
             move |status: u16, retry_after: String, answered: bool, bytes: u32, gzipped: bool| {
-                done(outcome(status, &retry_after, answered), Sent { bytes, gzipped })
+                done(reply(status, &retry_after, answered, bytes, gzipped))
             },
         );
         post_js(
