@@ -310,7 +310,7 @@ impl Encoder {
             if s.name.is_empty() && message_len == 0 {
                 return None;
             }
-            let mut name = s.name.to_string();
+            let mut name = String::from(&*s.name);
             halve(&mut name);
             s.name = name.into();
             if let super::span::Status::Error(m) = &mut s.status {
