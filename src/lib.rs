@@ -7,6 +7,9 @@
 #![deny(missing_docs)]
 
 pub mod core;
+// The wasm's allocator; built natively only for its tests.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod heap;
 
 /// The instrumentation scope name written into every export.
 pub const SCOPE_NAME: &str = "playtrace";
