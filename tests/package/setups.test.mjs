@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import { gzipSync } from "node:zlib";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,6 +48,9 @@ function prepare(setup) {
   }
   // The tarball changes with every build; install it without recording it.
   run("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--loglevel=error", tarball], dir);
+  // A build's output folder starts empty, so what it holds is this build's (webpack, for one,
+  // leaves the hashed files of earlier builds beside the new ones).
+  if (setup.root !== ".") rmSync(join(dir, setup.root), { recursive: true, force: true });
   write(dir, setup.entry, readFileSync(join(here, "game", "main.js"), "utf8"));
   for (const [path, text] of Object.entries(setup.files)) write(dir, path, text);
   copyFileSync(join(here, "game", "check.ts"), join(dir, "check.ts"));
