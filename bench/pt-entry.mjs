@@ -4,4 +4,5 @@ export { default, init } from "../target/bench/pkg/playtrace.js";
 // The ws figures trace sockets: what a game with sockets imports beside the entry.
 import "../target/bench/pkg/websocket.js";
 import { X } from "../target/bench/pkg/playtrace.js";
-export const engineExports = async () => X;
+// The engine's wasm exports, bound by init (the memory figures read the memory's size).
+export const engineExports = async () => ({ get memory() { return X.memory; } });
