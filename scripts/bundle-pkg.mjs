@@ -3,7 +3,7 @@
 //                  wasm-bindgen glue and every JS module the engine imports: one module, so a
 //                  plain page loads this file and the wasm, not a chain of a dozen modules.
 //                  Beside the public API it exports what playtrace/websocket needs of the engine
-//                  (X, put, PARENT_IMPLICIT, useSockets), undeclared in playtrace.d.ts.
+//                  (X, put, useSockets), undeclared in playtrace.d.ts.
 //   websocket.js   the subpath playtrace/websocket: WebSocket tracing, importing the engine
 //                  from ./playtrace.js so both share one instance.
 //   preflight.js   `debug`'s preflight probe, imported by the entry only when it runs.
@@ -125,7 +125,7 @@ const entry = join(staging, "bundle-entry.js");
 writeFileSync(entry, [
   'export * from "./playtrace.js";',
   'export { default } from "./playtrace.js";',
-  `export { X, put, PARENT_IMPLICIT, useSockets } from ${JSON.stringify(join(snippets, "boundary.js"))};`,
+  `export { X, put, useSockets } from ${JSON.stringify(join(snippets, "boundary.js"))};`,
   "",
 ].join("\n"));
 await build({

@@ -1,6 +1,7 @@
-//! `init` and `getTracer`, and the engine behind the JS API (`api.js`): what a span or the tracer
-//! does off the hot path (events, status, links, propagation, baggage, stats). Nothing here
-//! throws into game code except `init` on a bad config.
+//! What `init` does, and the engine behind the JS API (`api.js`) off the hot path: events,
+//! status, links, propagation, baggage, stats, requests made before the engine loaded. The
+//! exports that reach these are in `boundary.rs`. Nothing here throws into game code except
+//! `init` on a bad config.
 
 use std::rc::Rc;
 
@@ -8,10 +9,10 @@ use js_sys::{Array, Object};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use wasm_bindgen::prelude::*;
 
-use super::boundary;
 use super::http_span::{self, EarlyRequest};
 use super::js::get;
 use super::runtime::Runtime;
+use super::scratch;
 use super::{attributes, config, errors, frames, input, instrument, lifecycle, page_load, propagation, websocket};
 use crate::core::context::ParentRule;
 use crate::core::errors::exception_attributes;
@@ -20,26 +21,26 @@ use crate::core::span::{AttributeValue, Status};
 
 #[wasm_bindgen(module = "/src/web/api.js")]
 extern "C" {
-    fn make_tracer(engine: Engine) -> JsValue;
     // `websocket.js` ships apart, as `playtrace/websocket`: see websocket.rs.
     #[wasm_bindgen(js_name = wrapSockets)]
     pub(super) fn wrap_sockets(tracer: &JsValue) -> Option<js_sys::Function>;
 }
 
-/// Starts tracing: validates `config`, installs the tracer for this page (listeners, fetch and
-/// XHR instrumentation) and sends what an earlier page of this origin could not. Calling it
-/// again returns the installed tracer and installs nothing twice; call `shutdown()` first to
-/// start over with another config.
-///
-/// Throws an `Error` whose message names the offending key when the config is invalid.
-#[wasm_bindgen(unchecked_return_type = "Tracer")]
-pub fn init(#[wasm_bindgen(unchecked_param_type = "PlaytraceConfig")] config: JsValue) -> Result<JsValue, JsError> {
+/// `init`: validates `config`, installs the tracer for this page (listeners, fetch and XHR
+/// instrumentation) and sends what an earlier page of this origin could not. Calling it again
+/// returns the installed tracer and installs nothing twice. `engine` makes the JS object of the
+/// engine behind a tracer's API, `tracer` the tracer around one.
+pub(crate) fn start(
+    config: &JsValue,
+    engine: fn(&Rc<Runtime>) -> JsValue,
+    tracer: fn(&Rc<Runtime>) -> JsValue,
+) -> Result<JsValue, JsError> {
     if let Some(tracer) = Runtime::installed_tracer() {
         return Ok(tracer);
     }
-    let (config, patterns) = config::parse(&config).map_err(|e| JsError::new(&e.message()))?;
+    let (config, patterns) = config::parse(config).map_err(|e| JsError::new(&e.message()))?;
     let rt = Runtime::start(&config, patterns).map_err(|e| JsError::new(&e))?;
-    boundary::bind_js();
+    scratch::bind_js();
     lifecycle::install(&rt);
     if config.capture_errors {
         errors::install(&rt);
@@ -49,34 +50,15 @@ pub fn init(#[wasm_bindgen(unchecked_param_type = "PlaytraceConfig")] config: Js
         input::install(&rt);
     }
     if config.instrument_fetch || config.instrument_xhr {
-        let engine = Engine::new(Rc::clone(&rt)).into();
-        instrument::install(&rt, &engine, config.instrument_fetch, config.instrument_xhr);
+        instrument::install(&rt, &engine(&rt), config.instrument_fetch, config.instrument_xhr);
     }
     page_load::start(&rt);
-    let tracer = make_tracer(Engine::new(Rc::clone(&rt)));
+    let tracer = tracer(&rt);
     if config.instrument_websocket {
         websocket::install(&rt, &tracer);
     }
     rt.install(tracer.clone());
     Ok(tracer)
-}
-
-/// The tracer installed by `init`, if any.
-#[wasm_bindgen(js_name = getTracer, unchecked_return_type = "Tracer | undefined")]
-pub fn get_tracer() -> JsValue {
-    Runtime::installed_tracer().unwrap_or(JsValue::UNDEFINED)
-}
-
-/// The engine behind one tracer's JS API. Its methods take span handles, not span objects.
-#[wasm_bindgen(skip_typescript)]
-pub struct Engine {
-    rt: Rc<Runtime>,
-}
-
-impl Engine {
-    pub(crate) fn new(rt: Rc<Runtime>) -> Self {
-        Self { rt }
-    }
 }
 
 /// Counters as a plain JS object of numbers, in the order `Stats::fields` lists them.
@@ -92,257 +74,242 @@ impl Serialize for Counters {
     }
 }
 
-#[wasm_bindgen]
-impl Engine {
-    /// Starts a span whose options carry links or a parent that is not one of our spans (a
-    /// context from `extract` or another SDK). Writes its context for JS; returns its handle.
-    #[wasm_bindgen(js_name = startWith)]
-    pub fn start_with(&self, name: String, options: JsValue, implicit: bool) -> f64 {
-        let parent_value = get(&options, "parent");
-        let given = if parent_value.is_null() || parent_value.is_undefined() {
-            None
-        } else {
-            propagation::context_from_js(&parent_value)
-        };
-        let rule = match (parent_value.is_null(), &given, implicit) {
-            (true, _, _) => ParentRule::Root,
-            (_, Some(_), _) => ParentRule::Given,
-            (_, None, true) => ParentRule::Implicit,
-            (_, None, false) => ParentRule::ActiveOnly,
-        };
-        let kind = get(&options, "kind").as_string().and_then(|k| crate::core::span::SpanKind::from_name(&k));
-        let start = get(&options, "startTime").as_f64().unwrap_or(f64::NAN);
-        // Everything read from JS (getters, spanContext() methods) is read before the runtime
-        // borrows its state: JS may call back into the tracer.
-        let attrs = attributes::from_object(&get(&options, "attributes"));
-        let links_value = get(&options, "links");
-        let links: Vec<_> = if Array::is_array(&links_value) {
-            Array::from(&links_value)
-                .iter()
-                .map(|link| {
-                    propagation::context_from_js(&get(&link, "context"))
-                        .map(|cx| (cx, attributes::from_object(&get(&link, "attributes"))))
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let (cx, handle) = self.rt.start_span_outlined(&name, kind.unwrap_or_default(), rule, given, start);
-        boundary::write_context(&cx);
-        let Some(h) = handle else { return 0.0 };
-        self.rt.with_span(h, |span| {
-            attributes::apply(span, attrs);
-            for link in links {
-                match link {
-                    Some((cx, (list, dropped))) => {
-                        span.add_link(cx, list);
-                        if let Some(l) = span.links.last_mut() {
-                            l.attributes.count_dropped(dropped);
-                        }
+/// Starts a span whose options carry links or a parent that is not one of our spans (a
+/// context from `extract` or another SDK). Writes its context for JS; returns its handle.
+pub(crate) fn start_with(rt: &Rc<Runtime>, name: String, options: JsValue, implicit: bool) -> f64 {
+    let parent_value = get(&options, "parent");
+    let given = if parent_value.is_null() || parent_value.is_undefined() {
+        None
+    } else {
+        propagation::context_from_js(&parent_value)
+    };
+    let rule = match (parent_value.is_null(), &given, implicit) {
+        (true, _, _) => ParentRule::Root,
+        (_, Some(_), _) => ParentRule::Given,
+        (_, None, true) => ParentRule::Implicit,
+        (_, None, false) => ParentRule::ActiveOnly,
+    };
+    let kind = get(&options, "kind").as_string().and_then(|k| crate::core::span::SpanKind::from_name(&k));
+    let start = get(&options, "startTime").as_f64().unwrap_or(f64::NAN);
+    // Everything read from JS (getters, spanContext() methods) is read before the runtime
+    // borrows its state: JS may call back into the tracer.
+    let attrs = attributes::from_object(&get(&options, "attributes"));
+    let links_value = get(&options, "links");
+    let links: Vec<_> = if Array::is_array(&links_value) {
+        Array::from(&links_value)
+            .iter()
+            .map(|link| {
+                propagation::context_from_js(&get(&link, "context"))
+                    .map(|cx| (cx, attributes::from_object(&get(&link, "attributes"))))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let (cx, handle) = rt.start_span_outlined(&name, kind.unwrap_or_default(), rule, given, start);
+    scratch::write_context(&cx);
+    let Some(h) = handle else { return 0.0 };
+    rt.with_span(h, |span| {
+        attributes::apply(span, attrs);
+        for link in links {
+            match link {
+                Some((cx, (list, dropped))) => {
+                    span.add_link(cx, list);
+                    if let Some(l) = span.links.last_mut() {
+                        l.attributes.count_dropped(dropped);
                     }
-                    None => span.dropped_links = span.dropped_links.saturating_add(1),
                 }
+                None => span.dropped_links = span.dropped_links.saturating_add(1),
             }
-        });
-        h.to_bits() as f64
-    }
-
-    /// Sets an attribute of any JS type (arrays, BigInt); one without an attribute type is
-    /// dropped and counted.
-    #[wasm_bindgen(js_name = setAttributeValue)]
-    pub fn set_attribute_value(&self, span: f64, key: String, value: JsValue) {
-        let Some(h) = boundary::handle(span) else { return };
-        let value = attributes::from_js(&value);
-        self.rt.with_span(h, |s| match value {
-            Some(v) => s.set_attribute(key.as_str(), v),
-            None => s.attributes.count_dropped(1),
-        });
-    }
-
-    /// Records an event (the seeds' LogKV/LogFields), at `time` or now.
-    #[wasm_bindgen(js_name = addEvent)]
-    pub fn add_event(&self, span: f64, name: String, attributes: JsValue, time: f64) {
-        let Some(h) = boundary::handle(span) else { return };
-        let t = self.rt.time_ns(time);
-        let (list, dropped) = attributes::from_object(&attributes);
-        self.rt.with_span(h, |s| {
-            s.add_event(&name, t, list);
-            if let Some(e) = s.events.last_mut() {
-                e.attributes.count_dropped(dropped);
-            }
-        });
-    }
-
-    /// Records an `exception` event with `exception.type`, `exception.message` and
-    /// `exception.stacktrace` from an Error (or a message from anything else). The status is
-    /// left to the caller, as in OpenTelemetry.
-    #[wasm_bindgen(js_name = recordException)]
-    pub fn record_exception(&self, span: f64, exception: JsValue, time: f64) {
-        let Some(h) = boundary::handle(span) else { return };
-        let t = self.rt.time_ns(time);
-        let attrs = exception_attributes_of(&exception);
-        self.rt.with_span(h, |s| s.add_event("exception", t, attrs));
-    }
-
-    /// Records `error` as an exception and sets an error status with its message (a rejected
-    /// or throwing action).
-    pub fn fail(&self, span: f64, error: JsValue) {
-        let Some(h) = boundary::handle(span) else { return };
-        let t = self.rt.time_ns(f64::NAN);
-        let attrs = exception_attributes_of(&error);
-        let message = get(&error, "message").as_string().or_else(|| error.as_string()).unwrap_or_default();
-        self.rt.with_span(h, |s| {
-            s.add_event("exception", t, attrs);
-            s.set_status(Status::Error(message));
-        });
-    }
-
-    /// A `fetch` the game made before the engine loaded, as the package's early tracer recorded
-    /// it: `{url, method, parent, start, end, status, error, timing}` (`parent` a span, a
-    /// context, `null` for none or `undefined` for the implicit one; `status` 0 when `error`
-    /// says why there was no response; `timing` its Resource Timing entry, if any).
-    #[wasm_bindgen(js_name = replayRequest)]
-    pub fn replay_request(&self, record: JsValue) {
-        let text = |key: &str| get(&record, key).as_string().unwrap_or_default();
-        let number = |v: JsValue| v.as_f64().unwrap_or(f64::NAN);
-        let parent_value = get(&record, "parent");
-        let parent = if parent_value.is_undefined() {
-            None
-        } else if parent_value.is_null() {
-            Some(None)
-        } else {
-            Some(propagation::context_from_js(&parent_value))
-        };
-        let error = get(&record, "error");
-        let outcome = match get(&record, "status").as_f64() {
-            Some(status) if status > 0.0 => HttpOutcome::Response(status.min(f64::from(u16::MAX)) as u16),
-            _ if get(&error, "name").as_string().as_deref() == Some("AbortError") => HttpOutcome::Aborted,
-            _ => HttpOutcome::Failed {
-                error_type: get(&error, "name").as_string().unwrap_or_else(|| "Error".to_owned()),
-                message: get(&error, "message").as_string().unwrap_or_default(),
-            },
-        };
-        let timing = get(&record, "timing");
-        let t = |key: &str| number(get(&timing, key));
-        let timing = timing.is_object().then(|| ResourceTiming {
-            domain_lookup_start: t("domainLookupStart"),
-            domain_lookup_end: t("domainLookupEnd"),
-            connect_start: t("connectStart"),
-            secure_connection_start: t("secureConnectionStart"),
-            connect_end: t("connectEnd"),
-            request_start: t("requestStart"),
-            response_start: t("responseStart"),
-            response_end: t("responseEnd"),
-        });
-        let request = EarlyRequest {
-            url: text("url"),
-            method: text("method"),
-            parent,
-            start_ms: number(get(&record, "start")),
-            end_ms: number(get(&record, "end")),
-            outcome,
-            timing,
-        };
-        http_span::replay(&self.rt, request);
-    }
-
-    /// Sets the status: `{code: "ok"}`, `{code: "error", message}` or `{code: "unset"}`.
-    #[wasm_bindgen(js_name = setStatus)]
-    pub fn set_status(&self, span: f64, status: JsValue) {
-        let Some(h) = boundary::handle(span) else { return };
-        let code = get(&status, "code");
-        let message = get(&status, "message").as_string().unwrap_or_default();
-        let status = match (code.as_string().as_deref(), code.as_f64()) {
-            (Some("ok"), _) | (_, Some(1.0)) => Status::Ok,
-            (Some("error"), _) | (_, Some(2.0)) => Status::Error(message),
-            _ => Status::Unset,
-        };
-        self.rt.with_span(h, |s| s.set_status(status));
-    }
-
-    /// Renames the span (the seeds' SetOperationName).
-    #[wasm_bindgen(js_name = updateName)]
-    pub fn update_name(&self, span: f64, name: String) {
-        if let Some(h) = boundary::handle(span) {
-            self.rt.with_span(h, |s| s.update_name(&name));
         }
-    }
+    });
+    h.to_bits() as f64
+}
 
-    /// Writes a context that is not one of our spans (from `extract` or another SDK) where the
-    /// engine reads a given parent; false if it is not a context.
-    #[wasm_bindgen(js_name = putContext)]
-    pub fn put_context(&self, span: JsValue) -> bool {
-        match propagation::context_from_js(&span) {
-            Some(cx) => {
-                boundary::write_context(&cx);
-                true
-            }
-            None => false,
+/// Sets an attribute of any JS type (arrays, BigInt); one without an attribute type is
+/// dropped and counted.
+pub(crate) fn set_attribute_value(rt: &Rc<Runtime>, span: f64, key: String, value: JsValue) {
+    let Some(h) = scratch::handle(span) else { return };
+    let value = attributes::from_js(&value);
+    rt.with_span(h, |s| match value {
+        Some(v) => s.set_attribute(key.as_str(), v),
+        None => s.attributes.count_dropped(1),
+    });
+}
+
+/// Records an event (the seeds' LogKV/LogFields), at `time` or now.
+pub(crate) fn add_event(rt: &Rc<Runtime>, span: f64, name: String, attributes: JsValue, time: f64) {
+    let Some(h) = scratch::handle(span) else { return };
+    let t = rt.time_ns(time);
+    let (list, dropped) = attributes::from_object(&attributes);
+    rt.with_span(h, |s| {
+        s.add_event(&name, t, list);
+        if let Some(e) = s.events.last_mut() {
+            e.attributes.count_dropped(dropped);
         }
-    }
+    });
+}
 
-    /// `withSpan` with a context that is not one of our spans; false if it is not a context.
-    #[wasm_bindgen(js_name = pushActive)]
-    pub fn push_active(&self, span: JsValue) -> bool {
-        match propagation::context_from_js(&span) {
-            Some(cx) => {
-                self.rt.push_active(cx);
-                true
-            }
-            None => false,
+/// Records an `exception` event with `exception.type`, `exception.message` and
+/// `exception.stacktrace` from an Error (or a message from anything else). The status is
+/// left to the caller, as in OpenTelemetry.
+pub(crate) fn record_exception(rt: &Rc<Runtime>, span: f64, exception: JsValue, time: f64) {
+    let Some(h) = scratch::handle(span) else { return };
+    let t = rt.time_ns(time);
+    let attrs = exception_attributes_of(&exception);
+    rt.with_span(h, |s| s.add_event("exception", t, attrs));
+}
+
+/// Records `error` as an exception and sets an error status with its message (a rejected
+/// or throwing action).
+pub(crate) fn fail(rt: &Rc<Runtime>, span: f64, error: JsValue) {
+    let Some(h) = scratch::handle(span) else { return };
+    let t = rt.time_ns(f64::NAN);
+    let attrs = exception_attributes_of(&error);
+    let message = get(&error, "message").as_string().or_else(|| error.as_string()).unwrap_or_default();
+    rt.with_span(h, |s| {
+        s.add_event("exception", t, attrs);
+        s.set_status(Status::Error(message));
+    });
+}
+
+/// A `fetch` the game made before the engine loaded, as the package's early tracer recorded
+/// it: `{url, method, parent, start, end, status, error, timing}` (`parent` a span, a
+/// context, `null` for none or `undefined` for the implicit one; `status` 0 when `error`
+/// says why there was no response; `timing` its Resource Timing entry, if any).
+pub(crate) fn replay_request(rt: &Rc<Runtime>, record: JsValue) {
+    let text = |key: &str| get(&record, key).as_string().unwrap_or_default();
+    let number = |v: JsValue| v.as_f64().unwrap_or(f64::NAN);
+    let parent_value = get(&record, "parent");
+    let parent = if parent_value.is_undefined() {
+        None
+    } else if parent_value.is_null() {
+        Some(None)
+    } else {
+        Some(propagation::context_from_js(&parent_value))
+    };
+    let error = get(&record, "error");
+    let outcome = match get(&record, "status").as_f64() {
+        Some(status) if status > 0.0 => HttpOutcome::Response(status.min(f64::from(u16::MAX)) as u16),
+        _ if get(&error, "name").as_string().as_deref() == Some("AbortError") => HttpOutcome::Aborted,
+        _ => HttpOutcome::Failed {
+            error_type: get(&error, "name").as_string().unwrap_or_else(|| "Error".to_owned()),
+            message: get(&error, "message").as_string().unwrap_or_default(),
+        },
+    };
+    let timing = get(&record, "timing");
+    let t = |key: &str| number(get(&timing, key));
+    let timing = timing.is_object().then(|| ResourceTiming {
+        domain_lookup_start: t("domainLookupStart"),
+        domain_lookup_end: t("domainLookupEnd"),
+        connect_start: t("connectStart"),
+        secure_connection_start: t("secureConnectionStart"),
+        connect_end: t("connectEnd"),
+        request_start: t("requestStart"),
+        response_start: t("responseStart"),
+        response_end: t("responseEnd"),
+    });
+    let request = EarlyRequest {
+        url: text("url"),
+        method: text("method"),
+        parent,
+        start_ms: number(get(&record, "start")),
+        end_ms: number(get(&record, "end")),
+        outcome,
+        timing,
+    };
+    http_span::replay(rt, request);
+}
+
+/// Sets the status: `{code: "ok"}`, `{code: "error", message}` or `{code: "unset"}`.
+pub(crate) fn set_status(rt: &Rc<Runtime>, span: f64, status: JsValue) {
+    let Some(h) = scratch::handle(span) else { return };
+    let code = get(&status, "code");
+    let message = get(&status, "message").as_string().unwrap_or_default();
+    let status = match (code.as_string().as_deref(), code.as_f64()) {
+        (Some("ok"), _) | (_, Some(1.0)) => Status::Ok,
+        (Some("error"), _) | (_, Some(2.0)) => Status::Error(message),
+        _ => Status::Unset,
+    };
+    rt.with_span(h, |s| s.set_status(status));
+}
+
+/// Renames the span (the seeds' SetOperationName).
+pub(crate) fn update_name(rt: &Rc<Runtime>, span: f64, name: String) {
+    if let Some(h) = scratch::handle(span) {
+        rt.with_span(h, |s| s.update_name(&name));
+    }
+}
+
+/// Writes a context that is not one of our spans (from `extract` or another SDK) where the
+/// engine reads a given parent; false if it is not a context.
+pub(crate) fn put_context(span: JsValue) -> bool {
+    match propagation::context_from_js(&span) {
+        Some(cx) => {
+            scratch::write_context(&cx);
+            true
         }
+        None => false,
     }
+}
 
-    /// Writes `traceparent` (and `tracestate`, `baggage` when there are any) for `span` into a
-    /// plain object or a `Headers`.
-    pub fn inject(&self, carrier: JsValue, span: JsValue) {
-        let Some(cx) = propagation::context_from_js(&span) else { return };
-        let headers = self.rt.trace_headers(&cx);
-        propagation::write_headers(&carrier, &headers);
+/// `withSpan` with a context that is not one of our spans; false if it is not a context.
+pub(crate) fn push_active(rt: &Rc<Runtime>, span: JsValue) -> bool {
+    match propagation::context_from_js(&span) {
+        Some(cx) => {
+            rt.push_active(cx);
+            true
+        }
+        None => false,
     }
+}
 
-    /// Reads trace context from a plain object (keys in any case) or a `Headers`: `null` when
-    /// there is no valid `traceparent`.
-    pub fn extract(&self, carrier: JsValue) -> JsValue {
-        propagation::extract(&carrier)
-    }
+/// Writes `traceparent` (and `tracestate`, `baggage` when there are any) for `span` into a
+/// plain object or a `Headers`.
+pub(crate) fn inject(rt: &Rc<Runtime>, carrier: JsValue, span: JsValue) {
+    let Some(cx) = propagation::context_from_js(&span) else { return };
+    let headers = rt.trace_headers(&cx);
+    propagation::write_headers(&carrier, &headers);
+}
 
-    /// Sets a baggage entry sent with every `inject`. Returns false for an invalid key.
-    #[wasm_bindgen(js_name = setBaggage)]
-    pub fn set_baggage(&self, key: String, value: String) -> bool {
-        self.rt.set_baggage(&key, &value)
-    }
+/// Reads trace context from a plain object (keys in any case) or a `Headers`: `null` when
+/// there is no valid `traceparent`.
+pub(crate) fn extract(carrier: JsValue) -> JsValue {
+    propagation::extract(&carrier)
+}
 
-    /// A baggage entry.
-    #[wasm_bindgen(js_name = getBaggage)]
-    pub fn get_baggage(&self, key: String) -> Option<String> {
-        self.rt.baggage(&key)
-    }
+/// Sets a baggage entry sent with every `inject`. Returns false for an invalid key.
+pub(crate) fn set_baggage(rt: &Rc<Runtime>, key: String, value: String) -> bool {
+    rt.set_baggage(&key, &value)
+}
 
-    /// Removes a baggage entry.
-    #[wasm_bindgen(js_name = removeBaggage)]
-    pub fn remove_baggage(&self, key: String) -> bool {
-        self.rt.remove_baggage(&key)
-    }
+/// A baggage entry.
+pub(crate) fn get_baggage(rt: &Rc<Runtime>, key: String) -> Option<String> {
+    rt.baggage(&key)
+}
 
-    /// Sends every queued span now.
-    pub fn flush(&self) {
-        self.rt.flush_now();
-    }
+/// Removes a baggage entry.
+pub(crate) fn remove_baggage(rt: &Rc<Runtime>, key: String) -> bool {
+    rt.remove_baggage(&key)
+}
 
-    /// Sends every queued span, removes listeners, timers and instrumentation, and uninstalls
-    /// the tracer so that `init` can install a new one. The promise resolves once every body
-    /// has been answered, handed to a beacon, or kept for the next visit.
-    pub fn shutdown(&self) -> js_sys::Promise {
-        Runtime::uninstall(&self.rt)
-    }
+/// Sends every queued span now.
+pub(crate) fn flush(rt: &Rc<Runtime>) {
+    rt.flush_now();
+}
 
-    /// Counters since `init`, and the spans queued now, as a plain object of numbers.
-    pub fn stats(&self) -> JsValue {
-        let counters = Counters(self.rt.counters());
-        let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-        counters.serialize(&serializer).unwrap_or_else(|_| Object::new().into())
-    }
+/// Sends every queued span, removes listeners, timers and instrumentation, and uninstalls
+/// the tracer so that `init` can install a new one. The promise resolves once every body
+/// has been answered, handed to a beacon, or kept for the next visit.
+pub(crate) fn shutdown(rt: &Rc<Runtime>) -> js_sys::Promise {
+    Runtime::uninstall(rt)
+}
+
+/// Counters since `init`, and the spans queued now, as a plain object of numbers.
+pub(crate) fn stats(rt: &Rc<Runtime>) -> JsValue {
+    let counters = Counters(rt.counters());
+    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    counters.serialize(&serializer).unwrap_or_else(|_| Object::new().into())
 }
 
 /// `exception.type`, `exception.message` and `exception.stacktrace` of an Error, or the message

@@ -1,148 +1,40 @@
-//! The numeric boundary: the wasm exports that the JS API (`api.js`) calls on every span.
+//! Every export of the wasm, in one place: what JS may call.
 //!
-//! Each takes and returns numbers only, so JS calls them directly, with no glue, no copied
-//! objects and no allocation on the JS side. Strings cross once through a scratch buffer in wasm
-//! memory that JS writes with `TextEncoder.encodeInto`; span names and attribute keys are
-//! interned, so they cross once per page rather than once per span. Span contexts cross as six
-//! 32-bit words (trace ID, span ID, big-endian), the flags and the trace state in the same buffer.
-//!
-//! Scratch layout and codes: see `core::layout`, which the JS half shares.
+//! - `pt_*`: the numeric exports. Each takes and returns numbers only, so JS calls them
+//!   directly, with no glue, no copied objects and no allocation on the JS side; strings and
+//!   span contexts cross through the scratch buffer (`scratch.rs`, layout in `core::layout`,
+//!   which `boundary.js` shares and `tests/boundary_constants.rs` checks).
+//! - `init`, `getTracer` and the `Engine` class: what takes JS values (options objects,
+//!   carriers, errors), through wasm-bindgen's glue. Each calls the module that does the work.
 
-use std::cell::RefCell;
+use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
 use super::runtime::Runtime;
+use super::scratch::{self, handle, interned, kind, parent_rule, read_context, write_context};
+use super::{api, errors, frames, http_span, websocket};
 use crate::core::context::ParentRule;
-use crate::core::ids::{SpanId, TraceId};
-use crate::core::layout::{self, CONTEXT_BYTES, FLAG_REMOTE, STRING_AT, TRACE_STATE_BYTES};
-use crate::core::propagation::TraceState;
-use crate::core::span::{SharedStr, SpanKind};
-use crate::core::span_context::{SpanContext, TraceFlags};
-use crate::core::tracer::SpanHandle;
 
-#[wasm_bindgen(module = "/src/web/boundary.js")]
-extern "C" {
-    /// Gives the JS half the instance's exports and the scratch buffer's address.
-    fn bind(exports: JsValue, scratch: u32);
-    /// `String(v)`: JavaScript's shortest round-trip text of a number, which no page can
-    /// intercept (so it is safe to call while the engine encodes).
-    #[wasm_bindgen(js_name = numberText)]
-    fn number_text(v: f64) -> String;
-}
-
-/// Writes a finite double as JavaScript would (see `core::encode::json::write_finite_f64`).
-fn write_double(out: &mut String, v: f64) {
-    out.push_str(&number_text(v));
-}
-
-/// Binds the JS half of the boundary to this instance (once per `init`).
-pub(crate) fn bind_js() {
-    bind(wasm_bindgen::exports(), scratch_ptr());
-    crate::core::encode::json::use_double_writer(write_double);
-}
-
-/// The memory JS writes into and the strings it interned.
-struct Shared {
-    scratch: Vec<u8>,
-    interned: Vec<SharedStr>,
-}
-
-thread_local! {
-    static SHARED: RefCell<Shared> = RefCell::new(Shared { scratch: vec![0; STRING_AT + 4096], interned: Vec::new() });
-}
-
-fn with_shared<R>(f: impl FnOnce(&mut Shared) -> R) -> R {
-    SHARED.with(|s| f(&mut s.borrow_mut()))
-}
-
-/// Where the scratch buffer starts in wasm memory (it moves when it grows).
-pub(crate) fn scratch_ptr() -> u32 {
-    with_shared(|s| s.scratch.as_ptr() as u32)
-}
+// The scratch buffer and counters.
 
 /// Makes room for a string of `bytes` and returns the buffer's (possibly new) address.
 #[no_mangle]
 pub extern "C" fn pt_scratch(bytes: u32) -> u32 {
-    with_shared(|s| {
-        let need = STRING_AT + bytes as usize;
-        if s.scratch.len() < need {
-            s.scratch.resize(need.next_power_of_two(), 0);
-        }
-        s.scratch.as_ptr() as u32
-    })
+    scratch::reserve(bytes)
 }
 
-impl Shared {
-    /// The string of `len` bytes that JS wrote at the string offset (`TextEncoder` writes
-    /// valid UTF-8; anything else is replaced, never trusted).
-    fn string(&self, len: u32) -> String {
-        self.string_at(0, len)
-    }
-
-    /// The string of `len` bytes at byte `at` of the string area.
-    fn string_at(&self, at: u32, len: u32) -> String {
-        let start = (STRING_AT + at as usize).min(self.scratch.len());
-        let bytes = &self.scratch[start..(start + len as usize).min(self.scratch.len())];
-        match std::str::from_utf8(bytes) {
-            Ok(text) => text.to_owned(),
-            Err(_) => String::from_utf8_lossy(bytes).into_owned(),
-        }
-    }
-
-    /// An interned string; an unknown ID reads as the empty string.
-    fn interned(&self, id: u32) -> SharedStr {
-        self.interned.get(id as usize).cloned().unwrap_or_else(|| "".into())
-    }
-}
-
-/// Strings JS wrote one after another into the string area, by their lengths.
-pub(crate) fn scratch_strings<const N: usize>(lens: [u32; N]) -> [String; N] {
-    with_shared(|s| {
-        let mut at = 0;
-        lens.map(|len| {
-            let text = s.string_at(at, len);
-            at += len;
-            text
-        })
-    })
-}
-
-/// Writes text for JS into the string area, and its length in bytes into the first context word.
-pub(crate) fn write_text(text: &str) {
-    with_shared(|s| {
-        let need = STRING_AT + text.len();
-        if s.scratch.len() < need {
-            s.scratch.resize(need.next_power_of_two(), 0);
-        }
-        s.scratch[STRING_AT..need].copy_from_slice(text.as_bytes());
-        s.scratch[..4].copy_from_slice(&(text.len() as u32).to_le_bytes());
-    });
-}
-
-/// Writes header `(name, value)` pairs as the lines `name\nvalue\n...` (see [`write_text`]).
-pub(crate) fn write_headers(headers: &[(&'static str, String)]) {
-    let mut text = String::new();
-    for (name, value) in headers {
-        if !text.is_empty() {
-            text.push('\n');
-        }
-        text.push_str(name);
-        text.push('\n');
-        text.push_str(value);
-    }
-    write_text(&text);
-}
-
-/// Interns the string in the scratch buffer; JS remembers the returned ID for that string. JS
-/// bounds the table: when its own is full it clears both (`pt_intern_clear`).
+/// Interns the string in the scratch buffer; JS keeps the returned ID (and clears both tables
+/// with `pt_intern_clear` when its own is full).
 #[no_mangle]
 pub extern "C" fn pt_intern(len: u32) -> u32 {
-    with_shared(|s| {
-        let text = s.string(len).into();
-        s.interned.push(text);
-        (s.interned.len() - 1) as u32
-    })
+    scratch::intern(len)
+}
+
+/// Forgets every interned string (JS clears its own table at the same moment).
+#[no_mangle]
+pub extern "C" fn pt_intern_clear() {
+    scratch::intern_clear();
 }
 
 /// Counts something that happened on the JS side of the boundary (`core::layout::COUNT_*`).
@@ -153,7 +45,6 @@ pub extern "C" fn pt_count(what: u32) {
     }
 }
 
-/// Forgets every interned string (JS clears its own table at the same moment).
 /// `debug`'s preflight probe (transport/preflight.rs) timed its requests, in milliseconds: says
 /// once if the endpoint's CORS preflight is not kept between sends.
 #[no_mangle]
@@ -163,96 +54,11 @@ pub extern "C" fn pt_preflight(simple: f64, fresh: f64, warm: f64, later: f64) {
     }
 }
 
-#[no_mangle]
-pub extern "C" fn pt_intern_clear() {
-    with_shared(|s| s.interned.clear());
-}
+// Spans: the hot path.
 
-/// An interned string; an unknown ID reads as the empty string.
-pub(crate) fn interned(id: u32) -> SharedStr {
-    with_shared(|s| s.interned(id))
-}
-
-/// Writes `cx` where JS reads the context of a span it just started (or one extracted).
-pub(crate) fn write_context(cx: &SpanContext) {
-    with_shared(|shared| {
-        let s = &mut shared.scratch;
-        let trace = cx.trace_id.to_bytes();
-        let span = cx.span_id.to_bytes();
-        let mut words = [0u32; 8];
-        for (i, w) in words.iter_mut().take(4).enumerate() {
-            *w = u32::from_be_bytes([trace[i * 4], trace[i * 4 + 1], trace[i * 4 + 2], trace[i * 4 + 3]]);
-        }
-        words[4] = u32::from_be_bytes([span[0], span[1], span[2], span[3]]);
-        words[5] = u32::from_be_bytes([span[4], span[5], span[6], span[7]]);
-        words[6] = u32::from(cx.flags.bits()) | if cx.is_remote { FLAG_REMOTE } else { 0 };
-        let state = if cx.trace_state.is_empty() { String::new() } else { cx.trace_state.header_value() };
-        let state = if state.len() <= TRACE_STATE_BYTES { state } else { String::new() };
-        words[7] = state.len() as u32;
-        for (i, w) in words.iter().enumerate() {
-            s[i * 4..i * 4 + 4].copy_from_slice(&w.to_le_bytes());
-        }
-        s[CONTEXT_BYTES..CONTEXT_BYTES + state.len()].copy_from_slice(state.as_bytes());
-    });
-}
-
-/// The context JS wrote: a span of this page, or one extracted (`pt_extract`), which is remote.
-pub(crate) fn read_context() -> Option<SpanContext> {
-    with_shared(|shared| {
-        let s = &shared.scratch;
-        let word = |i: usize| u32::from_le_bytes([s[i * 4], s[i * 4 + 1], s[i * 4 + 2], s[i * 4 + 3]]);
-        let mut trace = [0u8; 16];
-        for i in 0..4 {
-            trace[i * 4..i * 4 + 4].copy_from_slice(&word(i).to_be_bytes());
-        }
-        let mut span = [0u8; 8];
-        span[..4].copy_from_slice(&word(4).to_be_bytes());
-        span[4..].copy_from_slice(&word(5).to_be_bytes());
-        let flags = TraceFlags::from_wire((word(6) & 0xFF) as u8);
-        let state_len = (word(7) as usize).min(TRACE_STATE_BYTES);
-        let remote = word(6) & FLAG_REMOTE != 0;
-        let mut cx = SpanContext::new(TraceId::from_bytes(trace)?, SpanId::from_bytes(span)?, flags, remote);
-        if state_len > 0 {
-            let text = String::from_utf8_lossy(&s[CONTEXT_BYTES..CONTEXT_BYTES + state_len]);
-            cx.trace_state = TraceState::parse(&text).unwrap_or_default();
-        }
-        Some(cx)
-    })
-}
-
-/// A handle from JS: 0 (or anything that is not one) is no span.
-pub(crate) fn handle(bits: f64) -> Option<SpanHandle> {
-    if bits.is_finite() && bits >= 1.0 {
-        SpanHandle::from_bits(bits as u64)
-    } else {
-        None
-    }
-}
-
-pub(crate) fn kind(code: u32) -> SpanKind {
-    match code {
-        layout::KIND_SERVER => SpanKind::Server,
-        layout::KIND_CLIENT => SpanKind::Client,
-        layout::KIND_PRODUCER => SpanKind::Producer,
-        layout::KIND_CONSUMER => SpanKind::Consumer,
-        _ => SpanKind::Internal,
-    }
-}
-
-/// `pt_start`'s `parent` code: 0 implicit, 1 `withSpan` only, 2 none, 3 the scratch context.
-pub(crate) fn parent_rule(code: u32) -> ParentRule {
-    match code {
-        layout::PARENT_ACTIVE_ONLY => ParentRule::ActiveOnly,
-        layout::PARENT_ROOT => ParentRule::Root,
-        layout::PARENT_GIVEN => ParentRule::Given,
-        _ => ParentRule::Implicit,
-    }
-}
-
-/// Starts a span named by interned `name`, of span kind `kind` (0 internal ... 4 consumer), with
-/// its parent by `parent` (0 implicit, 1 `withSpan` only, 2 none, 3 the scratch context), at
-/// `start_ms` (NaN: now). Writes its context to the scratch buffer; returns its handle, or 0
-/// when it does not record (sampled out, disabled, no tracer).
+/// Starts a span named by interned `name`, of kind `kind_code`, with the parent `parent` says
+/// (see [`parent_rule`]), at `start_ms` (NaN: now). Writes its context to the scratch buffer and
+/// returns its handle as a number (0 when it does not record: sampled out, disabled, no tracer).
 #[no_mangle]
 pub extern "C" fn pt_start(name: u32, kind_code: u32, parent: u32, start_ms: f64) -> f64 {
     let Some(rt) = Runtime::installed() else { return 0.0 };
@@ -283,7 +89,7 @@ pub extern "C" fn pt_attr_bool(span: f64, key: u32, value: u32) {
 #[no_mangle]
 pub extern "C" fn pt_attr_str(span: f64, key: u32, len: u32) {
     if let (Some(rt), Some(h)) = (Runtime::installed(), handle(span)) {
-        let (key, value) = with_shared(|s| (s.interned(key), s.string(len)));
+        let (key, value) = scratch::key_and_string(key, len);
         rt.set_attribute(h, key, value.into());
     }
 }
@@ -342,5 +148,253 @@ pub extern "C" fn pt_open_actions() -> u32 {
 pub extern "C" fn pt_action_end(id: f64, end_ms: f64) {
     if let Some(rt) = Runtime::installed() {
         rt.settle_action(id as u64, end_ms);
+    }
+}
+
+// What the JS instrumentation reports (errors.js, frames.js, http.js, websocket.js).
+
+/// An uncaught error: its type, message and stack, one after another in the scratch buffer.
+#[no_mangle]
+pub extern "C" fn pt_error(type_len: u32, message_len: u32, stack_len: u32) {
+    errors::uncaught(type_len, message_len, stack_len);
+}
+
+/// The frame ring's address for `frames.js`; the first call starts watching frames.
+#[no_mangle]
+pub extern "C" fn pt_frames() -> u32 {
+    frames::ring_address()
+}
+
+/// Every `core::layout::FRAME_TICK` frames: jank outside actions, sent once gathered a while.
+#[no_mangle]
+pub extern "C" fn pt_frames_tick() {
+    frames::tick();
+}
+
+/// A Long Animation Frame: the handle of the span it became (0: none), which JS ends after
+/// adding its longest script's names (`script_ms` that script's time, negative if none).
+#[no_mangle]
+pub extern "C" fn pt_long_frame(
+    start_ms: f64,
+    duration_ms: f64,
+    blocking_ms: f64,
+    scripts: u32,
+    script_ms: f64,
+) -> f64 {
+    frames::long_frame(start_ms, duration_ms, blocking_ms, scripts, script_ms)
+}
+
+/// A request starts (URL and method in scratch, parent as `pt_start`'s, `caller_traceparent`:
+/// set by the caller): its handle (0 unsampled, -1 untraced); its headers are written for JS.
+#[no_mangle]
+pub extern "C" fn pt_http_start(url_len: u32, method_len: u32, parent: u32, caller_traceparent: u32) -> f64 {
+    http_span::begin(url_len, method_len, parent, caller_traceparent)
+}
+
+/// The request answered with `status`.
+#[no_mangle]
+pub extern "C" fn pt_http_response(span: f64, status: u32) {
+    http_span::answered(span, status);
+}
+
+/// The request was aborted (`aborted` 1), or failed (its error's name and message in scratch).
+#[no_mangle]
+pub extern "C" fn pt_http_failed(span: f64, aborted: u32, name_len: u32, message_len: u32) {
+    http_span::failed(span, aborted, name_len, message_len);
+}
+
+/// The request's Resource Timing entry (page-time milliseconds), if `found`; ends the span.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn pt_http_settle(
+    span: f64,
+    found: u32,
+    domain_lookup_start: f64,
+    domain_lookup_end: f64,
+    connect_start: f64,
+    secure_connection_start: f64,
+    connect_end: f64,
+    request_start: f64,
+    response_start: f64,
+    response_end: f64,
+) {
+    http_span::timed(
+        span,
+        found,
+        domain_lookup_start,
+        domain_lookup_end,
+        connect_start,
+        secure_connection_start,
+        connect_end,
+        request_start,
+        response_start,
+        response_end,
+    );
+}
+
+/// The trace headers of the scratch context, written back as lines for `inject` hooks.
+#[no_mangle]
+pub extern "C" fn pt_trace_headers() {
+    websocket::trace_headers();
+}
+
+/// A received message's `traceparent` and `tracestate` in the scratch buffer: 1 and its context
+/// written there, or 0 when the `traceparent` is not valid.
+#[no_mangle]
+pub extern "C" fn pt_extract(traceparent_len: u32, tracestate_len: u32) -> u32 {
+    websocket::extract(traceparent_len, tracestate_len)
+}
+
+/// Whether the message `pt_extract` read answers the open actions (see websocket.rs).
+#[no_mangle]
+pub extern "C" fn pt_answers() -> u32 {
+    websocket::answers()
+}
+
+/// Starts a span under the open action, linked to the scratch context (another trace's message).
+#[no_mangle]
+pub extern "C" fn pt_start_linked(name: u32, kind_code: u32, start_ms: f64) -> f64 {
+    websocket::start_linked(name, kind_code, start_ms)
+}
+
+/// An `inject` or `extract` hook threw: the message went as the game sent it.
+#[no_mangle]
+pub extern "C" fn pt_hook_error() {
+    websocket::hook_error();
+}
+
+// What takes JS values.
+
+/// Starts tracing: validates `config`, installs the tracer for this page (listeners, fetch and
+/// XHR instrumentation) and sends what an earlier page of this origin could not. Calling it
+/// again returns the installed tracer and installs nothing twice; call `shutdown()` first to
+/// start over with another config.
+///
+/// Throws an `Error` whose message names the offending key when the config is invalid.
+#[wasm_bindgen(unchecked_return_type = "Tracer")]
+pub fn init(#[wasm_bindgen(unchecked_param_type = "PlaytraceConfig")] config: JsValue) -> Result<JsValue, JsError> {
+    api::start(&config, |rt| Engine { rt: Rc::clone(rt) }.into(), |rt| make_tracer(Engine { rt: Rc::clone(rt) }))
+}
+
+#[wasm_bindgen(module = "/src/web/api.js")]
+extern "C" {
+    /// The JS tracer around an engine.
+    fn make_tracer(engine: Engine) -> JsValue;
+}
+
+/// The tracer installed by `init`, if any.
+#[wasm_bindgen(js_name = getTracer, unchecked_return_type = "Tracer | undefined")]
+pub fn get_tracer() -> JsValue {
+    Runtime::installed_tracer().unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The engine behind one tracer's JS API (`api.js`) off the hot path, taking span handles.
+#[wasm_bindgen(skip_typescript)]
+pub struct Engine {
+    rt: Rc<Runtime>,
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// A span whose options carry links or a parent that is not one of ours; its handle.
+    #[wasm_bindgen(js_name = startWith)]
+    pub fn start_with(&self, name: String, options: JsValue, implicit: bool) -> f64 {
+        api::start_with(&self.rt, name, options, implicit)
+    }
+
+    /// An attribute of any JS type (arrays, BigInt).
+    #[wasm_bindgen(js_name = setAttributeValue)]
+    pub fn set_attribute_value(&self, span: f64, key: String, value: JsValue) {
+        api::set_attribute_value(&self.rt, span, key, value)
+    }
+
+    /// An event, at `time` or now.
+    #[wasm_bindgen(js_name = addEvent)]
+    pub fn add_event(&self, span: f64, name: String, attributes: JsValue, time: f64) {
+        api::add_event(&self.rt, span, name, attributes, time)
+    }
+
+    /// An `exception` event from an Error or anything else.
+    #[wasm_bindgen(js_name = recordException)]
+    pub fn record_exception(&self, span: f64, exception: JsValue, time: f64) {
+        api::record_exception(&self.rt, span, exception, time)
+    }
+
+    /// A failed action: the exception and an error status.
+    pub fn fail(&self, span: f64, error: JsValue) {
+        api::fail(&self.rt, span, error)
+    }
+
+    /// A `fetch` the game made before the engine loaded, as `early.js` recorded it.
+    #[wasm_bindgen(js_name = replayRequest)]
+    pub fn replay_request(&self, record: JsValue) {
+        api::replay_request(&self.rt, record)
+    }
+
+    /// `{code: "ok"}`, `{code: "error", message}` or `{code: "unset"}`.
+    #[wasm_bindgen(js_name = setStatus)]
+    pub fn set_status(&self, span: f64, status: JsValue) {
+        api::set_status(&self.rt, span, status)
+    }
+
+    /// Renames the span.
+    #[wasm_bindgen(js_name = updateName)]
+    pub fn update_name(&self, span: f64, name: String) {
+        api::update_name(&self.rt, span, name)
+    }
+
+    /// A foreign context where `pt_start` reads a given parent; false if it is not one.
+    #[wasm_bindgen(js_name = putContext)]
+    pub fn put_context(&self, span: JsValue) -> bool {
+        api::put_context(span)
+    }
+
+    /// `withSpan` with a foreign context; false if it is not one.
+    #[wasm_bindgen(js_name = pushActive)]
+    pub fn push_active(&self, span: JsValue) -> bool {
+        api::push_active(&self.rt, span)
+    }
+
+    /// Writes the trace headers of `span` into a plain object or a `Headers`.
+    pub fn inject(&self, carrier: JsValue, span: JsValue) {
+        api::inject(&self.rt, carrier, span)
+    }
+
+    /// Reads trace context from a carrier: `null` without a valid `traceparent`.
+    pub fn extract(&self, carrier: JsValue) -> JsValue {
+        api::extract(carrier)
+    }
+
+    /// A baggage entry for every `inject`; false for an invalid key.
+    #[wasm_bindgen(js_name = setBaggage)]
+    pub fn set_baggage(&self, key: String, value: String) -> bool {
+        api::set_baggage(&self.rt, key, value)
+    }
+
+    /// A baggage entry.
+    #[wasm_bindgen(js_name = getBaggage)]
+    pub fn get_baggage(&self, key: String) -> Option<String> {
+        api::get_baggage(&self.rt, key)
+    }
+
+    /// Removes a baggage entry.
+    #[wasm_bindgen(js_name = removeBaggage)]
+    pub fn remove_baggage(&self, key: String) -> bool {
+        api::remove_baggage(&self.rt, key)
+    }
+
+    /// Sends every queued span now.
+    pub fn flush(&self) {
+        api::flush(&self.rt)
+    }
+
+    /// Sends what is queued, undoes everything installed; resolves once nothing is in flight.
+    pub fn shutdown(&self) -> js_sys::Promise {
+        api::shutdown(&self.rt)
+    }
+
+    /// Counters since `init`, and the spans queued now.
+    pub fn stats(&self) -> JsValue {
+        api::stats(&self.rt)
     }
 }

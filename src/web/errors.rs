@@ -7,9 +7,9 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use super::boundary;
 use super::lifecycle::Restore;
 use super::runtime::Runtime;
+use super::scratch;
 
 #[wasm_bindgen(module = "/src/web/errors.js")]
 extern "C" {
@@ -22,11 +22,10 @@ pub(crate) fn install(rt: &Rc<Runtime>) {
     rt.keep(Box::new(Restore::new(install_errors())));
 }
 
-/// An uncaught error: its type, message and stack, one after another in the scratch buffer.
-#[no_mangle]
-pub extern "C" fn pt_error(type_len: u32, message_len: u32, stack_len: u32) {
+/// Records what `pt_error` reports (see boundary.rs).
+pub(crate) fn uncaught(type_len: u32, message_len: u32, stack_len: u32) {
     if let Some(rt) = Runtime::installed() {
-        let [error_type, message, stack] = boundary::scratch_strings([type_len, message_len, stack_len]);
+        let [error_type, message, stack] = scratch::scratch_strings([type_len, message_len, stack_len]);
         rt.record_error(&error_type, &message, &stack);
     }
 }

@@ -37,18 +37,16 @@ pub(crate) fn install(rt: &Rc<Runtime>, config: &TracerConfig) {
     }
 }
 
-/// The ring's address for `frames.js`; the first call starts watching frames.
-#[no_mangle]
-pub extern "C" fn pt_frames() -> u32 {
+/// `pt_frames` (see boundary.rs).
+pub(crate) fn ring_address() -> u32 {
     if let Some(rt) = Runtime::installed() {
         rt.watch_frames();
     }
     frame_ring::address()
 }
 
-/// Every `core::layout::FRAME_TICK` frames: jank outside actions is sent once it has been gathered a flush interval.
-#[no_mangle]
-pub extern "C" fn pt_frames_tick() {
+/// `pt_frames_tick` (see boundary.rs).
+pub(crate) fn tick() {
     if let Some(rt) = Runtime::installed() {
         rt.report_jank(false);
     }
@@ -59,14 +57,7 @@ pub extern "C" fn pt_frames_tick() {
 /// the longest script's time, negative if none); the JS that read the entry adds that script's
 /// names and ends it. Returns the span's handle, or 0
 /// (it went into the jank summary, or is not recorded).
-#[no_mangle]
-pub extern "C" fn pt_long_frame(
-    start_ms: f64,
-    duration_ms: f64,
-    blocking_ms: f64,
-    scripts: u32,
-    script_ms: f64,
-) -> f64 {
+pub(crate) fn long_frame(start_ms: f64, duration_ms: f64, blocking_ms: f64, scripts: u32, script_ms: f64) -> f64 {
     let Some(rt) = Runtime::installed() else { return 0.0 };
     let frame = LongFrame { start_ms, duration_ms, blocking_ms, scripts, script_ms };
     let open = rt.open_actions();

@@ -5,9 +5,9 @@
 
 use std::rc::Rc;
 
-use super::boundary;
 use super::clock;
 use super::runtime::Runtime;
+use super::scratch;
 use crate::core::context::ParentRule;
 use crate::core::diagnostics::Decision;
 use crate::core::http::{
@@ -117,47 +117,42 @@ pub(crate) fn replay(rt: &Rc<Runtime>, r: EarlyRequest) {
 /// caller set its own header. Returns -1 when it is not traced, else the span's handle (0 when
 /// not sampled). The trace headers it should carry, as `name\nvalue\n...`, are written for JS
 /// with their length in the first context word (0: none).
-#[no_mangle]
-pub extern "C" fn pt_http_start(url_len: u32, method_len: u32, parent: u32, caller_traceparent: u32) -> f64 {
+pub(crate) fn begin(url_len: u32, method_len: u32, parent: u32, caller_traceparent: u32) -> f64 {
     let Some(rt) = Runtime::installed() else { return -1.0 };
-    let rule = boundary::parent_rule(parent);
+    let rule = scratch::parent_rule(parent);
     let explicit = match rule {
-        ParentRule::Given => Some(boundary::read_context()),
+        ParentRule::Given => Some(scratch::read_context()),
         ParentRule::Root => Some(None),
         _ => None,
     };
-    let [url, method] = boundary::scratch_strings([url_len, method_len]);
+    let [url, method] = scratch::scratch_strings([url_len, method_len]);
     let Some(span) = start(&rt, &url, &method, explicit, caller_traceparent != 0, f64::NAN) else { return -1.0 };
-    boundary::write_headers(span.headers.as_deref().unwrap_or_default());
+    scratch::write_headers(span.headers.as_deref().unwrap_or_default());
     span.handle.map_or(0.0, |h| h.to_bits() as f64)
 }
 
-/// The request answered with `status`.
-#[no_mangle]
-pub extern "C" fn pt_http_response(span: f64, status: u32) {
-    if let (Some(rt), Some(h)) = (Runtime::installed(), boundary::handle(span)) {
+/// `pt_http_response` (see boundary.rs).
+pub(crate) fn answered(span: f64, status: u32) {
+    if let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) {
         respond(&rt, h, HttpOutcome::Response(status.min(u32::from(u16::MAX)) as u16));
     }
 }
 
-/// The request was aborted (`aborted` 1), or failed with the error's name and message in the
-/// scratch buffer.
-#[no_mangle]
-pub extern "C" fn pt_http_failed(span: f64, aborted: u32, name_len: u32, message_len: u32) {
-    let (Some(rt), Some(h)) = (Runtime::installed(), boundary::handle(span)) else { return };
+/// `pt_http_failed` (see boundary.rs).
+pub(crate) fn failed(span: f64, aborted: u32, name_len: u32, message_len: u32) {
+    let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) else { return };
     let outcome = if aborted != 0 {
         HttpOutcome::Aborted
     } else {
-        let [error_type, message] = boundary::scratch_strings([name_len, message_len]);
+        let [error_type, message] = scratch::scratch_strings([name_len, message_len]);
         HttpOutcome::Failed { error_type, message }
     };
     respond(&rt, h, outcome);
 }
 
-/// The request's Resource Timing entry (page-time milliseconds), if `found`; ends the span.
-#[no_mangle]
+/// `pt_http_settle`: the request's Resource Timing entry, if `found`, and the span ends.
 #[allow(clippy::too_many_arguments)]
-pub extern "C" fn pt_http_settle(
+pub(crate) fn timed(
     span: f64,
     found: u32,
     domain_lookup_start: f64,
@@ -169,7 +164,7 @@ pub extern "C" fn pt_http_settle(
     response_start: f64,
     response_end: f64,
 ) {
-    let (Some(rt), Some(h)) = (Runtime::installed(), boundary::handle(span)) else { return };
+    let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) else { return };
     let timing = (found != 0).then_some(ResourceTiming {
         domain_lookup_start,
         domain_lookup_end,

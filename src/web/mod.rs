@@ -18,8 +18,9 @@ mod lifecycle;
 mod page_load;
 mod propagation;
 mod runtime;
+mod scratch;
 mod transport;
 mod types;
 mod websocket;
 
-pub use api::{get_tracer, init, Engine};
+pub use boundary::{get_tracer, init, Engine};

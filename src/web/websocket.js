@@ -8,7 +8,10 @@
 // message. Nothing here throws into the game: a hook that throws is counted (`hookErrors`) and
 // the message goes as the game sent it.
 
-import { X, PARENT_IMPLICIT, put } from "./boundary.js";
+import { X, put } from "./boundary.js";
+
+// `pt_start`'s parent code for the implicit parent (core/layout.rs; tests/boundary_constants.rs).
+const PARENT_IMPLICIT = 0;
 
 const MARK = Symbol.for("playtrace.websocket");
 

@@ -7,9 +7,9 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 use super::api::wrap_sockets;
-use super::boundary;
 use super::lifecycle::Restore;
 use super::runtime::Runtime;
+use super::scratch;
 use crate::core::context::ParentRule;
 use crate::core::span_context::SpanContext;
 
@@ -23,24 +23,22 @@ pub(crate) fn install(rt: &Rc<Runtime>, tracer: &JsValue) {
 
 /// The trace headers of the context JS put in the scratch buffer (`traceparent`, and
 /// `tracestate` and `baggage` when there are any), written back as lines for `inject` hooks.
-#[no_mangle]
-pub extern "C" fn pt_trace_headers() {
-    let headers = match (Runtime::installed(), boundary::read_context()) {
+pub(crate) fn trace_headers() {
+    let headers = match (Runtime::installed(), scratch::read_context()) {
         (Some(rt), Some(cx)) => rt.trace_headers(&cx),
         _ => Vec::new(),
     };
-    boundary::write_headers(&headers);
+    scratch::write_headers(&headers);
 }
 
 /// A received message's `traceparent` and `tracestate` (length 0: none), one after the other in
 /// the scratch buffer: 1 and the context written where `pt_start` reads a given parent, or 0
 /// when the `traceparent` is not valid (an invalid `tracestate` is dropped, W3C says).
-#[no_mangle]
-pub extern "C" fn pt_extract(traceparent_len: u32, tracestate_len: u32) -> u32 {
-    let [traceparent, tracestate] = boundary::scratch_strings([traceparent_len, tracestate_len]);
+pub(crate) fn extract(traceparent_len: u32, tracestate_len: u32) -> u32 {
+    let [traceparent, tracestate] = scratch::scratch_strings([traceparent_len, tracestate_len]);
     match SpanContext::from_headers(&traceparent, (tracestate_len > 0).then_some(tracestate.as_str())) {
         Some(cx) => {
-            boundary::write_context(&cx);
+            scratch::write_context(&cx);
             1
         }
         None => 0,
@@ -50,9 +48,8 @@ pub extern "C" fn pt_extract(traceparent_len: u32, tracestate_len: u32) -> u32 {
 /// Whether the message whose context `pt_extract` wrote answers the open actions: none is
 /// open, or one is in its trace. Its span is then that context's child (`pt_start`); else the
 /// open action's child, linked to it (`pt_start_linked`): another player's move, say.
-#[no_mangle]
-pub extern "C" fn pt_answers() -> u32 {
-    match (Runtime::installed(), boundary::read_context()) {
+pub(crate) fn answers() -> u32 {
+    match (Runtime::installed(), scratch::read_context()) {
         (Some(rt), Some(message)) => u32::from(rt.answers(&message.trace_id)),
         _ => 1,
     }
@@ -61,22 +58,20 @@ pub extern "C" fn pt_answers() -> u32 {
 /// Starts a span named by interned `name` of kind `kind_code` at `start_ms`, with the implicit
 /// parent (the open action) and a link to the context in the scratch buffer (a message of
 /// another trace); writes its own context there, as `pt_start` does.
-#[no_mangle]
-pub extern "C" fn pt_start_linked(name: u32, kind_code: u32, start_ms: f64) -> f64 {
+pub(crate) fn start_linked(name: u32, kind_code: u32, start_ms: f64) -> f64 {
     let Some(rt) = Runtime::installed() else { return 0.0 };
-    let link = boundary::read_context();
+    let link = scratch::read_context();
     let (cx, handle) =
-        rt.start_span(boundary::interned(name), boundary::kind(kind_code), ParentRule::Implicit, None, start_ms);
+        rt.start_span(scratch::interned(name), scratch::kind(kind_code), ParentRule::Implicit, None, start_ms);
     if let (Some(h), Some(link)) = (handle, link) {
         rt.with_span(h, |span| span.add_link(link, Vec::new()));
     }
-    boundary::write_context(&cx);
+    scratch::write_context(&cx);
     handle.map_or(0.0, |h| h.to_bits() as f64)
 }
 
-/// An `inject` or `extract` hook threw: the message went as the game sent it.
-#[no_mangle]
-pub extern "C" fn pt_hook_error() {
+/// `pt_hook_error` (see boundary.rs).
+pub(crate) fn hook_error() {
     if let Some(rt) = Runtime::installed() {
         rt.count_hook_error();
     }

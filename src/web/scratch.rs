@@ -1,0 +1,231 @@
+//! The scratch buffer: the memory JS writes strings and span contexts into for the numeric
+//! exports (`boundary.rs`), and reads the engine's answers from. Strings cross once through it,
+//! written with `TextEncoder.encodeInto`; span names and attribute keys are interned, so they
+//! cross once per page rather than once per span. Span contexts cross as six 32-bit words
+//! (trace ID, span ID, big-endian), the flags and the trace state.
+//!
+//! Layout and codes: see `core::layout`, which the JS half (`boundary.js`) shares.
+
+use std::cell::RefCell;
+
+use wasm_bindgen::prelude::*;
+
+use crate::core::context::ParentRule;
+use crate::core::ids::{SpanId, TraceId};
+use crate::core::layout::{self, CONTEXT_BYTES, FLAG_REMOTE, STRING_AT, TRACE_STATE_BYTES};
+use crate::core::propagation::TraceState;
+use crate::core::span::{SharedStr, SpanKind};
+use crate::core::span_context::{SpanContext, TraceFlags};
+use crate::core::tracer::SpanHandle;
+
+#[wasm_bindgen(module = "/src/web/boundary.js")]
+extern "C" {
+    /// Gives the JS half the instance's exports and the scratch buffer's address.
+    fn bind(exports: JsValue, scratch: u32);
+    /// `String(v)`: JavaScript's shortest round-trip text of a number, which no page can
+    /// intercept (so it is safe to call while the engine encodes).
+    #[wasm_bindgen(js_name = numberText)]
+    fn number_text(v: f64) -> String;
+}
+
+/// Writes a finite double as JavaScript would (see `core::encode::json::write_finite_f64`).
+fn write_double(out: &mut String, v: f64) {
+    out.push_str(&number_text(v));
+}
+
+/// Binds the JS half of the boundary to this instance (once per `init`).
+pub(crate) fn bind_js() {
+    bind(wasm_bindgen::exports(), scratch_ptr());
+    crate::core::encode::json::use_double_writer(write_double);
+}
+
+/// The memory JS writes into and the strings it interned.
+struct Shared {
+    scratch: Vec<u8>,
+    interned: Vec<SharedStr>,
+}
+
+thread_local! {
+    static SHARED: RefCell<Shared> = RefCell::new(Shared { scratch: vec![0; STRING_AT + 4096], interned: Vec::new() });
+}
+
+fn with_shared<R>(f: impl FnOnce(&mut Shared) -> R) -> R {
+    SHARED.with(|s| f(&mut s.borrow_mut()))
+}
+
+/// Where the scratch buffer starts in wasm memory (it moves when it grows).
+pub(crate) fn scratch_ptr() -> u32 {
+    with_shared(|s| s.scratch.as_ptr() as u32)
+}
+
+impl Shared {
+    /// The string of `len` bytes that JS wrote at the string offset (`TextEncoder` writes
+    /// valid UTF-8; anything else is replaced, never trusted).
+    fn string(&self, len: u32) -> String {
+        self.string_at(0, len)
+    }
+
+    /// The string of `len` bytes at byte `at` of the string area.
+    fn string_at(&self, at: u32, len: u32) -> String {
+        let start = (STRING_AT + at as usize).min(self.scratch.len());
+        let bytes = &self.scratch[start..(start + len as usize).min(self.scratch.len())];
+        match std::str::from_utf8(bytes) {
+            Ok(text) => text.to_owned(),
+            Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+        }
+    }
+
+    /// An interned string; an unknown ID reads as the empty string.
+    fn interned(&self, id: u32) -> SharedStr {
+        self.interned.get(id as usize).cloned().unwrap_or_else(|| "".into())
+    }
+}
+
+/// Strings JS wrote one after another into the string area, by their lengths.
+pub(crate) fn scratch_strings<const N: usize>(lens: [u32; N]) -> [String; N] {
+    with_shared(|s| {
+        let mut at = 0;
+        lens.map(|len| {
+            let text = s.string_at(at, len);
+            at += len;
+            text
+        })
+    })
+}
+
+/// Writes text for JS into the string area, and its length in bytes into the first context word.
+pub(crate) fn write_text(text: &str) {
+    with_shared(|s| {
+        let need = STRING_AT + text.len();
+        if s.scratch.len() < need {
+            s.scratch.resize(need.next_power_of_two(), 0);
+        }
+        s.scratch[STRING_AT..need].copy_from_slice(text.as_bytes());
+        s.scratch[..4].copy_from_slice(&(text.len() as u32).to_le_bytes());
+    });
+}
+
+/// Writes header `(name, value)` pairs as the lines `name\nvalue\n...` (see [`write_text`]).
+pub(crate) fn write_headers(headers: &[(&'static str, String)]) {
+    let mut text = String::new();
+    for (name, value) in headers {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(name);
+        text.push('\n');
+        text.push_str(value);
+    }
+    write_text(&text);
+}
+
+/// Makes room for a string of `bytes` and returns the buffer's (possibly new) address.
+pub(crate) fn reserve(bytes: u32) -> u32 {
+    with_shared(|s| {
+        let need = STRING_AT + bytes as usize;
+        if s.scratch.len() < need {
+            s.scratch.resize(need.next_power_of_two(), 0);
+        }
+        s.scratch.as_ptr() as u32
+    })
+}
+
+/// Interns the string of `len` bytes JS wrote; JS remembers the returned ID for it.
+pub(crate) fn intern(len: u32) -> u32 {
+    with_shared(|s| {
+        let text = s.string(len).into();
+        s.interned.push(text);
+        (s.interned.len() - 1) as u32
+    })
+}
+
+/// Forgets every interned string (JS clears its own table at the same moment).
+pub(crate) fn intern_clear() {
+    with_shared(|s| s.interned.clear());
+}
+
+/// The interned string `key` and the string of `len` bytes JS wrote.
+pub(crate) fn key_and_string(key: u32, len: u32) -> (SharedStr, String) {
+    with_shared(|s| (s.interned(key), s.string(len)))
+}
+
+/// An interned string; an unknown ID reads as the empty string.
+pub(crate) fn interned(id: u32) -> SharedStr {
+    with_shared(|s| s.interned(id))
+}
+
+/// Writes `cx` where JS reads the context of a span it just started (or one extracted).
+pub(crate) fn write_context(cx: &SpanContext) {
+    with_shared(|shared| {
+        let s = &mut shared.scratch;
+        let trace = cx.trace_id.to_bytes();
+        let span = cx.span_id.to_bytes();
+        let mut words = [0u32; 8];
+        for (i, w) in words.iter_mut().take(4).enumerate() {
+            *w = u32::from_be_bytes([trace[i * 4], trace[i * 4 + 1], trace[i * 4 + 2], trace[i * 4 + 3]]);
+        }
+        words[4] = u32::from_be_bytes([span[0], span[1], span[2], span[3]]);
+        words[5] = u32::from_be_bytes([span[4], span[5], span[6], span[7]]);
+        words[6] = u32::from(cx.flags.bits()) | if cx.is_remote { FLAG_REMOTE } else { 0 };
+        let state = if cx.trace_state.is_empty() { String::new() } else { cx.trace_state.header_value() };
+        let state = if state.len() <= TRACE_STATE_BYTES { state } else { String::new() };
+        words[7] = state.len() as u32;
+        for (i, w) in words.iter().enumerate() {
+            s[i * 4..i * 4 + 4].copy_from_slice(&w.to_le_bytes());
+        }
+        s[CONTEXT_BYTES..CONTEXT_BYTES + state.len()].copy_from_slice(state.as_bytes());
+    });
+}
+
+/// The context JS wrote: a span of this page, or one extracted (`pt_extract`), which is remote.
+pub(crate) fn read_context() -> Option<SpanContext> {
+    with_shared(|shared| {
+        let s = &shared.scratch;
+        let word = |i: usize| u32::from_le_bytes([s[i * 4], s[i * 4 + 1], s[i * 4 + 2], s[i * 4 + 3]]);
+        let mut trace = [0u8; 16];
+        for i in 0..4 {
+            trace[i * 4..i * 4 + 4].copy_from_slice(&word(i).to_be_bytes());
+        }
+        let mut span = [0u8; 8];
+        span[..4].copy_from_slice(&word(4).to_be_bytes());
+        span[4..].copy_from_slice(&word(5).to_be_bytes());
+        let flags = TraceFlags::from_wire((word(6) & 0xFF) as u8);
+        let state_len = (word(7) as usize).min(TRACE_STATE_BYTES);
+        let remote = word(6) & FLAG_REMOTE != 0;
+        let mut cx = SpanContext::new(TraceId::from_bytes(trace)?, SpanId::from_bytes(span)?, flags, remote);
+        if state_len > 0 {
+            let text = String::from_utf8_lossy(&s[CONTEXT_BYTES..CONTEXT_BYTES + state_len]);
+            cx.trace_state = TraceState::parse(&text).unwrap_or_default();
+        }
+        Some(cx)
+    })
+}
+
+/// A handle from JS: 0 (or anything that is not one) is no span.
+pub(crate) fn handle(bits: f64) -> Option<SpanHandle> {
+    if bits.is_finite() && bits >= 1.0 {
+        SpanHandle::from_bits(bits as u64)
+    } else {
+        None
+    }
+}
+
+pub(crate) fn kind(code: u32) -> SpanKind {
+    match code {
+        layout::KIND_SERVER => SpanKind::Server,
+        layout::KIND_CLIENT => SpanKind::Client,
+        layout::KIND_PRODUCER => SpanKind::Producer,
+        layout::KIND_CONSUMER => SpanKind::Consumer,
+        _ => SpanKind::Internal,
+    }
+}
+
+/// `pt_start`'s `parent` code: 0 implicit, 1 `withSpan` only, 2 none, 3 the scratch context.
+pub(crate) fn parent_rule(code: u32) -> ParentRule {
+    match code {
+        layout::PARENT_ACTIVE_ONLY => ParentRule::ActiveOnly,
+        layout::PARENT_ROOT => ParentRule::Root,
+        layout::PARENT_GIVEN => ParentRule::Given,
+        _ => ParentRule::Implicit,
+    }
+}
