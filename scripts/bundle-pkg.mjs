@@ -9,9 +9,10 @@
 //   preflight.js   `debug`'s preflight probe, imported by the entry only when it runs.
 // The inline copy of the wasm (playtrace_inline.js) stays a file of its own, imported only
 // where the .wasm file cannot be fetched.
-// First the wasm's imports get short names, in the wasm (OUT_DIR's) and in the glue: wasm-bindgen
-// names each `./playtrace_wasm_bg.js` import `__wbg_<name>_<16 hex digits>`, about 45 bytes
-// that gzip cannot shrink much, written once in the wasm and once in the glue.
+// The wasm's imports and exports get short names, in the wasm (OUT_DIR's) and in the JS: wasm-
+// bindgen names each `./playtrace_wasm_bg.js` import `__wbg_<name>_<16 hex digits>`, about 45
+// bytes that gzip cannot shrink much, written once in the wasm and once in the glue; exports
+// are named once in the wasm and again wherever the JS calls them.
 //   node scripts/bundle-pkg.mjs STAGING_DIR OUT_DIR
 // STAGING_DIR holds what wasm-bindgen wrote (playtrace_wasm.js, snippets/) and src/package's JS.
 import { build } from "esbuild";
@@ -149,3 +150,49 @@ await build({
   ],
 });
 await build({ ...common, entryPoints: [join(snippets, "preflight.js")], outfile: join(out, "preflight.js") });
+
+/** Renames the wasm's exports short, in the wasm and where the bundles read them (`.name`
+ * property reads of the exports object): all but the memory and the glue's own `init` and
+ * `getTracer`, whose names other objects share. Fails if a long name is left anywhere. */
+function shortenExports(wasmPath, jsPaths) {
+  const keep = new Set(["memory", "init", "getTracer"]);
+  const wasm = readFileSync(wasmPath);
+  let at = 8;
+  while (at < wasm.length) {
+    const id = wasm[at];
+    const [size, start] = leb(wasm, at + 1);
+    const end = start + size;
+    if (id !== 7) {
+      at = end;
+      continue;
+    }
+    let [count, p] = leb(wasm, start);
+    const section = [...lebBytes(count)];
+    const renames = [];
+    while (count-- > 0) {
+      const [len, from] = leb(wasm, p);
+      const name = wasm.subarray(from, from + len).toString("utf8");
+      p = from + len;
+      const descStart = p;
+      p = leb(wasm, p + 1)[1];
+      const short = keep.has(name) ? name : `$${shortName(renames.length)}`;
+      if (short !== name) renames.push([name, short]);
+      section.push(...utf8(short), ...wasm.subarray(descStart, p));
+    }
+    const js = jsPaths.map((f) => [f, readFileSync(f, "utf8")]);
+    const word = (name) => new RegExp(`(?<![\\w$])${name}(?![\\w$])`, "g");
+    for (const [name, short] of renames) {
+      for (const entry of js) entry[1] = entry[1].replace(new RegExp(`\\.${name}(?![\\w$])`, "g"), `.${short}`);
+    }
+    for (const [name] of renames) {
+      for (const [f, text] of js) {
+        if (word(name).test(text)) throw new Error(`bundle: ${f} still names the export ${name}`);
+      }
+    }
+    for (const [f, text] of js) writeFileSync(f, text);
+    writeFileSync(wasmPath, Buffer.concat([wasm.subarray(0, at), Buffer.from([7, ...lebBytes(section.length), ...section]), wasm.subarray(end)]));
+    return;
+  }
+  throw new Error("bundle: the wasm has no export section");
+}
+shortenExports(join(out, "playtrace_wasm_bg.wasm"), ["playtrace.js", "websocket.js", "preflight.js"].map((f) => join(out, f)));
