@@ -169,6 +169,14 @@ impl<G: Grow> Heap<G> {
         if same {
             return block;
         }
+        // The last block cut grows where it is, if the memory it was cut from has room.
+        let at = block as usize;
+        if let (Some(a), Some(b)) = (old, class(new_size, layout.align())) {
+            if b > a && at + (MIN << a) == self.bump && at + (MIN << b) <= self.end {
+                self.bump = at + (MIN << b);
+                return block;
+            }
+        }
         let moved = self.alloc(Layout::from_size_align_unchecked(new_size, layout.align()));
         if !moved.is_null() {
             ptr::copy_nonoverlapping(block, moved, layout.size().min(new_size));
