@@ -19,6 +19,8 @@ const ptDir = process.env.PT_PKG || join(root, "target", "bench", "pt");
 const ptShip = process.env.PT_SHIP || join(root, "target", "bench", "pt-ship");
 const otelShip = process.env.OTEL_SHIP || join(root, "target", "bench", "otel-ship.js");
 const otelBench = process.env.OTEL_JS || join(root, "target", "bench", "otel.js");
+// The package as it ships, for a plain page that imports it with no bundler.
+const ptPkg = process.env.PT_PACKAGE || join(root, "target", "bench", "pkg");
 const argRounds = process.argv.indexOf("--rounds");
 const ROUNDS = Math.max(5, Number(argRounds > 0 ? process.argv[argRounds + 1] : process.env.ROUNDS || 5));
 const argMinutes = process.argv.indexOf("--player-minutes");
@@ -239,6 +241,19 @@ const LIB = {
     };`,
 };
 
+/** A plain page: no bundler, the library as it ships (playtrace's package: its module and the
+ * wasm; OpenTelemetry JS, which ships dozens of modules, as the one bundle), a tracer set up. */
+const plainPage = (lib) => `<!doctype html><html><head><meta charset="utf-8"></head><body>${lib === "pt"
+  ? `<script type="module">
+  import load, { init } from "/pkg/playtrace.js";
+  await load();
+  init(${CONFIG});`
+  : `<script src="/otel.js"></script><script type="module">
+  benchOtel.setup(location.origin + "/v1/traces", []);`}
+  window.readyMs = performance.now();
+  window.ready = true;
+</script></body></html>`;
+
 const page = (lib) => `<!doctype html><html><head><meta charset="utf-8"></head><body><script type="module">
   ${LIB[lib]}
   if (!location.search.includes("defer")) window.setup();
@@ -258,6 +273,18 @@ const server = createServer(async (req, res) => {
   if (url.pathname.startsWith("/game/")) {
     const html = gamePage(url.pathname.slice(6), url.searchParams.get("endpoint"));
     return res.writeHead(200, { "content-type": "text/html", "cache-control": "no-store" }).end(html);
+  }
+  if (url.pathname.startsWith("/plain/")) {
+    return res.writeHead(200, { "content-type": "text/html", "cache-control": "no-store" }).end(plainPage(url.pathname.slice(7)));
+  }
+  if (url.pathname.startsWith("/pkg/")) {
+    const file = normalize(join(ptPkg, url.pathname.slice(5)));
+    if (!file.startsWith(ptPkg)) return res.writeHead(403).end();
+    try {
+      return res.writeHead(200, { "content-type": types[extname(file)] || "application/octet-stream" }).end(await readFile(file));
+    } catch {
+      return res.writeHead(404).end();
+    }
   }
   if (url.pathname.startsWith("/page/")) {
     return res.writeHead(200, { "content-type": "text/html", "cache-control": "no-store" }).end(page(url.pathname.slice(6)));
@@ -298,6 +325,19 @@ async function open(lib, query = "") {
   return { p, cdp, close: () => context.close() };
 }
 
+/** `ready` on a plain page, in a fresh context. */
+async function readyPlain(lib) {
+  const context = await browser.newContext();
+  try {
+    const p = await context.newPage();
+    await p.goto(`${origin}/plain/${lib}`);
+    await p.waitForFunction(() => window.ready === true, null, { timeout: 60_000 });
+    return await p.evaluate(() => window.readyMs);
+  } finally {
+    await context.close();
+  }
+}
+
 /** Main-thread CPU (ms) that `fn` causes, from CDP's TaskDuration. */
 async function cpuMs(cdp, fn) {
   await cdp.send("Performance.enable", { timeDomain: "threadTicks" });
@@ -322,6 +362,7 @@ async function round(lib) {
   try {
     const r = {};
     r.ready = await p.evaluate(() => window.readyMs);
+    r.ready_plain = await readyPlain(lib);
     // Warmed up until the loop and the library run optimised code, as a frame loop does; then
     // one timed run from an empty queue.
     const timed = async (fn, n) => {
@@ -650,6 +691,7 @@ try {
     size: { unit: "bytes shipped", playtrace: size.pt, otel: size.otel },
     memory: { unit: "bytes", playtrace: mem.pt, otel: mem.otel },
     ready: { unit: "ms from page start, cold", ...fig((r) => r.ready) },
+    ready_plain: { unit: "ms from page start, cold, a plain page", ...fig((r) => r.ready_plain) },
     player_minute: { unit: `per player-minute, ${PLAYER_MINUTES} min visible then closed`, playtrace: player.pt, otel: player.otel },
   };
   await writeFile(join(root, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
@@ -678,7 +720,8 @@ try {
   rows.push(["size gzip -9 (bytes)", n(size.pt.gz), n(size.otel.gz), `${(size.otel.gz / size.pt.gz).toFixed(2)}x`, `brotli ${n(size.pt.br)} vs ${n(size.otel.br)}`]);
   rows.push(["memory after 100k", `wasm ${n(mem.pt.wasm_100k)}, heap ${n(mem.pt.heap_100k)}`, `heap ${n(mem.otel.heap_100k)}`, "", ""]);
   rows.push(["memory after 1M", `wasm ${n(mem.pt.wasm_1M)}, heap ${n(mem.pt.heap_1M)}`, `heap ${n(mem.otel.heap_1M)}`, "", ""]);
-  row("ready (ms)", results.ready, 1);
+  row("ready (ms)", results.ready, 1, "bundled as a game ships it");
+  row("ready, plain page (ms)", results.ready_plain, 1, "no bundler: the package's module and wasm; OTel's bundle");
   // Per player-minute, and what a million players cost the collectors.
   const pm = (name, f, d = 0, note = "") => {
     const a = f(player.pt), b = f(player.otel);
