@@ -265,6 +265,16 @@ const page = (lib) => `<!doctype html><html><head><meta charset="utf-8"></head><
 // A local server: the pages, both libraries, a collector that accepts everything, an endpoint.
 
 const types = { ".js": "text/javascript", ".wasm": "application/wasm" };
+/** Answers with the file at `path` under `dir`. */
+async function serveFile(res, dir, path) {
+  const file = normalize(join(dir, path));
+  if (!file.startsWith(dir)) return res.writeHead(403).end();
+  try {
+    return res.writeHead(200, { "content-type": types[extname(file)] || "application/octet-stream" }).end(await readFile(file));
+  } catch {
+    return res.writeHead(404).end();
+  }
+}
 const server = createServer(async (req, res) => {
   const url = new URL(req.url, "http://x");
   for await (const _ of req); // drain the body
@@ -277,30 +287,14 @@ const server = createServer(async (req, res) => {
   if (url.pathname.startsWith("/plain/")) {
     return res.writeHead(200, { "content-type": "text/html", "cache-control": "no-store" }).end(plainPage(url.pathname.slice(7)));
   }
-  if (url.pathname.startsWith("/pkg/")) {
-    const file = normalize(join(ptPkg, url.pathname.slice(5)));
-    if (!file.startsWith(ptPkg)) return res.writeHead(403).end();
-    try {
-      return res.writeHead(200, { "content-type": types[extname(file)] || "application/octet-stream" }).end(await readFile(file));
-    } catch {
-      return res.writeHead(404).end();
-    }
-  }
+  if (url.pathname.startsWith("/pkg/")) return serveFile(res, ptPkg, url.pathname.slice(5));
   if (url.pathname.startsWith("/page/")) {
     return res.writeHead(200, { "content-type": "text/html", "cache-control": "no-store" }).end(page(url.pathname.slice(6)));
   }
   if (url.pathname === "/otel.js") {
     return res.writeHead(200, { "content-type": "text/javascript" }).end(await readFile(otelBench));
   }
-  if (url.pathname.startsWith("/pt/")) {
-    const file = normalize(join(ptDir, url.pathname.slice(4)));
-    if (!file.startsWith(ptDir)) return res.writeHead(403).end();
-    try {
-      return res.writeHead(200, { "content-type": types[extname(file)] || "application/octet-stream" }).end(await readFile(file));
-    } catch {
-      return res.writeHead(404).end();
-    }
-  }
+  if (url.pathname.startsWith("/pt/")) return serveFile(res, ptDir, url.pathname.slice(4));
   res.writeHead(404).end();
 });
 await new Promise((r) => server.listen(0, "127.0.0.1", r));

@@ -49,6 +49,22 @@ const shortName = (i) => {
   return i < abc.length ? abc[i] : abc[Math.floor(i / abc.length) - 1] + abc[i % abc.length];
 };
 
+/** The section `id` of `wasm`: where it starts (its id byte), where its content starts and
+ * ends; with `replace`, a copy of `wasm` whose section holds the bytes `content` instead. */
+function section(wasm, id) {
+  let at = 8;
+  while (at < wasm.length) {
+    const [size, start] = leb(wasm, at + 1);
+    const end = start + size;
+    if (wasm[at] === id) {
+      const replace = (content) => Buffer.concat([wasm.subarray(0, at), Buffer.from([id, ...lebBytes(content.length), ...content]), wasm.subarray(end)]);
+      return { start, replace };
+    }
+    at = end;
+  }
+  throw new Error(`bundle: the wasm has no section ${id}`);
+}
+
 /** Renames the wasm's import modules to short keys, and the glue's own imports (the module
  * wasm-bindgen wrote, whose keys it lists) to short names, in both files. */
 function shortenImports(wasmPath, gluePath) {
@@ -60,53 +76,41 @@ function shortenImports(wasmPath, gluePath) {
     glue = parts.join(to);
   };
   const modules = new Map();
-  let at = 8;
-  while (at < wasm.length) {
-    const id = wasm[at];
-    const [size, start] = leb(wasm, at + 1);
-    const end = start + size;
-    if (id !== 2) {
-      at = end;
-      continue;
+  const imports = section(wasm, 2);
+  let [count, p] = leb(wasm, imports.start);
+  const content = [...lebBytes(count)];
+  let renamed = 0;
+  const text = () => {
+    const [len, from] = leb(wasm, p);
+    p = from + len;
+    return wasm.subarray(from, from + len).toString("utf8");
+  };
+  while (count-- > 0) {
+    const module = text();
+    const name = text();
+    const descStart = p;
+    const kind = wasm[p++];
+    if (kind === 0 || kind === 4) p = leb(wasm, p + (kind === 4 ? 1 : 0))[1];
+    else if (kind === 1 || kind === 2) {
+      if (kind === 1) p++;
+      const flags = wasm[p++];
+      p = leb(wasm, p)[1];
+      if (flags & 1) p = leb(wasm, p)[1];
+    } else if (kind === 3) p += 2;
+    else throw new Error(`bundle: import kind ${kind}`);
+    if (!modules.has(module)) {
+      modules.set(module, shortName(modules.size));
+      replaceOnce(`${JSON.stringify(module)}:`, `${JSON.stringify(modules.get(module))}:`);
     }
-    let [count, p] = leb(wasm, start);
-    const section = [...lebBytes(count)];
-    let renamed = 0;
-    const text = () => {
-      const [len, from] = leb(wasm, p);
-      p = from + len;
-      return wasm.subarray(from, from + len).toString("utf8");
-    };
-    while (count-- > 0) {
-      const module = text();
-      const name = text();
-      const descStart = p;
-      const kind = wasm[p++];
-      if (kind === 0 || kind === 4) p = leb(wasm, p + (kind === 4 ? 1 : 0))[1];
-      else if (kind === 1 || kind === 2) {
-        if (kind === 1) p++;
-        const flags = wasm[p++];
-        p = leb(wasm, p)[1];
-        if (flags & 1) p = leb(wasm, p)[1];
-      } else if (kind === 3) p += 2;
-      else throw new Error(`bundle: import kind ${kind}`);
-      if (!modules.has(module)) {
-        modules.set(module, shortName(modules.size));
-        replaceOnce(`${JSON.stringify(module)}:`, `${JSON.stringify(modules.get(module))}:`);
-      }
-      let short = name;
-      if (module === "./playtrace_wasm_bg.js") {
-        short = shortName(renamed++);
-        replaceOnce(`${name}:`, `${short}:`);
-      }
-      section.push(...utf8(modules.get(module)), ...utf8(short), ...wasm.subarray(descStart, p));
+    let short = name;
+    if (module === "./playtrace_wasm_bg.js") {
+      short = shortName(renamed++);
+      replaceOnce(`${name}:`, `${short}:`);
     }
-    const rebuilt = Buffer.concat([wasm.subarray(0, at), Buffer.from([2, ...lebBytes(section.length), ...section]), wasm.subarray(end)]);
-    writeFileSync(wasmPath, rebuilt);
-    writeFileSync(gluePath, glue);
-    return;
+    content.push(...utf8(modules.get(module)), ...utf8(short), ...wasm.subarray(descStart, p));
   }
-  throw new Error("bundle: the wasm has no import section");
+  writeFileSync(wasmPath, imports.replace(content));
+  writeFileSync(gluePath, glue);
 }
 shortenImports(join(out, "playtrace_wasm_bg.wasm"), join(staging, "playtrace_wasm.js"));
 
@@ -157,42 +161,31 @@ await build({ ...common, entryPoints: [join(snippets, "preflight.js")], outfile:
 function shortenExports(wasmPath, jsPaths) {
   const keep = new Set(["memory", "init", "getTracer"]);
   const wasm = readFileSync(wasmPath);
-  let at = 8;
-  while (at < wasm.length) {
-    const id = wasm[at];
-    const [size, start] = leb(wasm, at + 1);
-    const end = start + size;
-    if (id !== 7) {
-      at = end;
-      continue;
-    }
-    let [count, p] = leb(wasm, start);
-    const section = [...lebBytes(count)];
-    const renames = [];
-    while (count-- > 0) {
-      const [len, from] = leb(wasm, p);
-      const name = wasm.subarray(from, from + len).toString("utf8");
-      p = from + len;
-      const descStart = p;
-      p = leb(wasm, p + 1)[1];
-      const short = keep.has(name) ? name : `$${shortName(renames.length)}`;
-      if (short !== name) renames.push([name, short]);
-      section.push(...utf8(short), ...wasm.subarray(descStart, p));
-    }
-    const js = jsPaths.map((f) => [f, readFileSync(f, "utf8")]);
-    const word = (name) => new RegExp(`(?<![\\w$])${name}(?![\\w$])`, "g");
-    for (const [name, short] of renames) {
-      for (const entry of js) entry[1] = entry[1].replace(new RegExp(`\\.${name}(?![\\w$])`, "g"), `.${short}`);
-    }
-    for (const [name] of renames) {
-      for (const [f, text] of js) {
-        if (word(name).test(text)) throw new Error(`bundle: ${f} still names the export ${name}`);
-      }
-    }
-    for (const [f, text] of js) writeFileSync(f, text);
-    writeFileSync(wasmPath, Buffer.concat([wasm.subarray(0, at), Buffer.from([7, ...lebBytes(section.length), ...section]), wasm.subarray(end)]));
-    return;
+  const exports = section(wasm, 7);
+  let [count, p] = leb(wasm, exports.start);
+  const content = [...lebBytes(count)];
+  const renames = [];
+  while (count-- > 0) {
+    const [len, from] = leb(wasm, p);
+    const name = wasm.subarray(from, from + len).toString("utf8");
+    p = from + len;
+    const descStart = p;
+    p = leb(wasm, p + 1)[1];
+    const short = keep.has(name) ? name : `$${shortName(renames.length)}`;
+    if (short !== name) renames.push([name, short]);
+    content.push(...utf8(short), ...wasm.subarray(descStart, p));
   }
-  throw new Error("bundle: the wasm has no export section");
+  const js = jsPaths.map((f) => [f, readFileSync(f, "utf8")]);
+  const word = (name) => new RegExp(`(?<![\\w$])${name}(?![\\w$])`, "g");
+  for (const [name, short] of renames) {
+    for (const entry of js) entry[1] = entry[1].replace(new RegExp(`\\.${name}(?![\\w$])`, "g"), `.${short}`);
+  }
+  for (const [name] of renames) {
+    for (const [f, text] of js) {
+      if (word(name).test(text)) throw new Error(`bundle: ${f} still names the export ${name}`);
+    }
+  }
+  for (const [f, text] of js) writeFileSync(f, text);
+  writeFileSync(wasmPath, exports.replace(content));
 }
 shortenExports(join(out, "playtrace_wasm_bg.wasm"), ["playtrace.js", "websocket.js", "preflight.js"].map((f) => join(out, f)));

@@ -15,6 +15,7 @@ use super::runtime::Runtime;
 use super::scratch::{self, handle, interned, kind, parent_rule, read_context, write_context};
 use super::{api, errors, frames, http_span, websocket};
 use crate::core::context::ParentRule;
+use crate::core::http::ResourceTiming;
 
 // The scratch buffer and counters.
 
@@ -218,9 +219,7 @@ pub extern "C" fn pt_http_settle(
     response_start: f64,
     response_end: f64,
 ) {
-    http_span::timed(
-        span,
-        found,
+    let timing = (found != 0).then_some(ResourceTiming {
         domain_lookup_start,
         domain_lookup_end,
         connect_start,
@@ -229,7 +228,8 @@ pub extern "C" fn pt_http_settle(
         request_start,
         response_start,
         response_end,
-    );
+    });
+    http_span::timed(span, timing);
 }
 
 /// The trace headers of the scratch context, written back as lines for `inject` hooks.

@@ -150,30 +150,8 @@ pub(crate) fn failed(span: f64, aborted: u32, name_len: u32, message_len: u32) {
     respond(&rt, h, outcome);
 }
 
-/// `pt_http_settle`: the request's Resource Timing entry, if `found`, and the span ends.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn timed(
-    span: f64,
-    found: u32,
-    domain_lookup_start: f64,
-    domain_lookup_end: f64,
-    connect_start: f64,
-    secure_connection_start: f64,
-    connect_end: f64,
-    request_start: f64,
-    response_start: f64,
-    response_end: f64,
-) {
+/// `pt_http_settle`: the request's Resource Timing entry, if it has one, and the span ends.
+pub(crate) fn timed(span: f64, timing: Option<ResourceTiming>) {
     let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) else { return };
-    let timing = (found != 0).then_some(ResourceTiming {
-        domain_lookup_start,
-        domain_lookup_end,
-        connect_start,
-        secure_connection_start,
-        connect_end,
-        request_start,
-        response_start,
-        response_end,
-    });
     settle(&rt, h, timing);
 }
