@@ -210,6 +210,26 @@ pub enum HttpOutcome {
     Aborted,
 }
 
+/// How a request without a response ended, from what the browser said: its error's name and
+/// message for `fetch`, or the event (`error`, `timeout`, `abort`) for XHR. The caller aborting
+/// (`AbortError`, XHR's `abort`) is recorded, but is not an error.
+///
+/// ```
+/// use playtrace::core::http::{failure, HttpOutcome};
+/// assert_eq!(failure("AbortError".into(), "signal is aborted".into()), HttpOutcome::Aborted);
+/// assert_eq!(failure("abort".into(), String::new()), HttpOutcome::Aborted);
+/// assert_eq!(
+///     failure("TypeError".into(), "Failed to fetch".into()),
+///     HttpOutcome::Failed { error_type: "TypeError".into(), message: "Failed to fetch".into() }
+/// );
+/// ```
+pub fn failure(error_type: String, message: String) -> HttpOutcome {
+    match error_type.as_str() {
+        "AbortError" | "abort" => HttpOutcome::Aborted,
+        _ => HttpOutcome::Failed { error_type, message },
+    }
+}
+
 /// Records the outcome on a client span: `http.response.status_code`; for 4xx, 5xx and failures
 /// `error.type` and an error status; for an abort an `abort` event and no error.
 pub fn record_outcome(span: &mut SpanData, outcome: &HttpOutcome, time_ns: u64) {

@@ -16,7 +16,7 @@ use super::scratch;
 use super::{attributes, config, errors, frames, input, instrument, lifecycle, page_load, propagation, websocket};
 use crate::core::context::ParentRule;
 use crate::core::errors::exception_attributes;
-use crate::core::http::{HttpOutcome, ResourceTiming};
+use crate::core::http::{failure, HttpOutcome, ResourceTiming};
 use crate::core::span::{AttributeValue, Status};
 
 #[wasm_bindgen(module = "/src/web/api.js")]
@@ -191,11 +191,10 @@ pub(crate) fn replay_request(rt: &Rc<Runtime>, record: JsValue) {
     let error = get(&record, "error");
     let outcome = match get(&record, "status").as_f64() {
         Some(status) if status > 0.0 => HttpOutcome::Response(status.min(f64::from(u16::MAX)) as u16),
-        _ if get(&error, "name").as_string().as_deref() == Some("AbortError") => HttpOutcome::Aborted,
-        _ => HttpOutcome::Failed {
-            error_type: get(&error, "name").as_string().unwrap_or_else(|| "Error".to_owned()),
-            message: get(&error, "message").as_string().unwrap_or_default(),
-        },
+        _ => failure(
+            get(&error, "name").as_string().unwrap_or_else(|| "Error".to_owned()),
+            get(&error, "message").as_string().unwrap_or_default(),
+        ),
     };
     let timing = get(&record, "timing");
     let t = |key: &str| number(get(&timing, key));

@@ -198,10 +198,10 @@ pub extern "C" fn pt_http_response(span: f64, status: u32) {
     http_span::answered(span, status);
 }
 
-/// The request was aborted (`aborted` 1), or failed (its error's name and message in scratch).
+/// The request got no response: its error's name and message (XHR: the event) in scratch.
 #[no_mangle]
-pub extern "C" fn pt_http_failed(span: f64, aborted: u32, name_len: u32, message_len: u32) {
-    http_span::failed(span, aborted, name_len, message_len);
+pub extern "C" fn pt_http_failed(span: f64, name_len: u32, message_len: u32) {
+    http_span::failed(span, name_len, message_len);
 }
 
 /// The request's Resource Timing entry (page-time milliseconds), if `found`; ends the span.

@@ -53,15 +53,12 @@ function withHeaders(input, init, lines) {
   return copy;
 }
 
+/** The request got no response: the engine tells an abort from a failure by the name. */
 function failed(h, error) {
-  if (error !== null && typeof error === "object" && error.name === "AbortError") {
-    X.pt_http_failed(h, 1, 0, 0);
-    return;
-  }
   const name = error !== null && typeof error === "object" && typeof error.name === "string" ? error.name : "Error";
   const message = error !== null && typeof error === "object" && typeof error.message === "string" ? error.message : "";
   const n = put(name);
-  X.pt_http_failed(h, 0, n, put(message, n));
+  X.pt_http_failed(h, n, put(message, n));
 }
 
 /**
@@ -176,10 +173,8 @@ function install_xhr() {
         if (outcome === "load") {
           X.pt_http_response(h, this.status);
           settle(h, url, startMs, 0);
-        } else if (outcome === "abort") {
-          X.pt_http_failed(h, 1, 0, 0);
         } else {
-          X.pt_http_failed(h, 0, put(outcome), 0);
+          X.pt_http_failed(h, put(outcome), 0);
         }
       }, { once: true });
     }

@@ -11,7 +11,8 @@ use super::scratch;
 use crate::core::context::ParentRule;
 use crate::core::diagnostics::Decision;
 use crate::core::http::{
-    fetch_normalized_method, record_outcome, timing_events, url_parts, HttpOutcome, HttpRequest, ResourceTiming,
+    failure, fetch_normalized_method, record_outcome, timing_events, url_parts, HttpOutcome, HttpRequest,
+    ResourceTiming,
 };
 use crate::core::span::SpanKind;
 use crate::core::span_context::SpanContext;
@@ -139,15 +140,10 @@ pub(crate) fn answered(span: f64, status: u32) {
 }
 
 /// `pt_http_failed` (see boundary.rs).
-pub(crate) fn failed(span: f64, aborted: u32, name_len: u32, message_len: u32) {
+pub(crate) fn failed(span: f64, name_len: u32, message_len: u32) {
     let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) else { return };
-    let outcome = if aborted != 0 {
-        HttpOutcome::Aborted
-    } else {
-        let [error_type, message] = scratch::scratch_strings([name_len, message_len]);
-        HttpOutcome::Failed { error_type, message }
-    };
-    respond(&rt, h, outcome);
+    let [error_type, message] = scratch::scratch_strings([name_len, message_len]);
+    respond(&rt, h, failure(error_type, message));
 }
 
 /// `pt_http_settle`: the request's Resource Timing entry, if it has one, and the span ends.

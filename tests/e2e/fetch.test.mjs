@@ -207,10 +207,22 @@ test("errors, aborts and status codes", async () => {
     setTimeout(() => ctl.abort(), 20);
     let aborted;
     await pending.catch((e) => { aborted = e.name; });
-    return { s404: r404.status, s500: r500.status, network, aborted };
+    // The same for XHR: an abort, and a request that fails.
+    const xhrEnd = (url, abort) => new Promise((resolve) => {
+      const x = new XMLHttpRequest();
+      x.open("GET", url);
+      x.addEventListener("loadend", () => resolve(x.status));
+      x.send();
+      if (abort) setTimeout(() => x.abort(), 20);
+    });
+    const xhrAborted = await xhrEnd("/slow?tag=xhr-aborted", true);
+    const xhrRefused = await xhrEnd("http://127.0.0.1:1/echo?tag=xhr-refused", false);
+    return { s404: r404.status, s500: r500.status, network, aborted, xhrAborted, xhrRefused };
   });
-  assert.deepEqual(out, { s404: 404, s500: 500, network: "TypeError", aborted: "AbortError" }, "results reach the caller untouched");
-  const spans = await h.waitForSpans((s) => spanOf(s, "tag=aborted") && spanOf(s, "tag=refused") && spanOf(s, "tag=e500"));
+  assert.deepEqual(out, { s404: 404, s500: 500, network: "TypeError", aborted: "AbortError", xhrAborted: 0, xhrRefused: 0 },
+    "results reach the caller untouched");
+  const spans = await h.waitForSpans((s) => ["tag=aborted", "tag=refused", "tag=e500", "tag=xhr-aborted", "tag=xhr-refused"]
+    .every((tag) => spanOf(s, tag)));
   for (const [tag, code] of [["e404", 404], ["e500", 500]]) {
     const s = spanOf(spans, tag);
     assert.equal(attr(s, "http.response.status_code"), code);
@@ -220,9 +232,14 @@ test("errors, aborts and status codes", async () => {
   const refused = spanOf(spans, "tag=refused");
   assert.equal(attr(refused, "error.type"), "TypeError");
   assert.equal(refused.status.code, 2);
-  const aborted = spanOf(spans, "tag=aborted");
-  assert.ok(aborted.events.some((e) => e.name === "abort"), "the abort is recorded");
-  assert.equal(aborted.status, undefined, "but is not an error");
+  for (const tag of ["tag=aborted", "tag=xhr-aborted"]) {
+    const aborted = spanOf(spans, tag);
+    assert.ok(aborted.events.some((e) => e.name === "abort"), `${tag}: the abort is recorded`);
+    assert.equal(aborted.status, undefined, `${tag}: but is not an error`);
+  }
+  const xhrRefused = spanOf(spans, "tag=xhr-refused");
+  assert.equal(attr(xhrRefused, "error.type"), "error", "XHR says only that it failed");
+  assert.equal(xhrRefused.status.code, 2);
 });
 
 test("instrumenting and uninstrumenting leaves fetch and XHR exactly as they were", async () => {
