@@ -201,18 +201,8 @@ impl Runtime {
         }
     }
 
-    pub(super) fn stats(&self, f: impl FnOnce(&mut crate::core::stats::Stats)) {
-        f(self.state.borrow_mut().core.stats_mut());
-    }
-
     /// Whether the tracer was shut down.
     pub(crate) fn is_shut_down(&self) -> bool {
         self.state.borrow().export.is_shut_down()
-    }
-
-    /// Spans in requests not answered yet, and in bodies waiting for a failing endpoint.
-    pub(super) fn in_flight(&self) -> (u64, u64) {
-        let s = self.state.borrow();
-        (s.export.sending_spans(), s.export.waiting_spans())
     }
 }
