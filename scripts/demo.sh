@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 scripts/build-demo.sh
-exec target/release/playtrace-devserver --game www/dist \
+exec target/devserver/playtrace-devserver --game www/dist \
   --addr "${PLAYTRACE_ADDR:-127.0.0.1:8080}" --db "${PLAYTRACE_DB:-playtrace-dev.sqlite}"

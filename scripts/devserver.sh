@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 mkdir -p target
-if ! cargo build --locked --release -p playtrace-devserver 2>target/devserver-build.log; then
+if ! cargo build --locked --profile devserver -p playtrace-devserver 2>target/devserver-build.log; then
   cat target/devserver-build.log >&2
   echo "devserver: the devserver did not build" >&2
   exit 1
@@ -18,4 +18,4 @@ IFS=',' read -ra origins <<<"${ORIGIN:-}"
 for origin in "${origins[@]}"; do
   [ -n "$origin" ] && args+=(--allow-origin "$origin")
 done
-exec target/release/playtrace-devserver "${args[@]}"
+exec target/devserver/playtrace-devserver "${args[@]}"

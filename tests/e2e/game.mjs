@@ -15,7 +15,7 @@ export const root = fileURLToPath(new URL("../..", import.meta.url));
  * `make devserver ORIGIN=...` allows them. */
 export async function startGame(allowOrigins = []) {
   const dbDir = mkdtempSync(join(tmpdir(), "playtrace-game-"));
-  const server = await startProcess(join(root, "target/release/playtrace-devserver"),
+  const server = await startProcess(join(root, "target/devserver/playtrace-devserver"),
     ["--game", join(root, "www/dist"), "--addr", "127.0.0.1:0", "--db", join(dbDir, "traces.sqlite"),
       ...allowOrigins.flatMap((o) => ["--allow-origin", o])],
     { ready: /game\s+(http:\/\/127\.0\.0\.1:\d+)\//, what: "the devserver" });
