@@ -17,7 +17,7 @@ pub struct TraceSummary {
     pub trace_id: String,
     /// The root span's name (the earliest span without a stored parent).
     pub root_name: String,
-    /// Services with spans in it.
+    /// Services with spans in it, sorted.
     pub services: Vec<String>,
     /// Spans stored.
     pub span_count: i64,
@@ -153,28 +153,31 @@ impl Store {
         self.conn().query_row("SELECT COUNT(*) FROM spans", [], |r| r.get(0))
     }
 
-    /// The most recently received traces, newest first. A trace's root is found through the
+    /// The most recent traces, newest (latest start) first. A trace's root is found through the
     /// (trace, span) index, so a trace of many spans costs a lookup per span, not a scan.
     pub fn recent_traces(&self, limit: usize) -> rusqlite::Result<Vec<TraceSummary>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT trace_id, COUNT(*), MIN(start_ns), MAX(end_ns) - MIN(start_ns), MAX(status_code = 2),
-                    GROUP_CONCAT(DISTINCT service),
+                    JSON_GROUP_ARRAY(DISTINCT service),
                     (SELECT r.name FROM spans r
                        LEFT JOIN spans p ON p.trace_id = r.trace_id AND p.span_id = r.parent_span_id
                      WHERE r.trace_id = s.trace_id AND p.id IS NULL
                      ORDER BY r.start_ns LIMIT 1)
-             FROM spans s GROUP BY trace_id ORDER BY MAX(id) DESC LIMIT ?1",
+             FROM spans s GROUP BY trace_id ORDER BY MIN(start_ns) DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map(params![limit as i64], |r| {
+            // A JSON array, so a service name may hold any character (a comma included).
             let services: String = r.get(5)?;
+            let mut services: Vec<String> = serde_json::from_str(&services).unwrap_or_default();
+            services.sort();
             Ok(TraceSummary {
                 trace_id: r.get(0)?,
                 span_count: r.get(1)?,
                 start_ns: r.get(2)?,
                 duration_ns: r.get(3)?,
                 error: r.get::<_, i64>(4)? != 0,
-                services: services.split(',').map(str::to_owned).collect(),
+                services,
                 root_name: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
             })
         })?;

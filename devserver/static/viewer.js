@@ -8,7 +8,36 @@ const colour = (service) => {
 };
 const KINDS = ["unspecified", "internal", "server", "client", "producer", "consumer"];
 const STATUSES = ["unset", "ok", "error"];
-const ms = (ns) => `${(ns / 1e6).toFixed(ns < 1e7 ? 2 : 1)} ms`;
+// Durations to 0.1 ms, and in seconds from 10 s on: the clocks behind them are no finer.
+const ms = (ns) => (Math.abs(ns) >= 1e10 ? `${(ns / 1e9).toFixed(1)} s` : `${(ns / 1e6).toFixed(1)} ms`);
+/** How long ago `ns` (Unix time) was: "12 s ago", "4 min ago", "3 h ago", "2 d ago". */
+const ago = (ns, nowMs = Date.now()) => {
+  const s = Math.max(0, (nowMs - ns / 1e6) / 1000);
+  if (s < 60) return `${Math.floor(s)} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+};
+/** A double as a reader wants it: 0.1 for milliseconds (keys ending in `ms`), else six digits. */
+const shown = (key, v) => {
+  if (typeof v !== "number" || Number.isInteger(v) || !Number.isFinite(v)) return v;
+  return /ms$/.test(key) ? Number(v.toFixed(1)) : Number(v.toPrecision(6));
+};
+const roundedJson = (o) => JSON.stringify(o, (k, v) => shown(k, v));
+const HTTP_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]);
+/** The path of a URL attribute value, without its query. */
+const pathOf = (url) => {
+  try { return new URL(url, "http://x").pathname; } catch { return ""; }
+};
+/** A span's name, with its route or URL path where the name is a bare HTTP method ("GET"). */
+function spanLabel(span) {
+  if (!HTTP_METHODS.has(span.name)) return span.name;
+  const a = span.attributes || {};
+  const where = a["http.route"] || a["url.path"] || pathOf(a["url.full"] || a["http.url"] || a["http.target"] || "");
+  return where ? `${span.name} ${where}` : span.name;
+}
+/** A CORS preflight's server span: it precedes the request it asks for and carries no context. */
+const isPreflight = (span) => span.kind === 2 && (span.attributes?.["http.request.method"] ?? span.attributes?.["http.method"] ?? span.name.split(" ")[0]) === "OPTIONS";
 const $ = (id) => document.getElementById(id);
 const el = (tag, props = {}, ...children) => {
   const e = Object.assign(document.createElement(tag), props);
@@ -16,7 +45,7 @@ const el = (tag, props = {}, ...children) => {
   return e;
 };
 // Resource and scope attributes are shown once per service, not on every span.
-const shared = (key) => key.startsWith("resource.") || key.startsWith("otel.scope.");
+const isShared = (key) => key.startsWith("resource.") || key.startsWith("otel.scope.");
 
 // ----- the trace list and its filters -------------------------------------------------------
 
@@ -26,21 +55,25 @@ let current; // { trace, rows }
 function filters() {
   const min = parseFloat($("f-min").value);
   return { service: $("f-service").value, name: $("f-name").value.trim().toLowerCase(),
-    error: $("f-error").checked, minNs: Number.isFinite(min) ? min * 1e6 : 0 };
+    error: $("f-error").checked, minNs: Number.isFinite(min) ? min * 1e6 : 0,
+    trace: $("f-trace").value.trim().toLowerCase(), preflights: $("f-preflight").checked };
 }
 
 function renderList() {
   const f = filters();
   const shown = traces.filter((t) => (!f.service || t.services.includes(f.service))
     && (!f.name || (t.rootName || "").toLowerCase().includes(f.name))
-    && (!f.error || t.error) && t.durationNs >= f.minNs);
+    && (!f.error || t.error) && t.durationNs >= f.minNs && t.traceId.startsWith(f.trace)
+    && !(f.preflights && /^OPTIONS( |$)/.test(t.rootName || "")));
   const id = current && current.trace.traceId;
   $("traces").replaceChildren(...shown.map((t) => {
     const a = el("a", { href: `#trace=${t.traceId}`, className: t.traceId === id ? "current" : "" },
       el("b", { textContent: t.rootName || t.traceId.slice(0, 8) }));
     a.dataset.traceId = t.traceId;
     if (t.error) a.append(el("span", { className: "err", textContent: "!" }));
-    a.append(el("small", { textContent: `${t.spanCount} spans · ${ms(t.durationNs)} · ${t.services.join(", ")}` }));
+    const when = el("time", { className: "ago", textContent: ago(t.startNs), title: new Date(t.startNs / 1e6).toString() });
+    when.dateTime = new Date(t.startNs / 1e6).toISOString();
+    a.append(el("small", {}, when, ` · ${ms(t.durationNs)} · ${t.spanCount} span${t.spanCount === 1 ? "" : "s"} · ${t.services.join(" · ")}`));
     return a;
   }));
   if (shown.length === 0) $("traces").append(el("div", { className: "empty", textContent: traces.length ? "No trace matches the filters." : "No traces yet." }));
@@ -48,7 +81,7 @@ function renderList() {
 }
 
 async function loadList() {
-  traces = await (await fetch("/api/traces?limit=200")).json();
+  traces = (await (await fetch("/api/traces?limit=200")).json()).sort((a, b) => b.startNs - a.startNs);
   const services = [...new Set(traces.flatMap((t) => t.services))].sort();
   const select = $("f-service");
   const chosen = select.value;
@@ -131,7 +164,7 @@ function attributeTable(entries) {
   const table = el("table", {}, el("tr", {}, el("th", { textContent: "attribute" }), el("th", { textContent: "value" }), el("th", { textContent: "type" })));
   for (const [k, v, type] of entries) {
     table.append(el("tr", {}, el("td", { textContent: k }),
-      el("td", { className: "value", textContent: typeof v === "string" ? v : JSON.stringify(v) }),
+      el("td", { className: "value", textContent: typeof v === "string" ? v : roundedJson(shown(k, v)), title: typeof v === "number" ? String(v) : "" }),
       el("td", { className: "type", textContent: type || typeof v })));
   }
   return table;
@@ -214,11 +247,11 @@ function inputToResult(span) {
 function showDetails(span, traceStart) {
   const duration = span.endNs - span.startNs;
   const status = STATUSES[span.status.code] || String(span.status.code);
-  const attrs = Object.entries(span.attributes || {}).filter(([k]) => !shared(k)).sort(([a], [b]) => (a < b ? -1 : 1))
+  const attrs = Object.entries(span.attributes || {}).filter(([k]) => !isShared(k)).sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([k, v]) => [k, v, span.attributeTypes?.[k]]);
   const events = (span.events || []).map((e) => {
     const at = Number(e.timeUnixNano) - span.startNs;
-    const extra = Object.keys(e.attributes || {}).length ? ` ${JSON.stringify(e.attributes)}` : "";
+    const extra = Object.keys(e.attributes || {}).length ? ` ${roundedJson(e.attributes)}` : "";
     return el("li", { textContent: `+${ms(at)}  ${e.name}${extra}` });
   });
   // A link leads to the span it names, in its own trace when that is another one.
@@ -227,12 +260,12 @@ function showDetails(span, traceStart) {
     const same = current && l.traceId === current.trace.traceId;
     return el("li", {}, el("a", { href: `#trace=${l.traceId}`, className: "link", textContent: `${same ? "this trace" : `trace ${l.traceId}`}, span ${l.spanId}` }), extra);
   });
-  const { children, ...shown } = span;
-  const raw = el("pre", { className: "raw", hidden: true, textContent: JSON.stringify(shown, null, 2) });
+  const { children, ...fields } = span;
+  const raw = el("pre", { className: "raw", hidden: true, textContent: JSON.stringify(fields, null, 2) });
   const toggle = el("button", { type: "button", textContent: "Raw JSON" });
   toggle.addEventListener("click", () => { raw.hidden = !raw.hidden; });
   $("details").replaceChildren(
-    el("h3", { textContent: span.name }),
+    el("h3", { textContent: spanLabel(span) }),
     el("div", { className: "meta", textContent: `${span.service} · ${KINDS[span.kind] || span.kind} · status ${status}${span.status.message ? `: ${span.status.message}` : ""} · ${ms(duration)}, starts at +${ms(span.startNs - traceStart)} · span ${span.spanId}` }),
     el("div", { className: "meta", textContent: `trace flags ${flagsText(span.flags)}${span.traceState ? ` · tracestate ${span.traceState}` : ""}` }),
     inputToResult(span), frameStats(span),
@@ -260,6 +293,18 @@ async function showTrace(id) {
     return;
   }
   const trace = await res.json();
+  if ($("f-preflight").checked) {
+    // Preflights are hidden with what hangs under them; the filter's count says so.
+    const keep = (s) => !isPreflight(s);
+    const drop = (spans) => spans.filter(keep).map((s) => Object.assign(s, { children: drop(s.children) }));
+    trace.roots = drop(trace.roots);
+    if (trace.roots.length === 0) {
+      $("title").textContent = `Trace ${id}: only CORS preflights (uncheck "hide CORS preflights")`;
+      $("waterfall").replaceChildren();
+      $("axis").replaceChildren();
+      return;
+    }
+  }
   const rows = [];
   const walk = (span, depth) => {
     rows.push({ span, depth });
@@ -271,9 +316,9 @@ async function showTrace(id) {
   const total = Math.max(1, end - start);
   const last = [...trace.roots].sort((a, b) => b.endNs - a.endNs)[0];
   const critical = criticalPath(last, new Set());
-  const path = rows.filter((r) => critical.has(r.span.spanId)).map((r) => r.span.name);
+  const path = rows.filter((r) => critical.has(r.span.spanId)).map((r) => spanLabel(r.span));
 
-  $("title").replaceChildren(`Trace ${trace.traceId} · ${trace.spanCount} spans · ${ms(total)}`,
+  $("title").replaceChildren(`Trace ${trace.traceId} · ${rows.length} spans · ${ms(total)}`,
     el("small", { textContent: `Critical path (orange): ${path.join(" → ")}` }));
   drawServices(rows);
   drawAxis(total);
@@ -284,7 +329,7 @@ async function showTrace(id) {
     Object.assign(row.dataset, { spanId: span.spanId, name: span.name, service: span.service, depth, error, critical: critical.has(span.spanId) });
     const label = el("div", { className: "label" },
       el("span", { className: "service", textContent: span.service, style: `background:${colour(span.service)}` }),
-      span.name, el("span", { className: "kind", textContent: KINDS[span.kind] || String(span.kind) }));
+      spanLabel(span), el("span", { className: "kind", textContent: KINDS[span.kind] || String(span.kind) }));
     label.style.paddingLeft = `${8 + depth * 16}px`;
     if (error) label.append(el("span", { className: "err", textContent: "!", title: span.status.message }));
     const left = ((span.startNs - start) / total) * 100;
@@ -327,8 +372,15 @@ async function route() {
   const m = location.hash.match(/trace=([0-9a-f]{32})/);
   if (m) await showTrace(m[1]);
 }
-for (const id of ["f-service", "f-name", "f-min", "f-error"]) $(id).addEventListener("input", renderList);
-$("filters").addEventListener("submit", (e) => e.preventDefault());
+for (const id of ["f-service", "f-name", "f-min", "f-error", "f-trace"]) $(id).addEventListener("input", renderList);
+$("f-preflight").addEventListener("input", route);
+// A whole trace ID opens that trace, listed or not (the list holds the newest 200).
+$("filters").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const id = $("f-trace").value.trim().toLowerCase();
+  if (/^[0-9a-f]{32}$/.test(id)) location.hash = `trace=${id}`;
+});
+$("f-trace").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); $("filters").requestSubmit(); } });
 addEventListener("resize", () => { if (current) drawAxis(current.total); });
 addEventListener("hashchange", route);
 route();

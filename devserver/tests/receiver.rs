@@ -279,6 +279,28 @@ async fn the_store_keeps_at_most_its_cap_newest_first() {
     assert_eq!(status, StatusCode::NOT_FOUND, "dropped by the cap");
 }
 
+#[tokio::test]
+async fn a_service_name_is_listed_whole_whatever_it_holds() {
+    let (app, store) = app(1 << 20, 100);
+    let trace = "0af7651916cd43dd8448eb211c80319c";
+    let resource = |name: &str, span: &str| {
+        format!(
+            r#"{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"{name}"}}}}]}},
+              "scopeSpans":[{{"spans":[{{"traceId":"{trace}","spanId":"{span}","name":"s","kind":1,
+              "startTimeUnixNano":"1000","endTimeUnixNano":"2000"}}]}}]}}"#
+        )
+    };
+    let body = format!(
+        r#"{{"resourceSpans":[{},{}]}}"#,
+        resource("arena, eu-west", "00000000000000a1"),
+        resource(r#"chat \"live\""#, "00000000000000a2")
+    );
+    let (status, _, answer) = send(&app, post("/v1/traces", "application/json", body)).await;
+    assert_eq!(status, StatusCode::OK, "{answer:?}");
+    let services = store.recent_traces(10).unwrap().remove(0).services;
+    assert_eq!(services, ["arena, eu-west", "chat \"live\""]);
+}
+
 #[test]
 fn a_file_store_survives_a_restart() {
     let dir = std::env::temp_dir().join(format!("playtrace-devserver-test-{}", std::process::id()));

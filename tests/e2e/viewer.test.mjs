@@ -3,8 +3,12 @@
 // typed attributes, events, an error. It checks what a reader sees: the time axis and its ticks
 // inside it, labels that overlap no bar and no other label, kind and status names, the
 // attribute table with types, events as markers and as a list with offsets, resource and scope
-// once per service, the critical path, the filters, and the raw JSON one click away. The
-// screenshots are written to target/viewer.png and target/viewer-details.png.
+// once per service, the critical path, the filters, and the raw JSON one click away. Beside it,
+// a later trace of 12.5 s from a service whose name holds a comma, with a CORS preflight and a
+// bare "GET", and a trace of a preflight alone: the list (newest first, with start times), the
+// lookup by trace ID, rounded numbers, paths on the critical path, preflights hidden by default.
+// The screenshots are written to target/viewer.png, target/viewer-details.png and
+// target/viewer-list.png.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -53,15 +57,42 @@ const body = {
   ],
 };
 
+// A game's menu action, a minute after the first trace, from a service named with a comma.
+const LATER = "0af7651916cd43dd8448eb211c80319c";
+const PREFLIGHT_ONLY = "c0ffee00c0ffee00c0ffee00c0ffee00";
+const later = (n, parent, name, kind, startMs, endMs, extra = {}) =>
+  ({ ...span(n, parent, name, kind, 60_000 + startMs, 60_000 + endMs, extra), traceId: LATER });
+const laterBody = {
+  resourceSpans: [
+    {
+      resource: { attributes: kv({ "service.name": str("arena, eu-west") }) },
+      scopeSpans: [{ scope: { name: "playtrace" }, spans: [
+        later(11, 0, "menu.play", 1, 0, 12_500, { attributes: kv({ "action.result_frame_ms": dbl(712.1000000000931), "frames.p50_ms": dbl(16.699999999999818) }) }),
+        later(12, 11, "GET", 3, 100, 12_400, { attributes: kv({ "url.full": str("http://api.example/api/score?season=4"), "http.request.method": str("GET") }) }),
+      ] }],
+    },
+    {
+      resource: { attributes: kv({ "service.name": str("arena-api") }) },
+      scopeSpans: [{ scope: { name: "opentelemetry-js" }, spans: [
+        later(13, 11, "OPTIONS", 2, 50, 60, { attributes: kv({ "http.request.method": str("OPTIONS") }) }),
+        later(14, 12, "GET /api/score", 2, 150, 12_350, { attributes: kv({ "http.route": str("/api/score") }) }),
+        { ...span(15, 0, "OPTIONS", 2, 59_000, 59_001, { attributes: kv({ "http.method": str("OPTIONS") }) }), traceId: PREFLIGHT_ONLY },
+      ] }],
+    },
+  ],
+};
+
 let server, base, browser;
 
 before(async () => {
   const db = join(mkdtempSync(join(tmpdir(), "playtrace-viewer-")), "traces.sqlite");
-  server = await startProcess(join(root, "target/release/playtrace-devserver"), ["--addr", "127.0.0.1:0", "--db", db],
+  server = await startProcess(join(root, "target/devserver/playtrace-devserver"), ["--addr", "127.0.0.1:0", "--db", db],
     { ready: /viewer\s+(http:\/\/127\.0\.0\.1:\d+)\/viewer\//, what: "the devserver" });
   base = server.match[1];
-  const res = await fetch(`${base}/v1/traces`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  assert.equal(res.status, 200, await res.text());
+  for (const b of [body, laterBody]) {
+    const res = await fetch(`${base}/v1/traces`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(b) });
+    assert.equal(res.status, 200, await res.text());
+  }
   browser = await launch();
 });
 
@@ -141,7 +172,7 @@ async function checkViewer(page) {
     ["player.vip", "true", "bool"], ["price.ratio", "1.5", "double"]], "sorted by key, without resource and scope");
   await page.locator("#services summary").click();
   await page.screenshot({ path: join(root, "target", "viewer-details.png") });
-  assert.match(details, /\+0\.50 ms\s+clicked/);
+  assert.match(details, /\+0\.5 ms\s+clicked/);
   assert.match(details, /\+101\.0 ms\s+paid \{"coins":300\}/);
   assert.ok(!details.includes('"spanId"'), "the raw JSON waits for a click");
   await page.click("#details button");
@@ -150,16 +181,83 @@ async function checkViewer(page) {
   assert.match(await page.locator("#details").innerText(), /arena-api · server · status error: not enough coins/);
 
   // Filters: the list by service, name, error and duration; the waterfall dims the rest.
+  const listed = () => page.$$eval("#traces a", (as) => as.map((a) => a.dataset.traceId));
+  await page.selectOption("#f-service", "arena-web");
+  assert.deepEqual(await listed(), [TRACE]);
   await page.selectOption("#f-service", "arena-api");
-  assert.equal(await page.locator("#traces a").count(), 1);
+  assert.deepEqual(await listed(), [LATER, TRACE]);
   await page.fill("#f-min", "500");
-  assert.equal(await page.locator("#traces a").count(), 0);
+  assert.deepEqual(await listed(), [LATER], "only the 12.5 s trace lasts 500 ms");
   await page.fill("#f-min", "50");
   await page.check("#f-error");
-  assert.equal(await page.locator("#traces a").count(), 1);
+  assert.deepEqual(await listed(), [TRACE]);
   const dimmed = await page.$$eval(".row", (rs) => rs.filter((r) => !r.classList.contains("dim")).map((r) => r.dataset.name));
   assert.deepEqual(dimmed, ["POST /api/game/buy"]);
   await page.fill("#f-name", "nothing-like-it");
   assert.equal(await page.locator("#traces a").count(), 0);
+  assert.deepEqual(errors, []);
+}
+
+test("the trace list shows when each trace started, finds a trace by ID and hides CORS preflights", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 760 } });
+  try {
+    await checkList(await context.newPage());
+  } finally {
+    await context.close();
+  }
+});
+
+async function checkList(page) {
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${base}/viewer/`);
+  await page.waitForSelector("#traces a");
+  const list = () => page.$$eval("#traces a", (as) => as.map((a) => ({ id: a.dataset.traceId, text: a.innerText, when: a.querySelector("time")?.title })));
+
+  // Newest first, each with its start (relative, absolute on hover), duration, span count and
+  // services; the preflight-only trace is hidden; a service name with a comma stays whole.
+  let shown = await list();
+  assert.deepEqual(shown.map((t) => t.id), [LATER, TRACE]);
+  assert.match(shown[0].text, /^menu\.play\n\d+ d ago · 12\.5 s · 4 spans · arena, eu-west · arena-api$/);
+  assert.match(shown[1].text, /^shop\.buy!?\n\d+ d ago · 120\.0 ms · 6 spans · /);
+  assert.equal(new Date(shown[0].when).getTime(), Number((T0 + 60_000_000_000n) / 1_000_000n));
+  const services = await page.$$eval("#f-service option", (os) => os.map((o) => o.value));
+  assert.deepEqual(services, ["", "arena, eu-west", "arena-api", "arena-web"]);
+  await page.screenshot({ path: join(root, "target", "viewer-list.png") });
+
+  await page.uncheck("#f-preflight");
+  await page.waitForFunction(() => document.querySelectorAll("#traces a").length === 3);
+  assert.deepEqual((await list()).map((t) => t.id), [LATER, PREFLIGHT_ONLY, TRACE]);
+  await page.check("#f-preflight");
+  await page.waitForFunction(() => document.querySelectorAll("#traces a").length === 2);
+
+  // Looking a trace up: a prefix narrows the list; a whole ID and Enter open it, listed or not.
+  await page.fill("#f-trace", LATER.slice(0, 6));
+  assert.deepEqual((await list()).map((t) => t.id), [LATER]);
+  await page.fill("#f-trace", PREFLIGHT_ONLY);
+  await page.press("#f-trace", "Enter");
+  await page.waitForFunction(() => /only CORS preflights/.test(document.getElementById("title").textContent));
+  await page.uncheck("#f-preflight");
+  await page.waitForFunction((t) => document.body.dataset.rendered === t, PREFLIGHT_ONLY);
+  assert.deepEqual(await page.$$eval(".row", (rs) => rs.map((r) => r.dataset.name)), ["OPTIONS"]);
+  await page.check("#f-preflight");
+  await page.fill("#f-trace", "");
+
+  // The later trace: the preflight under the action is hidden, the critical path names the
+  // request by its path, durations past 10 s read in seconds, doubles are rounded.
+  await page.goto(`${base}/viewer/#trace=${LATER}`);
+  await page.waitForFunction((t) => document.body.dataset.rendered === t, LATER);
+  assert.deepEqual(await page.$$eval(".row", (rs) => rs.map((r) => r.dataset.name)), ["menu.play", "GET", "GET /api/score"]);
+  const title = await page.locator("#title").innerText();
+  assert.match(title, /3 spans · 12\.5 s/);
+  assert.match(title, /Critical path \(orange\): menu\.play → GET \/api\/score → GET \/api\/score$/m);
+  assert.deepEqual(await page.$$eval(".row .dur", (ds) => ds.map((d) => d.textContent)), ["12.5 s", "12.3 s", "12.2 s"]);
+  await page.click(".row[data-name='menu.play']");
+  const rows = await page.$$eval("#details table tr", (trs) => trs.slice(1).map((tr) => [...tr.children].map((td) => td.textContent)));
+  assert.deepEqual(rows, [["action.result_frame_ms", "712.1", "double"], ["frames.p50_ms", "16.7", "double"]]);
+  assert.match(await page.locator("#details pre").textContent(), /712\.1000000000931/, "the raw JSON keeps the exact value");
+  await page.uncheck("#f-preflight");
+  await page.waitForFunction(() => document.querySelectorAll(".row").length === 4);
+  assert.deepEqual(await page.$$eval(".row", (rs) => rs.map((r) => r.dataset.name)), ["menu.play", "OPTIONS", "GET", "GET /api/score"]);
   assert.deepEqual(errors, []);
 }
