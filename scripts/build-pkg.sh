@@ -22,7 +22,10 @@ cargo build --locked --release --target wasm32-unknown-unknown --lib --quiet
 wasm-bindgen --target web --out-name playtrace_wasm --no-typescript --out-dir "$staging" \
   target/wasm32-unknown-unknown/release/playtrace.wasm
 # --low-memory-unused: Rust never uses the first 1 KiB of memory, so addresses fold into offsets.
-node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused --strip-debug --strip-producers -o "$out/playtrace_wasm_bg.wasm" "$staging/playtrace_wasm_bg.wasm"
+# Then the control flow is flattened and rebuilt (--flatten --rereloop) and shrunk again: about
+# 1.1 KB less gzipped than -Oz alone, with the span path as fast (measured in Chromium).
+node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused --flatten --rereloop -Oz -Oz \
+  --strip-debug --strip-producers -o "$out/playtrace_wasm_bg.wasm" "$staging/playtrace_wasm_bg.wasm"
 
 # The JS: the entry with everything it imports in one module, the subpath playtrace/websocket,
 # and `debug`'s preflight probe (scripts/bundle-pkg.mjs); the readable sources are src/package/

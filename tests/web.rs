@@ -566,6 +566,8 @@ fn every_bad_config_throws_an_error_naming_the_key() {
         ("{ serviceName: 's', propagateTo: ['https://a.example', 5] }", "propagateTo[1]"),
         ("{ serviceName: 's', ignoreUrls: [{}] }", "ignoreUrls[0]"),
         ("{ serviceName: 's', redactQueryParams: [1] }", "redactQueryParams"),
+        ("{ serviceName: 's', background: 'spans' }", "background"),
+        ("{ serviceName: 's', background: false }", "background"),
     ];
     for (config, key) in cases {
         let err: JsValue = match init(js(config).unchecked_ref()) {

@@ -172,6 +172,9 @@ pub struct TracerConfig {
     pub ignore_urls: Vec<String>,
     /// Query keys redacted in `url.full` besides the semantic conventions' defaults.
     pub redact_query_params: Vec<String>,
+    /// Requests outside any action and without a parent: grouped under one `background` span
+    /// per flush interval (the default), each its own trace, or not traced.
+    pub background: super::background::BackgroundMode,
 }
 
 /// Chromium's keepalive quota: bodies larger than this can never be sent by `sendBeacon`.
@@ -212,6 +215,7 @@ impl TracerConfig {
             propagate_to: Vec::new(),
             ignore_urls: Vec::new(),
             redact_query_params: Vec::new(),
+            background: super::background::BackgroundMode::Group,
         }
     }
 

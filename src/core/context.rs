@@ -15,6 +15,9 @@ pub enum ParentRule {
     Root,
     /// The one given with the call.
     Given,
+    /// A request's: the implicit parent, else the open `background` group (see
+    /// [`background`](super::background)).
+    Request,
 }
 
 /// The `withSpan` stack and the open actions, oldest first.
@@ -41,6 +44,8 @@ pub struct ContextStack {
     active: Vec<SpanContext>,
     actions: Vec<(u64, SpanContext)>,
     next_action: u64,
+    /// The open group of requests outside actions.
+    group: Option<SpanContext>,
 }
 
 impl ContextStack {
@@ -96,6 +101,11 @@ impl ContextStack {
         self.active.last().or_else(|| self.actions.last().map(|(_, cx)| cx))
     }
 
+    /// Opens (`Some`) or closes the group of requests outside actions.
+    pub fn set_group(&mut self, group: Option<SpanContext>) {
+        self.group = group;
+    }
+
     /// The parent by `rule`, `given` being the one given with the call.
     ///
     /// ```
@@ -109,6 +119,7 @@ impl ContextStack {
             ParentRule::Root => None,
             ParentRule::Implicit => self.implicit_parent().cloned(),
             ParentRule::ActiveOnly => self.active().cloned(),
+            ParentRule::Request => self.implicit_parent().or(self.group.as_ref()).cloned(),
         }
     }
 }
@@ -153,5 +164,22 @@ mod tests {
         assert_eq!(s.parent(ParentRule::ActiveOnly, None), Some(active.clone()));
         assert_eq!(s.parent(ParentRule::Given, Some(given.clone())), Some(given));
         assert_eq!(s.parent(ParentRule::Root, None), None);
+    }
+
+    #[test]
+    fn a_request_goes_under_the_group_only_outside_actions() {
+        let mut ids = IdGenerator::from_seed(7);
+        let mut cx = || SpanContext::new(ids.trace_id(), ids.span_id(), TraceFlags::SAMPLED, false);
+        let (group, action) = (cx(), cx());
+        let mut s = ContextStack::default();
+        assert_eq!(s.parent(ParentRule::Request, None), None);
+        s.set_group(Some(group.clone()));
+        assert_eq!(s.parent(ParentRule::Request, None), Some(group.clone()));
+        assert_eq!(s.parent(ParentRule::Implicit, None), None, "only requests are grouped");
+        let id = s.open_action(action.clone());
+        assert_eq!(s.parent(ParentRule::Request, None), Some(action));
+        s.close_action(id);
+        s.set_group(None);
+        assert_eq!(s.parent(ParentRule::Request, None), None);
     }
 }

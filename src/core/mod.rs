@@ -21,6 +21,7 @@
 
 #![deny(missing_docs)]
 
+pub mod background;
 pub mod config;
 pub mod context;
 pub mod delivery;

@@ -288,6 +288,13 @@ impl TracerCore {
     }
 
     /// Encodes the ended spans into the queue, where body sizes are exact.
+    /// The latest end of the ended spans not yet encoded whose parent is `parent`: what a
+    /// span grouping them must cover before it ends.
+    pub fn latest_child_end(&self, parent: super::ids::SpanId) -> Option<u64> {
+        let children = self.ended.iter().filter(|(i, _)| self.slots[*i as usize].span.parent_span_id == Some(parent));
+        children.map(|(_, end)| *end).max()
+    }
+
     fn encode_ended(&mut self) {
         let max = self.queue.config().max_body_bytes;
         while let Some((index, ended_ns)) = self.ended.pop_front() {

@@ -7,6 +7,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::js::{entries, object};
 use super::runtime::UrlPatterns;
+use crate::core::background::BackgroundMode;
 use crate::core::config::{ConfigError, ExportFormat, SamplerConfig, TracerConfig};
 use crate::core::http::PropagationTarget;
 
@@ -58,6 +59,13 @@ impl FromConfig for Vec<String> {
 
 fn read<T: FromConfig>(key: &str, value: JsValue) -> Result<T, ConfigError> {
     T::from_js(&value).ok_or_else(|| ConfigError::new(key, T::EXPECTED))
+}
+
+/// Which of `choices` the string `value` is, else the error `problem` (which names them).
+#[inline(never)]
+fn choice(key: &str, value: JsValue, choices: &[&str], problem: &str) -> Result<usize, ConfigError> {
+    let text = value.as_string().unwrap_or_default();
+    choices.iter().position(|c| *c == text).ok_or_else(|| ConfigError::new(key, problem))
 }
 
 fn sub(key: &str, name: &str) -> String {
@@ -159,20 +167,10 @@ pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), Conf
             "environment" => c.environment = Some(read(k, v)?),
             "endpoint" => c.endpoint = read(k, v)?,
             "format" => {
-                c.format = match read::<String>(k, v)?.as_str() {
-                    "otlp" => ExportFormat::Otlp,
-                    "zipkin" => ExportFormat::Zipkin,
-                    "console" => ExportFormat::Console,
-                    _ => return Err(ConfigError::new(k, "must be \"otlp\", \"zipkin\" or \"console\"")),
-                }
+                c.format = [ExportFormat::Otlp, ExportFormat::Zipkin, ExportFormat::Console]
+                    [choice(k, v, &["otlp", "zipkin", "console"], "must be \"otlp\", \"zipkin\" or \"console\"")?]
             }
-            "compression" => {
-                gzip = Some(match read::<String>(k, v)?.as_str() {
-                    "gzip" => true,
-                    "none" => false,
-                    _ => return Err(ConfigError::new(k, "must be \"gzip\" or \"none\"")),
-                })
-            }
+            "compression" => gzip = Some(choice(k, v, &["gzip", "none"], "must be \"gzip\" or \"none\"")? == 0),
             "sampler" => c.sampler = sampler(k, v)?,
             "queueSize" => c.queue_size = read::<u32>(k, v)? as usize,
             "batchSize" => c.batch_size = read::<u32>(k, v)? as usize,
@@ -188,11 +186,7 @@ pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), Conf
             "longAnimationFrames" => c.long_animation_frames = read(k, v)?,
             "inputTiming" => c.input_timing = read(k, v)?,
             "credentials" => {
-                credentials = Some(match read::<String>(k, v)?.as_str() {
-                    "include" => true,
-                    "omit" => false,
-                    _ => return Err(ConfigError::new(k, "must be \"include\" or \"omit\"")),
-                })
+                credentials = Some(choice(k, v, &["include", "omit"], "must be \"include\" or \"omit\"")? == 0)
             }
             "resourceAttributes" => {
                 let attrs = object(&v).ok_or_else(|| ConfigError::new(k, "must be an object of attributes"))?;
@@ -241,6 +235,10 @@ pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), Conf
                 }
             }
             "redactQueryParams" => c.redact_query_params = read(k, v)?,
+            "background" => {
+                c.background = [BackgroundMode::Group, BackgroundMode::Trace, BackgroundMode::Off]
+                    [choice(k, v, &["span", "trace", "none"], "must be \"span\", \"trace\" or \"none\"")?]
+            }
             _ => return Err(ConfigError::new(k, "is not a playtrace option")),
         }
     }

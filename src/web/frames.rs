@@ -11,6 +11,7 @@ use super::frame_ring;
 use super::lifecycle::Restore;
 use super::runtime::Runtime;
 use crate::core::config::TracerConfig;
+use crate::core::context::ParentRule;
 use crate::core::frames::LongFrame;
 use crate::core::span::SpanKind;
 
@@ -62,8 +63,14 @@ pub(crate) fn long_frame(start_ms: f64, duration_ms: f64, blocking_ms: f64, scri
     let frame = LongFrame { start_ms, duration_ms, blocking_ms, scripts, script_ms };
     let open = rt.open_actions();
     let Some(Some((parent, frame))) = rt.with_frames(|watch| watch.place(frame, &open)) else { return 0.0 };
-    let (_, handle) =
-        rt.start_child("long-animation-frame", SpanKind::Internal, Some(Some(parent)), Vec::new(), start_ms);
+    let (_, handle) = rt.start_child(
+        "long-animation-frame",
+        SpanKind::Internal,
+        ParentRule::Given,
+        Some(parent),
+        Vec::new(),
+        start_ms,
+    );
     let Some(h) = handle else { return 0.0 };
     rt.set_fixed_attributes(h, frame.attributes());
     h.to_bits() as f64

@@ -47,8 +47,13 @@ fn start(
         server_address: parts.host.to_owned(),
         server_port: parts.port,
     };
+    let (rule, given) = match explicit {
+        Some(Some(cx)) => (ParentRule::Given, Some(cx)),
+        Some(None) => (ParentRule::Root, None),
+        None => (rt.request_rule(start_ms)?, None),
+    };
     let (context, handle) =
-        rt.start_child(request.span_name(), SpanKind::Client, explicit, request.attributes(), start_ms);
+        rt.start_child(request.span_name(), SpanKind::Client, rule, given, request.attributes(), start_ms);
     let propagate = !caller_traceparent && http.should_propagate(href, &parts.origin);
     if !caller_traceparent && !propagate {
         rt.debug(Decision::NotPropagated, || String::from(&*parts.origin));

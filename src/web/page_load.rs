@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 use super::js::{get, global, method, page_href};
 use super::lifecycle::Listener;
 use super::runtime::{with_live, Runtime};
+use crate::core::context::ParentRule;
 use crate::core::span::SpanKind;
 use crate::core::span_context::SpanContext;
 
@@ -31,7 +32,8 @@ pub(crate) fn start(rt: &Rc<Runtime>) {
     let (cx, handle) = rt.start_child(
         "documentLoad",
         SpanKind::Internal,
-        Some(Some(parent)),
+        ParentRule::Given,
+        Some(parent),
         vec![("url.full".to_owned(), url.into())],
         0.0,
     );

@@ -20,6 +20,7 @@ use wasm_bindgen::JsValue;
 use super::clock;
 use super::js::{get, global, method, page_href};
 use super::transport;
+use crate::core::background::Background;
 use crate::core::config::TracerConfig;
 use crate::core::context::ContextStack;
 use crate::core::diagnostics::{Decision, Diagnostics};
@@ -33,6 +34,7 @@ use crate::core::tracer::{SpanHandle, TracerCore};
 use crate::{SCOPE_NAME, SCOPE_VERSION};
 
 mod actions;
+mod background;
 mod counters;
 mod errors;
 mod exporter;
@@ -70,6 +72,8 @@ struct State {
     /// Frames and where they fall; off until the game feeds one or Long Animation Frames are
     /// observed.
     frames: FrameWatch,
+    /// Requests outside any action: the `background` span grouping them.
+    background: Background,
 }
 
 /// One installed tracer.
@@ -199,6 +203,7 @@ impl Runtime {
                 diagnostics: Diagnostics::new(config.debug),
                 errors: ErrorLimiter::default(),
                 frames: FrameWatch::new(config.frame_budget_ms, f64::from(config.flush_interval_ms)),
+                background: Background::new(config.background),
             }),
             timer: RefCell::new(None),
             waiters: RefCell::new(Vec::new()),

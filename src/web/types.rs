@@ -126,6 +126,14 @@ export interface PlaytraceConfig {
   ignoreUrls?: Array<string | RegExp>;
   /** Query keys whose values `url.full` redacts, besides the semantic conventions' defaults. */
   redactQueryParams?: string[];
+  /**
+   * Requests made outside any action, with no parent of their own (asset loads, heartbeats):
+   * `span` (default) puts every one that starts between two flushes under one `background`
+   * span (`playtrace.background.requests` counts them), so a loader makes one trace, not one
+   * per file; `trace` makes each its own trace; `none` traces none of them (no span, no
+   * `traceparent`). A request given a parent (`playtraceParent`, `withSpan`) is never grouped.
+   */
+  background?: "span" | "trace" | "none";
 }
 /** What identifies a span across services. */
 export interface SpanContextInfo {

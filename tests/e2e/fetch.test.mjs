@@ -24,7 +24,9 @@ async function run(config, scenario, arg, meta) {
       const tracer = window.pt.init(config);
       const fn = new Function("tracer", "pt", "arg", `return (${src})(tracer, pt, arg);`);
       const out = await fn(tracer, window.pt, arg);
-      // Client spans end once Resource Timing has reported the request; wait for them.
+      // A flush closes the group of requests made outside actions (its span ends with its last
+      // request); client spans end once Resource Timing has reported the request. Wait for all.
+      tracer.flush();
       for (let i = 0; i < 100; i++) {
         const st = tracer.stats();
         if (st.spansStarted - st.sampledOut === st.spansEnded) break;
@@ -125,7 +127,7 @@ test("allowed origins get trace headers, other origins none, and a caller's trac
   assert.ok(spanOf(spans, "tag=other"), "a third-party call is still traced, without headers");
 });
 
-test("a fetch after two awaits in an action is its child; outside it is a root; explicit parents win", async () => {
+test("a fetch after two awaits in an action is its child; outside it is grouped; explicit parents win", async () => {
   const out = await run({ serviceName: "actions" }, async (tracer) => {
     const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     const ids = {};
@@ -168,7 +170,9 @@ test("a fetch after two awaits in an action is its child; outside it is a root; 
   assert.equal(spanOf(spans, "tag=in-action").traceId, action.traceId);
   assert.equal(spanOf(spans, "tag=explicit-parent").parentSpanId, out.ids.explicit, "explicit parent wins");
   assert.equal(spanOf(spans, "tag=with-span").parentSpanId, out.ids.explicit, "withSpan wins");
-  assert.equal(spanOf(spans, "tag=outside").parentSpanId, undefined, "a root outside any action");
+  const group = spans.find((s) => s.spanId === spanOf(spans, "tag=outside").parentSpanId);
+  assert.equal(group?.name, "background", "outside any action, under the background group");
+  assert.equal(group.parentSpanId, undefined, "which is a root");
   assert.equal(spans.find((s) => s.name === "second_click").parentSpanId, undefined, "an action never nests in another");
   const failing = spans.find((s) => s.name === "failing");
   assert.equal(failing.status.code, 2);
@@ -336,4 +340,61 @@ test("a finished request still waiting for its Resource Timing when the page hid
   const span = spanOf(spans, "tag=settling");
   assert.equal(attr(span, "playtrace.span.ended_by_pagehide"), undefined, "it was not open: it had finished");
   assert.equal(attr(span, "http.response.status_code"), 200);
+});
+
+test("requests outside actions: one background span per flush interval, one trace each, or none", async () => {
+  const out = await run({ serviceName: "background" }, async (tracer) => {
+    const xhr = (url) => new Promise((resolve) => {
+      const x = new XMLHttpRequest();
+      x.open("GET", url);
+      x.onloadend = resolve;
+      x.send();
+    });
+    const headers = async (url, init) => (await (await fetch(url, init)).json()).headers;
+    const first = await Promise.all([headers("/echo?tag=bg-a"), headers("/echo?tag=bg-b"), xhr("/echo?tag=bg-xhr")]);
+    await headers("/echo?tag=bg-root", { playtraceParent: null });
+    const span = tracer.startSpan("menu");
+    await tracer.withSpan(span, () => headers("/echo?tag=bg-with-span"));
+    span.end();
+    tracer.flush(); // the next request opens a new group
+    const second = await headers("/echo?tag=bg-after-flush");
+    return { first: first[0].traceparent, second: second.traceparent };
+  });
+  const spans = await h.waitForSpans((s) => spanOf(s, "tag=bg-after-flush") && s.filter((x) => x.name === "background").length === 2);
+  const groups = spans.filter((s) => s.name === "background");
+  const [first, second] = groups.sort((a, b) => Number(BigInt(a.startTimeUnixNano) - BigInt(b.startTimeUnixNano)));
+  for (const tag of ["bg-a", "bg-b", "bg-xhr"]) {
+    assert.equal(spanOf(spans, `tag=${tag}`).parentSpanId, first.spanId, `${tag} in the first group`);
+  }
+  assert.equal(attr(first, "playtrace.background.requests"), 3);
+  assert.equal(first.parentSpanId, undefined);
+  assert.equal(out.first.split("-")[1], first.traceId, "the server joins the group's trace");
+  assert.ok(BigInt(first.endTimeUnixNano) >= BigInt(spanOf(spans, "tag=bg-a").endTimeUnixNano), "the group ends with its last request");
+  assert.equal(spanOf(spans, "tag=bg-root").parentSpanId, undefined, "a request given no parent is a root, never grouped");
+  assert.equal(spanOf(spans, "tag=bg-with-span").parentSpanId, spans.find((s) => s.name === "menu").spanId, "withSpan is never grouped");
+  assert.equal(spanOf(spans, "tag=bg-after-flush").parentSpanId, second.spanId, "a flush starts a new group");
+  assert.notEqual(second.traceId, first.traceId);
+  assert.equal(attr(second, "playtrace.background.requests"), 1);
+
+  h.state.bodies.length = 0;
+  const each = await run({ serviceName: "bg-trace", background: "trace" }, async () => {
+    const tp = async (tag) => (await (await fetch(`/echo?tag=${tag}`)).json()).headers.traceparent;
+    return [await tp("each-a"), await tp("each-b")];
+  });
+  const roots = await h.waitForSpans((s) => spanOf(s, "tag=each-a") && spanOf(s, "tag=each-b"));
+  assert.equal(spanOf(roots, "tag=each-a").parentSpanId, undefined);
+  assert.notEqual(spanOf(roots, "tag=each-a").traceId, spanOf(roots, "tag=each-b").traceId, "each its own trace");
+  assert.ok(!roots.some((s) => s.name === "background"));
+  assert.match(each[0], TP);
+
+  const none = await run({ serviceName: "bg-none", background: "none" }, async (tracer) => {
+    const tp = async (tag) => (await (await fetch(`/echo?tag=${tag}`)).json()).headers.traceparent;
+    const outside = await tp("none-outside");
+    const inside = await tracer.action("shop", {}, () => tp("none-inside"));
+    return { outside, inside, stats: tracer.stats() };
+  });
+  assert.equal(none.outside, undefined, "not traced: no traceparent");
+  assert.match(none.inside, TP, "requests in actions are traced as ever");
+  const traced = await h.waitForSpans((s) => spanOf(s, "tag=none-inside"));
+  assert.ok(!spanOf(traced, "tag=none-outside"), "and no span");
 });

@@ -1,6 +1,7 @@
 //! Uncaught errors and unhandled rejections, as exception events or short error spans.
 
 use super::Runtime;
+use crate::core::context::ParentRule;
 use crate::core::errors::{exception_attributes, ErrorVerdict};
 use crate::core::span::{SpanKind, Status};
 
@@ -25,7 +26,8 @@ impl Runtime {
             self.with_span(h, |span| span.add_event("exception", now, attrs));
             return;
         }
-        let (_, handle) = self.start_child("exception", SpanKind::Internal, None, Vec::new(), f64::NAN);
+        let (_, handle) =
+            self.start_child("exception", SpanKind::Internal, ParentRule::Implicit, None, Vec::new(), f64::NAN);
         if let Some(h) = handle {
             self.with_span(h, |span| {
                 span.add_event("exception", now, attrs);

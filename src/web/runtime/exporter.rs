@@ -89,7 +89,9 @@ impl Runtime {
         let fired = self.timer.borrow_mut().take();
         drop(fired);
         let hidden = page_hidden();
-        self.export(Event::Timer { hidden }, self.now_ns());
+        let now = self.now_ns();
+        self.close_background(now);
+        self.export(Event::Timer { hidden }, now);
     }
 
     /// Arms the timer for the next deadline, unless an earlier one is armed.
@@ -105,15 +107,19 @@ impl Runtime {
     /// `tracer.flush()`: sends everything queued now.
     pub(crate) fn flush_now(&self) {
         self.report_jank(true);
-        self.export(Event::Flush, clock::now_ns());
+        let now = clock::now_ns();
+        self.close_background(now);
+        self.export(Event::Flush, now);
     }
 
     /// The page is being hidden or unloaded: the engine sends everything by what survives it
     /// and keeps what cannot go for the next visit.
     pub(crate) fn on_page_leaving(&self) {
         self.end_settling();
+        let now = clock::now_ns();
+        self.close_background(now);
         self.report_jank(true);
-        self.export(Event::Leaving, clock::now_ns());
+        self.export(Event::Leaving, now);
     }
 
     /// `shutdown()`: the promise resolves once every request in flight has been answered (or
@@ -122,6 +128,7 @@ impl Runtime {
         let first = !self.is_shut_down();
         if first {
             self.report_jank(true);
+            self.close_background(clock::now_ns());
         }
         let mut resolve = None;
         let promise = Promise::new(&mut |yes, _| resolve = Some(yes));

@@ -1,6 +1,7 @@
 //! Frames: the watch over the frame ring, and jank outside actions.
 
 use super::Runtime;
+use crate::core::context::ParentRule;
 use crate::core::frames::FrameWatch;
 use crate::core::span::SpanKind;
 use crate::core::span_context::SpanContext;
@@ -58,7 +59,8 @@ impl Runtime {
             }
         };
         if let Some(jank) = jank {
-            let (_, handle) = self.start_child("jank", SpanKind::Internal, Some(None), Vec::new(), jank.from_ms);
+            let (_, handle) =
+                self.start_child("jank", SpanKind::Internal, ParentRule::Root, None, Vec::new(), jank.from_ms);
             if let Some(h) = handle {
                 self.set_fixed_attributes(h, jank.attributes());
                 self.end_span(h, jank.to_ms);

@@ -56,21 +56,17 @@ impl Runtime {
         self.start_span(SharedStr::from(name), kind, rule, given, start_ms)
     }
 
-    /// Starts a span with attributes, under `parent` (`None`: the implicit parent), at
+    /// Starts a span with attributes, its parent by `rule` (`given`: the one given), at
     /// `start_ms` (NaN: now).
     pub(crate) fn start_child(
         &self,
         name: &str,
         kind: SpanKind,
-        parent: Option<Option<SpanContext>>,
+        rule: ParentRule,
+        given: Option<SpanContext>,
         attributes: Vec<(String, AttributeValue)>,
         start_ms: f64,
     ) -> (SpanContext, Option<SpanHandle>) {
-        let (rule, given) = match parent {
-            Some(Some(cx)) => (ParentRule::Given, Some(cx)),
-            Some(None) => (ParentRule::Root, None),
-            None => (ParentRule::Implicit, None),
-        };
         let (cx, handle) = self.start_span_outlined(name, kind, rule, given, start_ms);
         if let Some(h) = handle {
             self.with_span(h, |span| {
@@ -114,6 +110,7 @@ impl Runtime {
     }
 
     /// Ends a span at `end_ns`, then prints it or makes sure the timer will send it.
+    #[inline(never)]
     pub(crate) fn end_span_ns(&self, h: SpanHandle, end_ns: u64) {
         let (ended, reschedule) = {
             let mut s = self.state.borrow_mut();
