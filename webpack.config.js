@@ -1,15 +1,26 @@
-// Builds the demo game in www/ into www/dist, with playtrace from pkg/: the npm package as a
-// game installs it, which needs no webpack option of its own. index.html is copied as it is;
-// the bundle is www/dist/game.js, playtrace's wasm a file beside it.
+// Builds the demo games in www/ into www/dist, with playtrace from pkg/: the npm package as a
+// game installs it, which needs no webpack option of its own. The canvas game is
+// www/dist/game.js with index.html; the Phaser demo (www/phaser/, with the playtrace/phaser
+// plugin) is www/dist/phaser/game.js with its page and assets. Their HTML and assets are copied
+// as they are; playtrace's wasm is a file at the root, found from "/".
 const fs = require("fs");
 const path = require("path");
 
-class CopyIndexHtml {
+/** Files copied into dist as they are: www/FROM -> dist/TO. */
+const COPIED = [
+  ["index.html", "index.html"],
+  ["phaser/index.html", "phaser/index.html"],
+  ...fs.readdirSync(path.join(__dirname, "www", "phaser", "assets")).map((f) => [`phaser/assets/${f}`, `phaser/assets/${f}`]),
+];
+
+class CopyPages {
   apply(compiler) {
-    compiler.hooks.thisCompilation.tap("CopyIndexHtml", (compilation) => {
-      compilation.hooks.processAssets.tap({ name: "CopyIndexHtml", stage: compiler.webpack.Compilation.PROCESS_ASSETS_STAGE_ADDITIONS }, () => {
-        const html = fs.readFileSync(path.join(__dirname, "www", "index.html"));
-        compilation.emitAsset("index.html", new compiler.webpack.sources.RawSource(html));
+    compiler.hooks.thisCompilation.tap("CopyPages", (compilation) => {
+      compilation.hooks.processAssets.tap({ name: "CopyPages", stage: compiler.webpack.Compilation.PROCESS_ASSETS_STAGE_ADDITIONS }, () => {
+        for (const [from, to] of COPIED) {
+          const data = fs.readFileSync(path.join(__dirname, "www", from));
+          compilation.emitAsset(to, new compiler.webpack.sources.RawSource(data));
+        }
       });
     });
   }
@@ -17,14 +28,15 @@ class CopyIndexHtml {
 
 module.exports = {
   mode: "production",
-  entry: "./www/game.js",
-  output: { path: path.join(__dirname, "www", "dist"), filename: "game.js", clean: true },
+  entry: { game: "./www/game.js", "phaser/game": "./www/phaser/game.js" },
+  output: { path: path.join(__dirname, "www", "dist"), filename: "[name].js", publicPath: "/", clean: true },
   resolve: {
     alias: {
       playtrace$: path.join(__dirname, "pkg", "playtrace.js"),
       "playtrace/websocket$": path.join(__dirname, "pkg", "websocket.js"),
+      "playtrace/phaser$": path.join(__dirname, "pkg", "phaser.js"),
     },
   },
   performance: { hints: false },
-  plugins: [new CopyIndexHtml()],
+  plugins: [new CopyPages()],
 };

@@ -30,7 +30,7 @@ node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused --flatten --rerelo
 # The JS: the entry with everything it imports in one module, the subpath playtrace/websocket,
 # and `debug`'s preflight probe (scripts/bundle-pkg.mjs); the readable sources are src/package/
 # and src/web/.
-cp src/package/playtrace.js src/package/load.js src/package/early.js src/package/websocket.js "$staging/"
+cp src/package/playtrace.js src/package/load.js src/package/early.js src/package/websocket.js src/package/phaser.js "$staging/"
 cp src/web/websocket.js src/web/preflight.js "$staging"/snippets/*/src/web/
 node scripts/bundle-pkg.mjs "$staging" "$out"
 cp src/package/README.md "$out/"

@@ -7,6 +7,7 @@
 //   websocket.js   the subpath playtrace/websocket: WebSocket tracing, importing the engine
 //                  from ./playtrace.js so both share one instance.
 //   preflight.js   `debug`'s preflight probe, imported by the entry only when it runs.
+//   phaser.js      the subpath playtrace/phaser: the Phaser plugin, importing the entry.
 // The inline copy of the wasm (playtrace_inline.js) stays a file of its own, imported only
 // where the .wasm file cannot be fetched.
 // The wasm's imports and exports get short names, in the wasm (OUT_DIR's) and in the JS: wasm-
@@ -154,6 +155,12 @@ await build({
   ],
 });
 await build({ ...common, entryPoints: [join(snippets, "preflight.js")], outfile: join(out, "preflight.js") });
+await build({
+  ...common,
+  entryPoints: [join(staging, "phaser.js")],
+  outfile: join(out, "phaser.js"),
+  plugins: [beside({ "playtrace.js": "playtrace.js" })],
+});
 
 /** Renames the wasm's exports short, in the wasm and where the bundles read them (`.name`
  * property reads of the exports object): all but the memory and the glue's own `init` and

@@ -27,7 +27,14 @@ fn content_type(path: &Path) -> &'static str {
 
 async fn file(State(root): State<PathBuf>, req: Request) -> Response {
     let rel = req.uri().path().trim_start_matches('/');
-    let rel = if rel.is_empty() { "index.html" } else { rel };
+    // A folder's page is its index.html (`/` and `/phaser/`).
+    let page;
+    let rel = if rel.is_empty() || rel.ends_with('/') {
+        page = format!("{rel}index.html");
+        page.as_str()
+    } else {
+        rel
+    };
     let rel = Path::new(rel);
     // Only plain names below the root: no "..", no absolute paths.
     if !rel.components().all(|c| matches!(c, Component::Normal(_))) {

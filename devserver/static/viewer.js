@@ -384,3 +384,7 @@ $("f-trace").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.pre
 addEventListener("resize", () => { if (current) drawAxis(current.total); });
 addEventListener("hashchange", route);
 route();
+// New traces appear without a reload: the list is fetched again every 2 s while the page is seen.
+setInterval(() => {
+  if (document.visibilityState === "visible") loadList().catch(() => {});
+}, 2000);

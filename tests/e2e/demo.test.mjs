@@ -200,3 +200,47 @@ test("the heavy-frame spell shows as a long frame with its script, and the viewe
 after(() => {
   if (timings.length) console.log(`click to stored trace: ${timings.map((t) => `${t} ms`).join(", ")}`);
 });
+
+test("the Phaser demo: its scene loads and a Play action with the server's spans, in the viewer", async () => {
+  const page = await (await browser.newContext()).newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  await page.goto(`${base}/phaser/`);
+  await page.waitForFunction(() => window.menuReady === true, null, { timeout: 30000 });
+  // The Play button sits at the top centre of the 480x270 canvas.
+  const box = await page.locator("canvas").boundingBox();
+  await page.mouse.click(box.x + box.width / 2, box.y + (60 / 270) * box.height);
+  const list = async () => (await (await fetch(`${base}/api/traces?limit=50`)).json()).filter((t) => t.services.includes("phaser-demo"));
+  const until = Date.now() + 20000;
+  let traces = [];
+  while (Date.now() < until) {
+    traces = await list();
+    if (traces.some((t) => t.rootName === "game.boot") && traces.some((t) => t.rootName === "menu.play")) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const boot = traces.find((t) => t.rootName === "game.boot");
+  const play = traces.find((t) => t.rootName === "menu.play");
+  assert.ok(boot && play, `traces: ${traces.map((t) => t.rootName).join(", ")}`);
+  const loadSpans = await storedTrace(boot.traceId, (s) => s.some((x) => x.name === "scene.load Boot") && s.filter((x) => x.name.startsWith("load ")).length === 4);
+  const failed = loadSpans.find((s) => s.name === "load json music");
+  assert.equal(failed.status.code, 2, "the missing file is an error");
+  const playSpans = await storedTrace(play.traceId, (s) => s.some((x) => x.kind === 2 && x.name === "GET /api/game/leaderboard"));
+  const action = playSpans.find((s) => s.name === "menu.play");
+  assert.ok(action.attributes["frames.count"] >= 1, "frames from Phaser's loop");
+
+  const viewer = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
+  for (const [trace, shot, rowsWanted] of [
+    [boot.traceId, "viewer-phaser-load.png", ["game.boot", "scene.start Boot", "scene.load Boot", "load svg ship", "load json music"]],
+    [play.traceId, "viewer-phaser-action.png", ["menu.play", "GET", "GET /api/game/leaderboard"]],
+  ]) {
+    await viewer.goto(`${base}/viewer/#trace=${trace}`);
+    await viewer.waitForFunction((id) => document.body.dataset.rendered === id, trace);
+    const rows = await viewer.$$eval(".row", (rs) => rs.map((r) => r.dataset.name));
+    for (const name of rowsWanted) assert.ok(rows.includes(name), `${shot}: no ${name} row in ${rows.join(", ")}`);
+    await viewer.screenshot({ path: join(root, "target", shot) });
+  }
+  assert.match(await viewer.textContent("#title"), /Critical path \(orange\): menu\.play → GET \/api\/game\/leaderboard → GET \/api\/game\/leaderboard/);
+  await viewer.context().close();
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});

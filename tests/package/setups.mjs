@@ -26,6 +26,21 @@ export const SETUPS = [
     wasm: "file",
   },
   {
+    name: "vite6",
+    devDependencies: { vite: "6.4.6" },
+    entry: "main.js",
+    files: { "index.html": page("vite6", `<script type="module" src="/main.js"></script>`) },
+    build: ["node_modules/.bin/vite", "build", "--logLevel", "warn"],
+    root: "dist",
+    wasm: "file",
+  },
+  {
+    name: "vite6-dev",
+    project: "vite6",
+    dev: ["node_modules/.bin/vite", "--host", "127.0.0.1", "--port", "PORT", "--strictPort"],
+    wasm: "inline",
+  },
+  {
     name: "vite-dev",
     project: "vite", // the same project, served by `vite` (dev) instead of built
     dev: ["node_modules/.bin/vite", "--host", "127.0.0.1", "--port", "PORT", "--strictPort"],

@@ -11,29 +11,18 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
-import { gzipSync } from "node:zlib";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { dirname, extname, join, normalize, resolve } from "node:path";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launch, plainBody } from "../e2e/harness.mjs";
 import { SETUPS } from "./setups.mjs";
+import { attr, listen, run, serveStatic, spansOf, weight, write } from "./project.mjs";
 import { startProcess } from "../process.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const here = fileURLToPath(new URL(".", import.meta.url));
 const tarball = resolve(root, process.env.PLAYTRACE_TARBALL || "");
 const projects = join(root, "target", "setups");
-const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html", ".json": "application/json" };
-
-function run(cmd, args, cwd) {
-  execFileSync(cmd, args, { cwd, stdio: ["ignore", "inherit", "inherit"] });
-}
-
-function write(dir, path, text) {
-  mkdirSync(dirname(join(dir, path)), { recursive: true });
-  writeFileSync(join(dir, path), text);
-}
 
 /** A fresh project for `setup` (its bundler installed once), with this run's tarball in it. */
 function prepare(setup) {
@@ -56,41 +45,6 @@ function prepare(setup) {
   copyFileSync(join(here, "game", "check.ts"), join(dir, "check.ts"));
   copyFileSync(join(here, "game", "tsconfig.json"), join(dir, "tsconfig.json"));
   return dir;
-}
-
-/** Serves `dir` as static files on 127.0.0.1; `requests` collects the paths asked for. */
-function serveStatic(dir, requests) {
-  return createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    requests.push(path);
-    const file = normalize(join(dir, path.endsWith("/") ? `${path}index.html` : path));
-    if (!file.startsWith(dir)) return res.writeHead(403).end();
-    try {
-      const data = await readFile(file);
-      res.writeHead(200, { "content-type": types[extname(file)] || "application/octet-stream" }).end(data);
-    } catch {
-      res.writeHead(404).end("not found");
-    }
-  });
-}
-
-/** Every file under `dir`, as paths relative to it. */
-function filesUnder(dir, at = "") {
-  return readdirSync(join(dir, at), { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? filesUnder(dir, join(at, e.name)) : [join(at, e.name)]);
-}
-
-/** What a build weighs: what the page fetched (what a player downloads) and the whole dist,
- * raw and gzip -9. The test game's own code is about 1 KB of it. */
-function weight(root, requests) {
-  const sum = (files) => files.reduce((acc, f) => {
-    const data = readFileSync(join(root, f));
-    return { raw: acc.raw + data.length, gz: acc.gz + gzipSync(data, { level: 9 }).length };
-  }, { raw: 0, gz: 0 });
-  const all = filesUnder(root);
-  const fetched = [...new Set(requests.map((p) => (p.endsWith("/") ? `${p}index.html` : p).slice(1)))].filter((f) => all.includes(f));
-  const down = sum(fetched), dist = sum(all);
-  return `a player downloads ${fetched.length} files, ${down.gz} bytes gzip (${down.raw} raw); the dist holds ${all.length} files, ${dist.raw} bytes (${dist.gz} gzip)`;
 }
 
 /** The game's collector and API on another origin: CORS as a real one answers it. */
@@ -118,7 +72,6 @@ function receiver(state) {
   });
 }
 
-const listen = (server) => new Promise((r) => server.listen(0, "127.0.0.1", () => r(server.address().port)));
 const freePort = async () => { const s = createServer(); const p = await listen(s); s.close(); return p; };
 
 /** A bundler's dev server on `port`, ready once it prints its own address. */
@@ -127,11 +80,6 @@ function devServer(cmd, cwd, port) {
   return startProcess(cmd[0], args, { cwd, ready: new RegExp(`127\\.0\\.0\\.1:${port}`), what: "the dev server" });
 }
 
-const spansOf = (bodies) => bodies.flatMap((b) => (b.resourceSpans || []).flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
-const attr = (span, key) => {
-  const v = (span.attributes || []).find((a) => a.key === key)?.value;
-  return v && (v.stringValue ?? v.boolValue ?? (v.intValue !== undefined ? Number(v.intValue) : v.doubleValue));
-};
 
 let browser, state, receiverServer, receiverUrl;
 const dirs = new Map();
@@ -241,15 +189,17 @@ for (const setup of SETUPS) {
 
 test("the tarball holds the package and nothing else", () => {
   const listing = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n").sort();
-  // One module for the entry (the glue and the engine's JS bundled in), the subpath's, debug's
+  // One module for the entry (the glue and the engine's JS bundled in), the subpaths', debug's
   // probe, the wasm and its inline copy.
-  assert.deepEqual(listing, ["package/README.md", "package/package.json", "package/playtrace.d.ts", "package/playtrace.js",
-    "package/playtrace_inline.js", "package/playtrace_wasm_bg.wasm", "package/preflight.js",
-    "package/websocket.d.ts", "package/websocket.js"]);
+  assert.deepEqual(listing, ["package/README.md", "package/package.json", "package/phaser.d.ts", "package/phaser.js",
+    "package/playtrace.d.ts", "package/playtrace.js", "package/playtrace_inline.js", "package/playtrace_wasm_bg.wasm",
+    "package/preflight.js", "package/websocket.d.ts", "package/websocket.js"]);
   const manifest = JSON.parse(execFileSync("tar", ["-xzOf", tarball, "package/package.json"], { encoding: "utf8" }));
   for (const key of ["name", "version", "license", "repository", "exports", "types"]) assert.ok(manifest[key], `package.json has no ${key}`);
   assert.equal(manifest.exports["."].types, "./playtrace.d.ts");
   assert.deepEqual(manifest.exports["./websocket"], { types: "./websocket.d.ts", default: "./websocket.js" });
   assert.deepEqual(manifest.sideEffects, ["./websocket.js"]);
+  assert.deepEqual(manifest.exports["./phaser"], { types: "./phaser.d.ts", default: "./phaser.js" });
+  assert.deepEqual(manifest.peerDependenciesMeta, { phaser: { optional: true } }, "Phaser is the game's, never installed for it");
   assert.ok(statSync(tarball).size < 400000);
 });
