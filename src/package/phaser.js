@@ -216,13 +216,20 @@ class PlaytraceScene {
     const original = file.load;
     const files = this.files;
     const scene = this;
+    let retries = 0;
     file.load = function load() {
-      const parent = scene.loading && scene.loading.span;
-      const span = tracer.startSpan(`load ${type} ${key}`, {
-        attributes: { "phaser.file.key": key, "phaser.file.type": type },
-        ...(parent ? { parent } : {}),
-      });
-      files.set(file, span);
+      // The loader calls it again to retry a failed file (`maxRetries`): one span, counted.
+      let span = files.get(file);
+      if (span) {
+        span.setAttribute("phaser.file.retries", ++retries);
+      } else {
+        const parent = scene.loading && scene.loading.span;
+        span = tracer.startSpan(`load ${type} ${key}`, {
+          attributes: { "phaser.file.key": key, "phaser.file.type": type },
+          ...(parent ? { parent } : {}),
+        });
+        files.set(file, span);
+      }
       return tracer.withSpan(span, () => original.apply(file, arguments));
     };
   }

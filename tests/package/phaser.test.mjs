@@ -133,14 +133,14 @@ test("the plugin records the boot, each scene's start and load with its files, a
   assert.equal(startBoot.parentSpanId, boot.spanId, "the first scene starts within the boot");
   assert.equal(loadBoot.parentSpanId, startBoot.spanId);
   assert.equal(attr(loadBoot, "phaser.scene.key"), "Boot");
-  assert.equal(attr(loadBoot, "phaser.load.files"), 3);
-  assert.equal(attr(loadBoot, "phaser.load.failed"), 1);
+  assert.equal(attr(loadBoot, "phaser.load.files"), 4);
+  assert.equal(attr(loadBoot, "phaser.load.failed"), 2);
   assert.ok(attr(loadBoot, "phaser.load.bytes") > 0);
   assert.ok(BigInt(boot.endTimeUnixNano) >= BigInt(loadBoot.endTimeUnixNano), "the boot ends at the first scene's create, after its load");
 
   // (A Long Animation Frame during the load is its child too.)
   const files = spans.filter((s) => s.parentSpanId === loadBoot.spanId && s.name !== "long-animation-frame");
-  assert.deepEqual(files.map((s) => s.name).sort(), ["load image logo", "load image missing", "load json level"]);
+  assert.deepEqual(files.map((s) => s.name).sort(), ["load image logo", "load image missing", "load image offline", "load json level"]);
   const file = (key) => files.find((s) => attr(s, "phaser.file.key") === key);
   assert.equal(attr(file("logo"), "phaser.file.type"), "image");
   assert.equal(attr(file("logo"), "url.path"), "/assets/logo.png");
@@ -149,6 +149,12 @@ test("the plugin records the boot, each scene's start and load with its files, a
   const missing = file("missing");
   assert.equal(missing.status.code, 2, "a file that failed is an error");
   assert.equal(attr(missing, "error.type"), "404");
+  assert.equal(attr(missing, "phaser.file.retries"), undefined, "an HTTP error is not retried");
+  const offline = file("offline");
+  assert.equal(offline.status.code, 2);
+  assert.equal(attr(offline, "error.type"), "load_failed");
+  assert.equal(attr(offline, "phaser.file.retries"), 2, "the loader's two retries, on the file's one span");
+  assert.equal(attr(offline, "server.address"), "127.0.0.1");
   // No loader request is a root of its own: each one traced is under its file's span (those
   // made before the engine loaded are not traced: XHRs are not watched meanwhile).
   assert.ok(assetRequests(spans).every((r) => spans.some((f) => f.spanId === r.parentSpanId && f.name.startsWith("load "))),
@@ -176,8 +182,8 @@ test("the plugin records the boot, each scene's start and load with its files, a
   // Started once the engine has loaded, every file's request is traced, as the file's child.
   const late = await play("plugin=1&ready=1", false);
   const lateFiles = late.spans.filter((s) => s.name.startsWith("load "));
-  assert.equal(lateFiles.length, 4, `file spans: ${lateFiles.map((s) => s.name)}`);
-  for (const f of lateFiles) {
+  assert.equal(lateFiles.length, 5, `file spans: ${lateFiles.map((s) => s.name)}`);
+  for (const f of lateFiles.filter((s) => attr(s, "phaser.file.key") !== "offline")) {
     const request = late.spans.find((s) => s.kind === 3 && s.parentSpanId === f.spanId);
     assert.ok(request, `no request under ${f.name}`);
     assert.ok(String(attr(request, "url.full")).endsWith(attr(f, "url.path")));

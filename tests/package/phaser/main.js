@@ -31,6 +31,7 @@ class Boot extends Phaser.Scene {
     this.load.image("logo", "assets/logo.png");
     this.load.json("level", "assets/level.json");
     this.load.image("missing", "assets/missing.png");
+    this.load.image("offline", "http://127.0.0.1:9/offline.png"); // refused: retried, then failed
   }
 
   create() {
