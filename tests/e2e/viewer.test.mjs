@@ -103,14 +103,17 @@ after(async () => {
 
 const overlap = (a, b) => a.x < b.x + b.width - 0.5 && b.x < a.x + a.width - 0.5 && a.y < b.y + b.height - 0.5 && b.y < a.y + a.height - 0.5;
 
-test("the viewer lays a trace out readably and explains each span", async () => {
+/** Runs `check` on a fresh page of a 1280x760 window. */
+async function inPage(check) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 760 } });
   try {
-    await checkViewer(await context.newPage());
+    await check(await context.newPage());
   } finally {
     await context.close();
   }
-});
+}
+
+test("the viewer lays a trace out readably and explains each span", () => inPage(checkViewer));
 
 async function checkViewer(page) {
   const errors = [];
@@ -198,14 +201,7 @@ async function checkViewer(page) {
   assert.deepEqual(errors, []);
 }
 
-test("the trace list shows when each trace started, finds a trace by ID and hides CORS preflights", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 760 } });
-  try {
-    await checkList(await context.newPage());
-  } finally {
-    await context.close();
-  }
-});
+test("the trace list shows when each trace started, finds a trace by ID and hides CORS preflights", () => inPage(checkList));
 
 async function checkList(page) {
   const errors = [];

@@ -8,12 +8,11 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { launch, plainBody } from "../e2e/harness.mjs";
-import { attr, listen, run, serveStatic, spansOf, weight, write } from "./project.mjs";
+import { launch } from "../e2e/harness.mjs";
+import { attr, listen, receiver, run, serveStatic, spansOf, weight, write } from "./project.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -27,30 +26,6 @@ const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwA
 let browser, receiverServer, receiverUrl, server, origin;
 const state = { bodies: [], api: [] };
 const requests = [];
-
-function receiver() {
-  return createServer(async (req, res) => {
-    const chunks = [];
-    for await (const c of req) chunks.push(c);
-    const url = new URL(req.url, "http://x");
-    if (req.headers.origin) {
-      res.setHeader("Access-Control-Allow-Origin", req.headers.origin);
-      res.setHeader("Access-Control-Allow-Credentials", "true");
-      res.setHeader("Access-Control-Allow-Headers", "content-type, content-encoding, traceparent, tracestate, baggage");
-      res.setHeader("Access-Control-Max-Age", "7200");
-    }
-    if (req.method === "OPTIONS") return res.writeHead(204).end();
-    if (url.pathname === "/v1/traces") {
-      state.bodies.push(JSON.parse(plainBody(req, Buffer.concat(chunks)).toString("utf8")));
-      return res.writeHead(200, { "content-type": "application/json" }).end("{}");
-    }
-    if (url.pathname === "/api/score") {
-      state.api.push(req.headers);
-      return res.writeHead(200, { "content-type": "application/json" }).end('{"score":7}');
-    }
-    res.writeHead(404).end();
-  });
-}
 
 before(async () => {
   assert.ok(process.env.PLAYTRACE_TARBALL && existsSync(tarball), `no tarball at ${tarball}: run scripts/package.sh`);
@@ -74,7 +49,7 @@ before(async () => {
   write(dir, "public/assets/level.json", JSON.stringify({ tiles: Array.from({ length: 64 }, (_, i) => i % 7) }));
   write(dir, "public/assets/menu.json", JSON.stringify({ items: ["play", "options"] }));
   run("node_modules/.bin/vite", ["build", "--logLevel", "warn"], dir);
-  receiverServer = receiver();
+  receiverServer = receiver(state, { "/api/score": { score: 7 } });
   receiverUrl = `http://127.0.0.1:${await listen(receiverServer)}`;
   server = serveStatic(join(dir, "dist"), requests);
   origin = `http://127.0.0.1:${await listen(server)}`;

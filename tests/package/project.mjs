@@ -7,6 +7,7 @@ import { gzipSync } from "node:zlib";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, extname, join, normalize } from "node:path";
+import { plainBody } from "../e2e/harness.mjs";
 
 const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html", ".json": "application/json", ".png": "image/png" };
 
@@ -60,3 +61,30 @@ export const attr = (span, key) => {
   const v = (span.attributes || []).find((a) => a.key === key)?.value;
   return v && (v.stringValue ?? v.boolValue ?? (v.intValue !== undefined ? Number(v.intValue) : v.doubleValue));
 };
+
+/** The game's collector and API on another origin, answering CORS as a real one does: OTLP
+ * bodies go to `state.bodies`; `api` maps the API's paths to the JSON each answers, and the
+ * headers of each API request go to `state.api`. */
+export function receiver(state, api) {
+  return createServer(async (req, res) => {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const url = new URL(req.url, "http://x");
+    if (req.headers.origin) {
+      res.setHeader("Access-Control-Allow-Origin", req.headers.origin);
+      res.setHeader("Access-Control-Allow-Credentials", "true");
+      res.setHeader("Access-Control-Allow-Headers", "content-type, content-encoding, traceparent, tracestate, baggage");
+      res.setHeader("Access-Control-Max-Age", "7200");
+    }
+    if (req.method === "OPTIONS") return res.writeHead(204).end();
+    if (url.pathname === "/v1/traces") {
+      state.bodies.push(JSON.parse(plainBody(req, Buffer.concat(chunks)).toString("utf8")));
+      return res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    }
+    if (Object.hasOwn(api, url.pathname)) {
+      state.api.push(req.headers);
+      return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(api[url.pathname]));
+    }
+    res.writeHead(404).end();
+  });
+}

@@ -15,37 +15,30 @@ ${script}
 </body></html>
 `;
 
+/** A Vite project at `version`, built with `vite build`. */
+const vite = (name, version) => ({
+  name,
+  devDependencies: { vite: version },
+  entry: "main.js",
+  files: { "index.html": page(name, `<script type="module" src="/main.js"></script>`) },
+  build: ["node_modules/.bin/vite", "build", "--logLevel", "warn"],
+  root: "dist",
+  wasm: "file",
+});
+
+/** The same Vite project, served by `vite` (its dev server) instead of built. */
+const viteDev = (name, project) => ({
+  name,
+  project,
+  dev: ["node_modules/.bin/vite", "--host", "127.0.0.1", "--port", "PORT", "--strictPort"],
+  wasm: "inline", // Vite's dev server pre-bundles dependencies away from their files
+});
+
 export const SETUPS = [
-  {
-    name: "vite",
-    devDependencies: { vite: "7.3.8" },
-    entry: "main.js",
-    files: { "index.html": page("vite", `<script type="module" src="/main.js"></script>`) },
-    build: ["node_modules/.bin/vite", "build", "--logLevel", "warn"],
-    root: "dist",
-    wasm: "file",
-  },
-  {
-    name: "vite6",
-    devDependencies: { vite: "6.4.6" },
-    entry: "main.js",
-    files: { "index.html": page("vite6", `<script type="module" src="/main.js"></script>`) },
-    build: ["node_modules/.bin/vite", "build", "--logLevel", "warn"],
-    root: "dist",
-    wasm: "file",
-  },
-  {
-    name: "vite6-dev",
-    project: "vite6",
-    dev: ["node_modules/.bin/vite", "--host", "127.0.0.1", "--port", "PORT", "--strictPort"],
-    wasm: "inline",
-  },
-  {
-    name: "vite-dev",
-    project: "vite", // the same project, served by `vite` (dev) instead of built
-    dev: ["node_modules/.bin/vite", "--host", "127.0.0.1", "--port", "PORT", "--strictPort"],
-    wasm: "inline", // Vite's dev server pre-bundles dependencies away from their files
-  },
+  vite("vite", "7.3.8"),
+  viteDev("vite-dev", "vite"),
+  vite("vite6", "6.4.6"),
+  viteDev("vite6-dev", "vite6"),
   {
     name: "webpack",
     devDependencies: { webpack: "5.112.2", "webpack-cli": "7.3.1" },

@@ -14,9 +14,9 @@ import { createServer } from "node:http";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { launch, plainBody } from "../e2e/harness.mjs";
+import { launch } from "../e2e/harness.mjs";
 import { SETUPS } from "./setups.mjs";
-import { attr, listen, run, serveStatic, spansOf, weight, write } from "./project.mjs";
+import { attr, listen, receiver, run, serveStatic, spansOf, weight, write } from "./project.mjs";
 import { startProcess } from "../process.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -47,31 +47,6 @@ function prepare(setup) {
   return dir;
 }
 
-/** The game's collector and API on another origin: CORS as a real one answers it. */
-function receiver(state) {
-  return createServer(async (req, res) => {
-    const chunks = [];
-    for await (const c of req) chunks.push(c);
-    const url = new URL(req.url, "http://x");
-    if (req.headers.origin) {
-      res.setHeader("Access-Control-Allow-Origin", req.headers.origin);
-      res.setHeader("Access-Control-Allow-Credentials", "true");
-      res.setHeader("Access-Control-Allow-Headers", "content-type, content-encoding, traceparent, tracestate, baggage");
-    }
-    if (req.method === "OPTIONS") return res.writeHead(204).end();
-    if (url.pathname === "/v1/traces") {
-      const raw = Buffer.concat(chunks);
-      state.bodies.push(JSON.parse(plainBody(req, raw).toString("utf8")));
-      return res.writeHead(200, { "content-type": "application/json" }).end("{}");
-    }
-    if (url.pathname === "/api/level/1") {
-      state.api.push(req.headers);
-      return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id: 1, name: "caves" }));
-    }
-    res.writeHead(404).end();
-  });
-}
-
 const freePort = async () => { const s = createServer(); const p = await listen(s); s.close(); return p; };
 
 /** A bundler's dev server on `port`, ready once it prints its own address. */
@@ -87,7 +62,7 @@ const dirs = new Map();
 before(async () => {
   assert.ok(process.env.PLAYTRACE_TARBALL && existsSync(tarball), `no tarball at ${tarball}: run scripts/package.sh`);
   state = { bodies: [], api: [] };
-  receiverServer = receiver(state);
+  receiverServer = receiver(state, { "/api/level/1": { id: 1, name: "caves" } });
   receiverUrl = `http://127.0.0.1:${await listen(receiverServer)}`;
   browser = await launch();
 });
