@@ -1,7 +1,8 @@
 //! The installed tracer's browser side: the registry of the installed tracer, its state, and
 //! start-up. The core decides what to send, when and how; this module only talks to the
 //! browser. Its parts, one a file: `spans` (start, attributes, end, requests settling later),
-//! `actions` (the `withSpan` stack and open actions), `errors`, `jank`, `headers` (trace
+//! `actions` (the `withSpan` stack and open actions), `background` (requests outside actions
+//! and the span grouping them), `errors`, `jank`, `headers` (trace
 //! headers and baggage), `counters` (`stats()`), `http_rules`, and `exporter` (the driver of
 //! the engine's exporter, `core::engine::export`: the timer, sends, storage).
 //!
