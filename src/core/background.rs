@@ -10,24 +10,19 @@
 //!
 //! ```
 //! use playtrace::core::background::{Background, BackgroundMode, Placement};
-//! use playtrace::core::ids::IdGenerator;
-//! use playtrace::core::span_context::{SpanContext, TraceFlags};
 //! use playtrace::core::tracer::SpanHandle;
 //!
-//! let mut ids = IdGenerator::from_seed(5);
-//! let group = SpanContext::new(ids.trace_id(), ids.span_id(), TraceFlags::SAMPLED, false);
 //! let span = SpanHandle::from_bits(1).unwrap();
 //! let mut bg = Background::new(BackgroundMode::Group);
 //! assert_eq!(bg.place(), Placement::OpenGroup);
-//! bg.opened(group.span_id, Some(span), 1_000);
+//! bg.opened(Some(span), 1_000);
 //! assert_eq!(bg.place(), Placement::Group);
 //! bg.joined();
 //! let done = bg.close().unwrap();
-//! assert_eq!((done.span, done.span_id, done.start_ns, done.requests), (span, group.span_id, 1_000, 1));
+//! assert_eq!((done.span, done.start_ns, done.requests), (span, 1_000, 1));
 //! assert_eq!(bg.place(), Placement::OpenGroup, "the next request opens the next group");
 //! ```
 
-use super::ids::SpanId;
 use super::tracer::SpanHandle;
 
 /// What becomes of a request outside any action (the config's `background`).
@@ -59,8 +54,6 @@ pub enum Placement {
 pub struct Done {
     /// The group's span.
     pub span: SpanHandle,
-    /// Its ID, the parent ID of its requests.
-    pub span_id: SpanId,
     /// When it started.
     pub start_ns: u64,
     /// The requests it held.
@@ -70,13 +63,12 @@ pub struct Done {
 #[derive(Debug)]
 struct Group {
     span: Option<SpanHandle>,
-    span_id: SpanId,
     start_ns: u64,
     requests: u32,
 }
 
-/// The open group of requests outside actions, if any. Its context is the parent of its
-/// requests (`ContextStack::set_group`).
+/// The open group of requests outside actions, if any. Its context, the parent of its
+/// requests, is the context stack's (`ContextStack::open_group`).
 #[derive(Debug)]
 pub struct Background {
     mode: BackgroundMode,
@@ -101,8 +93,8 @@ impl Background {
 
     /// The group's span started at `start_ns` (`span` is `None` when it was sampled out: its
     /// requests follow it).
-    pub fn opened(&mut self, span_id: SpanId, span: Option<SpanHandle>, start_ns: u64) {
-        self.open = Some(Group { span, span_id, start_ns, requests: 0 });
+    pub fn opened(&mut self, span: Option<SpanHandle>, start_ns: u64) {
+        self.open = Some(Group { span, start_ns, requests: 0 });
     }
 
     /// A request joined the open group.
@@ -115,20 +107,13 @@ impl Background {
     /// A flush: the open group closes; its span is done, if it records.
     pub fn close(&mut self) -> Option<Done> {
         let g = self.open.take()?;
-        Some(Done { span: g.span?, span_id: g.span_id, start_ns: g.start_ns, requests: g.requests })
+        Some(Done { span: g.span?, start_ns: g.start_ns, requests: g.requests })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::ids::IdGenerator;
-    use crate::core::span_context::{SpanContext, TraceFlags};
-
-    fn cx(seed: u64) -> SpanContext {
-        let mut ids = IdGenerator::from_seed(seed);
-        SpanContext::new(ids.trace_id(), ids.span_id(), TraceFlags::SAMPLED, false)
-    }
 
     #[test]
     fn modes() {
@@ -141,12 +126,12 @@ mod tests {
     fn a_group_holds_every_request_until_a_flush() {
         let mut bg = Background::new(BackgroundMode::Group);
         let span = SpanHandle::from_bits(10).unwrap();
-        bg.opened(cx(1).span_id, Some(span), 100);
+        bg.opened(Some(span), 100);
         for _ in 0..3 {
             assert_eq!(bg.place(), Placement::Group);
             bg.joined();
         }
-        assert_eq!(bg.close(), Some(Done { span, span_id: cx(1).span_id, start_ns: 100, requests: 3 }));
+        assert_eq!(bg.close(), Some(Done { span, start_ns: 100, requests: 3 }));
         assert_eq!(bg.close(), None, "closed once");
         assert_eq!(bg.place(), Placement::OpenGroup);
     }
@@ -154,7 +139,7 @@ mod tests {
     #[test]
     fn a_sampled_out_group_ends_nothing() {
         let mut bg = Background::new(BackgroundMode::Group);
-        bg.opened(cx(1).span_id, None, 100);
+        bg.opened(None, 100);
         bg.joined();
         assert_eq!(bg.close(), None);
         assert_eq!(bg.place(), Placement::OpenGroup, "and is forgotten");

@@ -101,9 +101,14 @@ impl ContextStack {
         self.active.last().or_else(|| self.actions.last().map(|(_, cx)| cx))
     }
 
-    /// Opens (`Some`) or closes the group of requests outside actions.
-    pub fn set_group(&mut self, group: Option<SpanContext>) {
-        self.group = group;
+    /// Opens the group of requests outside actions.
+    pub fn open_group(&mut self, group: SpanContext) {
+        self.group = Some(group);
+    }
+
+    /// Closes the group of requests outside actions; returns its context.
+    pub fn close_group(&mut self) -> Option<SpanContext> {
+        self.group.take()
     }
 
     /// The parent by `rule`, `given` being the one given with the call.
@@ -173,13 +178,13 @@ mod tests {
         let (group, action) = (cx(), cx());
         let mut s = ContextStack::default();
         assert_eq!(s.parent(ParentRule::Request, None), None);
-        s.set_group(Some(group.clone()));
+        s.open_group(group.clone());
         assert_eq!(s.parent(ParentRule::Request, None), Some(group.clone()));
         assert_eq!(s.parent(ParentRule::Implicit, None), None, "only requests are grouped");
         let id = s.open_action(action.clone());
         assert_eq!(s.parent(ParentRule::Request, None), Some(action));
         s.close_action(id);
-        s.set_group(None);
+        assert_eq!(s.close_group(), Some(group));
         assert_eq!(s.parent(ParentRule::Request, None), None);
     }
 }

@@ -130,7 +130,7 @@ export class PlaytracePlugin {
   action(name, input, fn, options) {
     if (!this.tracer) return Promise.resolve().then(() => fn(/** @type {any} */ (undefined)));
     const event = browserEvent(input);
-    const done = this.tracer.action(name, event ? { ...options, event } : { ...options }, fn);
+    const done = this.tracer.action(name, event ? { ...options, event } : options, fn);
     done.catch(() => {});
     return done;
   }

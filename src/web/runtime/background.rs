@@ -36,8 +36,8 @@ impl Runtime {
                 let start_ns =
                     if start_ms.is_nan() { self.state.borrow().last_now_ns } else { clock::time_input_ns(start_ms) };
                 let mut s = self.state.borrow_mut();
-                s.background.opened(cx.span_id, span, start_ns);
-                s.contexts.set_group(Some(cx));
+                s.background.opened(span, start_ns);
+                s.contexts.open_group(cx);
             }
         }
         self.state.borrow_mut().background.joined();
@@ -48,13 +48,12 @@ impl Runtime {
     /// request ended by now (now, if none has), with how many requests it held.
     #[inline(never)]
     pub(super) fn close_background(&self, now: u64) {
-        let done = {
+        let closed = {
             let mut s = self.state.borrow_mut();
-            s.contexts.set_group(None);
-            s.background.close()
+            s.contexts.close_group().zip(s.background.close())
         };
-        let Some(Done { span, span_id, start_ns, requests }) = done else { return };
-        let end = self.state.borrow().core.latest_child_end(span_id).unwrap_or(now).max(start_ns);
+        let Some((cx, Done { span, start_ns, requests })) = closed else { return };
+        let end = self.state.borrow().core.latest_child_end(cx.span_id).unwrap_or(now).max(start_ns);
         self.set_fixed_attributes(span, vec![(REQUESTS_KEY, AttributeValue::Int(i64::from(requests)))]);
         self.end_span_ns(span, end);
     }

@@ -18,9 +18,14 @@ use crate::web::transport;
 use crate::web::transport::fetch::Post;
 
 impl Runtime {
-    /// Gives the exporter one event with the state borrowed, then applies its commands.
+    /// Gives the exporter one event with the state borrowed, then applies its commands. A
+    /// flush of any kind first closes the group of requests outside actions, so its span goes
+    /// with them.
     #[inline(never)]
     fn export(&self, event: Event, now_ns: u64) {
+        if matches!(event, Event::Timer { .. } | Event::Flush | Event::Leaving | Event::Shutdown { .. }) {
+            self.close_background(now_ns);
+        }
         let mut out = Vec::new();
         {
             let mut s = self.state.borrow_mut();
@@ -89,9 +94,7 @@ impl Runtime {
         let fired = self.timer.borrow_mut().take();
         drop(fired);
         let hidden = page_hidden();
-        let now = self.now_ns();
-        self.close_background(now);
-        self.export(Event::Timer { hidden }, now);
+        self.export(Event::Timer { hidden }, self.now_ns());
     }
 
     /// Arms the timer for the next deadline, unless an earlier one is armed.
@@ -107,19 +110,15 @@ impl Runtime {
     /// `tracer.flush()`: sends everything queued now.
     pub(crate) fn flush_now(&self) {
         self.report_jank(true);
-        let now = clock::now_ns();
-        self.close_background(now);
-        self.export(Event::Flush, now);
+        self.export(Event::Flush, clock::now_ns());
     }
 
     /// The page is being hidden or unloaded: the engine sends everything by what survives it
     /// and keeps what cannot go for the next visit.
     pub(crate) fn on_page_leaving(&self) {
         self.end_settling();
-        let now = clock::now_ns();
-        self.close_background(now);
         self.report_jank(true);
-        self.export(Event::Leaving, now);
+        self.export(Event::Leaving, clock::now_ns());
     }
 
     /// `shutdown()`: the promise resolves once every request in flight has been answered (or
@@ -128,7 +127,6 @@ impl Runtime {
         let first = !self.is_shut_down();
         if first {
             self.report_jank(true);
-            self.close_background(clock::now_ns());
         }
         let mut resolve = None;
         let promise = Promise::new(&mut |yes, _| resolve = Some(yes));
