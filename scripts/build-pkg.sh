@@ -17,10 +17,10 @@ find "$out" -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} + 2>/dev/nu
 mkdir -p "$out"
 staging=$(mktemp -d)
 trap 'rm -rf "$staging"' EXIT
-cargo build --locked --release --target wasm32-unknown-unknown --lib --quiet
+cargo build --locked --release --target wasm32-unknown-unknown -p playtrace-wasm --lib --quiet
 # No declarations from the glue: they describe the engine's internals; the package declares its API.
 wasm-bindgen --target web --out-name playtrace_wasm --no-typescript --out-dir "$staging" \
-  target/wasm32-unknown-unknown/release/playtrace.wasm
+  target/wasm32-unknown-unknown/release/playtrace_wasm.wasm
 # --low-memory-unused: Rust never uses the first 1 KiB of memory, so addresses fold into offsets.
 # Then the control flow is flattened and rebuilt (--flatten --rereloop) and shrunk again: about
 # 1.1 KB less gzipped than -Oz alone, with the span path as fast (measured in Chromium).

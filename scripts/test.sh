@@ -51,7 +51,7 @@ for suite in "${suites[@]}"; do
       node_modules/.bin/tsc -p src/tsconfig.json
       cargo fmt --all --check
       cargo clippy --locked --workspace --all-targets -- -D warnings
-      cargo clippy --locked --target wasm32-unknown-unknown --features browser-tests --all-targets -- -D warnings
+      cargo clippy --locked --target wasm32-unknown-unknown --workspace --exclude playtrace-devserver --features playtrace-wasm/browser-tests --all-targets -- -D warnings
       ;;
     native)
       echo "== native tests: cargo test"
@@ -69,12 +69,12 @@ for suite in "${suites[@]}"; do
       # A run with no "test result:" line is run again, at most four times; a run in which the
       # tests ran and failed is a failure at once.
       mkdir -p target
-      cargo test --locked --target wasm32-unknown-unknown --features browser-tests --test web --no-run
+      cargo test --locked --target wasm32-unknown-unknown -p playtrace-wasm --features browser-tests --test web --no-run
       for attempt in 1 2 3 4 5; do
         if CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" \
           CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="timeout --kill-after=10 ${PLAYTRACE_BROWSER_RUN_S:-120} wasm-bindgen-test-runner" \
           WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-90} \
-          cargo test --locked --target wasm32-unknown-unknown --features browser-tests --test web 2>&1 \
+          cargo test --locked --target wasm32-unknown-unknown -p playtrace-wasm --features browser-tests --test web 2>&1 \
           | tee target/browser-tests.log; then
           break
         fi

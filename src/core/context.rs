@@ -50,11 +50,13 @@ pub struct ContextStack {
 
 impl ContextStack {
     /// `withSpan(span, ...)` began: `cx` is the parent of spans started inside it.
+    #[inline]
     pub fn push_active(&mut self, cx: SpanContext) {
         self.active.push(cx);
     }
 
     /// The innermost `withSpan` ended.
+    #[inline]
     pub fn pop_active(&mut self) {
         self.active.pop();
     }
@@ -118,6 +120,7 @@ impl ContextStack {
     /// let stack = ContextStack::default();
     /// assert_eq!(stack.parent(ParentRule::Implicit, None), None);
     /// ```
+    #[inline]
     pub fn parent(&self, rule: ParentRule, given: Option<SpanContext>) -> Option<SpanContext> {
         match rule {
             ParentRule::Given => given,

@@ -109,6 +109,7 @@ impl Diagnostics {
     }
 
     /// Whether anything would be said for `decision` (to skip building its detail).
+    #[inline]
     pub fn wants(&self, decision: Decision) -> bool {
         self.enabled && self.said & decision.bit() == 0
     }

@@ -124,6 +124,7 @@ impl IdGenerator {
         Self { state: seed }
     }
 
+    #[inline]
     fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0xA076_1D64_78BD_642F);
         let t = u128::from(self.state) * u128::from(self.state ^ 0xE703_7ED1_A0B4_28DB);
@@ -131,6 +132,7 @@ impl IdGenerator {
     }
 
     /// A new random trace ID, never all-zero.
+    #[inline]
     pub fn trace_id(&mut self) -> TraceId {
         loop {
             let mut bytes = [0u8; 16];
@@ -143,6 +145,7 @@ impl IdGenerator {
     }
 
     /// A new random span ID, never all-zero.
+    #[inline]
     pub fn span_id(&mut self) -> SpanId {
         loop {
             if let Some(id) = SpanId::from_bytes(self.next_u64().to_be_bytes()) {

@@ -26,6 +26,7 @@ impl SamplingDecision {
     }
 
     /// Whether the span is sampled.
+    #[inline]
     pub fn is_sampled(self) -> bool {
         self == Self::RecordAndSample
     }
@@ -284,6 +285,7 @@ impl Sampler {
     }
 
     /// Decides for a new span.
+    #[inline]
     pub fn should_sample(&mut self, params: &SamplingParams<'_>) -> SamplingDecision {
         match self {
             Self::Session(s) => {

@@ -19,30 +19,35 @@ pub trait IntoSharedStr: AsRef<str> {
 }
 
 impl IntoSharedStr for SharedStr {
+    #[inline]
     fn into_shared(self) -> SharedStr {
         self
     }
 }
 
 impl IntoSharedStr for &SharedStr {
+    #[inline]
     fn into_shared(self) -> SharedStr {
         Arc::clone(self)
     }
 }
 
 impl IntoSharedStr for &str {
+    #[inline]
     fn into_shared(self) -> SharedStr {
         self.into()
     }
 }
 
 impl IntoSharedStr for String {
+    #[inline]
     fn into_shared(self) -> SharedStr {
         self.into()
     }
 }
 
 impl IntoSharedStr for &String {
+    #[inline]
     fn into_shared(self) -> SharedStr {
         self.as_str().into()
     }
@@ -111,26 +116,31 @@ pub enum AttributeValue {
 }
 
 impl From<&str> for AttributeValue {
+    #[inline]
     fn from(v: &str) -> Self {
         Self::String(v.to_owned())
     }
 }
 impl From<String> for AttributeValue {
+    #[inline]
     fn from(v: String) -> Self {
         Self::String(v)
     }
 }
 impl From<bool> for AttributeValue {
+    #[inline]
     fn from(v: bool) -> Self {
         Self::Bool(v)
     }
 }
 impl From<i64> for AttributeValue {
+    #[inline]
     fn from(v: i64) -> Self {
         Self::Int(v)
     }
 }
 impl From<f64> for AttributeValue {
+    #[inline]
     fn from(v: f64) -> Self {
         Self::Double(v)
     }
@@ -367,6 +377,7 @@ pub struct SpanData {
 
 impl SpanData {
     /// Starts a span.
+    #[inline]
     pub fn new(
         context: SpanContext,
         parent: Option<&SpanContext>,
@@ -395,6 +406,7 @@ impl SpanData {
 
     /// Starts a new span in this one's place: what [`new`](Self::new) makes, in memory that
     /// is already allocated (a tracer reuses the storage of spans it has sent).
+    #[inline]
     pub fn restart(
         &mut self,
         context: SpanContext,
@@ -414,6 +426,7 @@ impl SpanData {
     }
 
     /// Sets an attribute within the span's limits.
+    #[inline]
     pub fn set_attribute<K: IntoSharedStr>(&mut self, key: K, value: AttributeValue) {
         let l = self.limits;
         self.attributes.set(key, value, l.attribute_count, l.attribute_value_length);
@@ -463,6 +476,7 @@ impl SpanData {
 
     /// Ends the span; an end before the start is clamped to the start. Returns false, changing
     /// nothing, if it had already ended.
+    #[inline]
     pub fn end(&mut self, end_time_ns: u64) -> bool {
         if self.end_time_ns.is_some() {
             return false;

@@ -40,11 +40,13 @@ impl TraceFlags {
 
     /// These flags with the sampled bit set as given.
     #[must_use]
+    #[inline]
     pub fn with_sampled(self, sampled: bool) -> Self {
         Self(if sampled { self.0 | 0x01 } else { self.0 & !0x01 })
     }
 
     /// Whether the sampled bit is set.
+    #[inline]
     pub fn is_sampled(self) -> bool {
         self.0 & 0x01 != 0
     }
@@ -80,6 +82,7 @@ pub struct SpanContext {
 
 impl SpanContext {
     /// A context with empty trace state.
+    #[inline]
     pub fn new(trace_id: TraceId, span_id: SpanId, flags: TraceFlags, is_remote: bool) -> Self {
         Self { trace_id, span_id, flags, trace_state: TraceState::default(), is_remote }
     }

@@ -176,6 +176,7 @@ impl TracerCore {
     }
 
     /// Spans waiting to be sent.
+    #[inline]
     pub fn queue_len(&self) -> usize {
         self.queue.len() + self.ended.len()
     }
@@ -224,6 +225,7 @@ impl TracerCore {
         (cx, Some(handle))
     }
 
+    #[inline]
     fn is_open(&self, handle: SpanHandle) -> bool {
         self.slots.get(handle.index as usize).is_some_and(|s| s.generation == handle.generation && s.open)
     }
@@ -248,6 +250,7 @@ impl TracerCore {
     }
 
     /// The open span behind `handle`, if it has not ended.
+    #[inline]
     pub fn span_mut(&mut self, handle: SpanHandle) -> Option<&mut SpanData> {
         let slot = self.slots.get_mut(handle.index as usize)?;
         if slot.generation != handle.generation || !slot.open {
@@ -257,6 +260,7 @@ impl TracerCore {
     }
 
     /// Ends the span at `end_ns` and queues it (or returns its console text).
+    #[inline]
     pub fn end_span(&mut self, handle: SpanHandle, end_ns: u64) -> Ended {
         let queued = self.queue_len();
         let console = self.format == ExportFormat::Console;
@@ -373,6 +377,7 @@ impl TracerCore {
     }
 
     /// How long a span may stay open before the timeout ends it.
+    #[inline]
     pub fn span_timeout_ns(&self) -> u64 {
         self.span_timeout_ns
     }

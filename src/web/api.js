@@ -2,7 +2,7 @@
 // playtrace's JS API: Tracer and Span as game code sees them.
 //
 // A span is a small object holding a number (its handle in wasm) and its IDs. Every operation
-// on the hot path is one direct call of a numeric wasm export (boundary.rs): span names and
+// on the hot path is one direct call of a numeric wasm export (wasm/src/lib.rs): span names and
 // attribute keys are interned once, strings are written straight into wasm memory, and no
 // Promise, closure or timer is made per span. Everything else, and every decision (sampling,
 // parents, limits, queueing, encoding, transport), is the Rust engine's. Nothing here throws into

@@ -1,6 +1,6 @@
 //! What `init` does, and the engine behind the JS API (`api.js`) off the hot path: events,
 //! status, links, propagation, baggage, stats, requests made before the engine loaded. The
-//! exports that reach these are in `boundary.rs`. Nothing here throws into game code except
+//! exports that reach these are in `wasm/src/lib.rs`. Nothing here throws into game code except
 //! `init` on a bad config.
 
 use std::rc::Rc;
@@ -24,13 +24,16 @@ extern "C" {
     // `websocket.js` ships apart, as `playtrace/websocket`: see websocket.rs.
     #[wasm_bindgen(js_name = wrapSockets)]
     pub(super) fn wrap_sockets(tracer: &JsValue) -> Option<js_sys::Function>;
+
+    /// The JS tracer around an engine (the `Engine` object the boundary makes).
+    pub fn make_tracer(engine: JsValue) -> JsValue;
 }
 
 /// `init`: validates `config`, installs the tracer for this page (listeners, fetch and XHR
 /// instrumentation) and sends what an earlier page of this origin could not. Calling it again
 /// returns the installed tracer and installs nothing twice. `engine` makes the JS object of the
 /// engine behind a tracer's API, `tracer` the tracer around one.
-pub(crate) fn start(
+pub fn start(
     config: &JsValue,
     engine: fn(&Rc<Runtime>) -> JsValue,
     tracer: fn(&Rc<Runtime>) -> JsValue,
@@ -76,7 +79,7 @@ impl Serialize for Counters {
 
 /// Starts a span whose options carry links or a parent that is not one of our spans (a
 /// context from `extract` or another SDK). Writes its context for JS; returns its handle.
-pub(crate) fn start_with(rt: &Rc<Runtime>, name: String, options: JsValue, implicit: bool) -> f64 {
+pub fn start_with(rt: &Rc<Runtime>, name: String, options: JsValue, implicit: bool) -> f64 {
     let parent_value = get(&options, "parent");
     let given = if parent_value.is_null() || parent_value.is_undefined() {
         None
@@ -128,7 +131,7 @@ pub(crate) fn start_with(rt: &Rc<Runtime>, name: String, options: JsValue, impli
 
 /// Sets an attribute of any JS type (arrays, BigInt); one without an attribute type is
 /// dropped and counted.
-pub(crate) fn set_attribute_value(rt: &Rc<Runtime>, span: f64, key: String, value: JsValue) {
+pub fn set_attribute_value(rt: &Rc<Runtime>, span: f64, key: String, value: JsValue) {
     let Some(h) = scratch::handle(span) else { return };
     let value = attributes::from_js(&value);
     rt.with_span(h, |s| match value {
@@ -138,7 +141,7 @@ pub(crate) fn set_attribute_value(rt: &Rc<Runtime>, span: f64, key: String, valu
 }
 
 /// Records an event (the seeds' LogKV/LogFields), at `time` or now.
-pub(crate) fn add_event(rt: &Rc<Runtime>, span: f64, name: String, attributes: JsValue, time: f64) {
+pub fn add_event(rt: &Rc<Runtime>, span: f64, name: String, attributes: JsValue, time: f64) {
     let Some(h) = scratch::handle(span) else { return };
     let t = rt.time_ns(time);
     let (list, dropped) = attributes::from_object(&attributes);
@@ -153,7 +156,7 @@ pub(crate) fn add_event(rt: &Rc<Runtime>, span: f64, name: String, attributes: J
 /// Records an `exception` event with `exception.type`, `exception.message` and
 /// `exception.stacktrace` from an Error (or a message from anything else). The status is
 /// left to the caller, as in OpenTelemetry.
-pub(crate) fn record_exception(rt: &Rc<Runtime>, span: f64, exception: JsValue, time: f64) {
+pub fn record_exception(rt: &Rc<Runtime>, span: f64, exception: JsValue, time: f64) {
     let Some(h) = scratch::handle(span) else { return };
     let t = rt.time_ns(time);
     let attrs = exception_attributes_of(&exception);
@@ -162,7 +165,7 @@ pub(crate) fn record_exception(rt: &Rc<Runtime>, span: f64, exception: JsValue, 
 
 /// Records `error` as an exception and sets an error status with its message (a rejected
 /// or throwing action).
-pub(crate) fn fail(rt: &Rc<Runtime>, span: f64, error: JsValue) {
+pub fn fail(rt: &Rc<Runtime>, span: f64, error: JsValue) {
     let Some(h) = scratch::handle(span) else { return };
     let t = rt.time_ns(f64::NAN);
     let attrs = exception_attributes_of(&error);
@@ -177,7 +180,7 @@ pub(crate) fn fail(rt: &Rc<Runtime>, span: f64, error: JsValue) {
 /// it: `{url, method, parent, start, end, status, error, timing}` (`parent` a span, a
 /// context, `null` for none or `undefined` for the implicit one; `status` 0 when `error`
 /// says why there was no response; `timing` its Resource Timing entry, if any).
-pub(crate) fn replay_request(rt: &Rc<Runtime>, record: JsValue) {
+pub fn replay_request(rt: &Rc<Runtime>, record: JsValue) {
     let text = |key: &str| get(&record, key).as_string().unwrap_or_default();
     let number = |v: JsValue| v.as_f64().unwrap_or(f64::NAN);
     let parent_value = get(&record, "parent");
@@ -221,7 +224,7 @@ pub(crate) fn replay_request(rt: &Rc<Runtime>, record: JsValue) {
 }
 
 /// Sets the status: `{code: "ok"}`, `{code: "error", message}` or `{code: "unset"}`.
-pub(crate) fn set_status(rt: &Rc<Runtime>, span: f64, status: JsValue) {
+pub fn set_status(rt: &Rc<Runtime>, span: f64, status: JsValue) {
     let Some(h) = scratch::handle(span) else { return };
     let code = get(&status, "code");
     let message = get(&status, "message").as_string().unwrap_or_default();
@@ -234,7 +237,7 @@ pub(crate) fn set_status(rt: &Rc<Runtime>, span: f64, status: JsValue) {
 }
 
 /// Renames the span (the seeds' SetOperationName).
-pub(crate) fn update_name(rt: &Rc<Runtime>, span: f64, name: String) {
+pub fn update_name(rt: &Rc<Runtime>, span: f64, name: String) {
     if let Some(h) = scratch::handle(span) {
         rt.with_span(h, |s| s.update_name(&name));
     }
@@ -242,7 +245,7 @@ pub(crate) fn update_name(rt: &Rc<Runtime>, span: f64, name: String) {
 
 /// Writes a context that is not one of our spans (from `extract` or another SDK) where the
 /// engine reads a given parent; false if it is not a context.
-pub(crate) fn put_context(span: JsValue) -> bool {
+pub fn put_context(span: JsValue) -> bool {
     match propagation::context_from_js(&span) {
         Some(cx) => {
             scratch::write_context(&cx);
@@ -253,7 +256,7 @@ pub(crate) fn put_context(span: JsValue) -> bool {
 }
 
 /// `withSpan` with a context that is not one of our spans; false if it is not a context.
-pub(crate) fn push_active(rt: &Rc<Runtime>, span: JsValue) -> bool {
+pub fn push_active(rt: &Rc<Runtime>, span: JsValue) -> bool {
     match propagation::context_from_js(&span) {
         Some(cx) => {
             rt.push_active(cx);
@@ -265,7 +268,7 @@ pub(crate) fn push_active(rt: &Rc<Runtime>, span: JsValue) -> bool {
 
 /// Writes `traceparent` (and `tracestate`, `baggage` when there are any) for `span` into a
 /// plain object or a `Headers`.
-pub(crate) fn inject(rt: &Rc<Runtime>, carrier: JsValue, span: JsValue) {
+pub fn inject(rt: &Rc<Runtime>, carrier: JsValue, span: JsValue) {
     let Some(cx) = propagation::context_from_js(&span) else { return };
     let headers = rt.trace_headers(&cx);
     propagation::write_headers(&carrier, &headers);
@@ -273,39 +276,39 @@ pub(crate) fn inject(rt: &Rc<Runtime>, carrier: JsValue, span: JsValue) {
 
 /// Reads trace context from a plain object (keys in any case) or a `Headers`: `null` when
 /// there is no valid `traceparent`.
-pub(crate) fn extract(carrier: JsValue) -> JsValue {
+pub fn extract(carrier: JsValue) -> JsValue {
     propagation::extract(&carrier)
 }
 
 /// Sets a baggage entry sent with every `inject`. Returns false for an invalid key.
-pub(crate) fn set_baggage(rt: &Rc<Runtime>, key: String, value: String) -> bool {
+pub fn set_baggage(rt: &Rc<Runtime>, key: String, value: String) -> bool {
     rt.set_baggage(&key, &value)
 }
 
 /// A baggage entry.
-pub(crate) fn get_baggage(rt: &Rc<Runtime>, key: String) -> Option<String> {
+pub fn get_baggage(rt: &Rc<Runtime>, key: String) -> Option<String> {
     rt.baggage(&key)
 }
 
 /// Removes a baggage entry.
-pub(crate) fn remove_baggage(rt: &Rc<Runtime>, key: String) -> bool {
+pub fn remove_baggage(rt: &Rc<Runtime>, key: String) -> bool {
     rt.remove_baggage(&key)
 }
 
 /// Sends every queued span now.
-pub(crate) fn flush(rt: &Rc<Runtime>) {
+pub fn flush(rt: &Rc<Runtime>) {
     rt.flush_now();
 }
 
 /// Sends every queued span, removes listeners, timers and instrumentation, and uninstalls
 /// the tracer so that `init` can install a new one. The promise resolves once every body
 /// has been answered, handed to a beacon, or kept for the next visit.
-pub(crate) fn shutdown(rt: &Rc<Runtime>) -> js_sys::Promise {
+pub fn shutdown(rt: &Rc<Runtime>) -> js_sys::Promise {
     Runtime::uninstall(rt)
 }
 
 /// Counters since `init`, and the spans queued now, as a plain object of numbers.
-pub(crate) fn stats(rt: &Rc<Runtime>) -> JsValue {
+pub fn stats(rt: &Rc<Runtime>) -> JsValue {
     let counters = Counters(rt.counters());
     let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
     counters.serialize(&serializer).unwrap_or_else(|_| Object::new().into())

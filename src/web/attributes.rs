@@ -10,7 +10,8 @@ use crate::core::span::{AttributeValue, SpanData};
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// A JS number: integral values up to 2^53 are integers, the rest doubles.
-pub(crate) fn number(n: f64) -> AttributeValue {
+#[inline]
+pub fn number(n: f64) -> AttributeValue {
     if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER {
         AttributeValue::Int(n as i64)
     } else {

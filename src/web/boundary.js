@@ -1,5 +1,5 @@
 // @ts-check
-// The JS half of the numeric boundary (boundary.rs): the wasm exports, the scratch buffer in
+// The JS half of the numeric boundary (wasm/src/lib.rs): the wasm exports, the scratch buffer in
 // wasm memory, and the interned names and keys. Shared by the JS API and the fetch wrapper.
 // Also the engine's transports (one module fewer for a page to load) and `copyInto`, which
 // copies a failed body back into wasm memory.
@@ -75,7 +75,7 @@ export function text(v, fallback = "") {
   }
 }
 
-/** Counts a value the API skipped or cut (boundary.rs COUNT_*). */
+/** Counts a value the API skipped or cut (core::layout COUNT_*). */
 export function counted(what) {
   if (X !== undefined) X.pt_count(what);
 }

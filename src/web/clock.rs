@@ -14,6 +14,7 @@ extern "C" {
 /// Milliseconds since the Unix epoch (as JS gives them) to nanoseconds, to the nearest
 /// microsecond: no browser clock is finer, and the float noise below it would only be digits in
 /// every body. NaN, negative and out-of-range inputs give 0 rather than trapping.
+#[inline]
 pub(crate) fn ms_to_ns(ms: f64) -> u64 {
     if ms.is_finite() && ms > 0.0 {
         ((ms * 1e3 + 0.5) as u64).saturating_mul(1000)
@@ -24,6 +25,7 @@ pub(crate) fn ms_to_ns(ms: f64) -> u64 {
 
 /// Now, in nanoseconds since the Unix epoch: `performance.timeOrigin + performance.now()`,
 /// which is monotonic within the page and works in windows and workers alike.
+#[inline]
 pub(crate) fn now_ns() -> u64 {
     ms_to_ns(TIME_ORIGIN.with(|origin| *origin) + performance_now())
 }
@@ -36,6 +38,7 @@ pub(crate) const EPOCH_FLOOR_MS: f64 = 1e12;
 
 /// A caller's time in milliseconds to nanoseconds since the epoch: page time or epoch time,
 /// told apart by [`EPOCH_FLOOR_MS`]. Anything unusable means now.
+#[inline]
 pub(crate) fn time_input_ns(ms: f64) -> u64 {
     if !ms.is_finite() || ms < 0.0 {
         return now_ns();

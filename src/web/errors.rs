@@ -22,8 +22,8 @@ pub(crate) fn install(rt: &Rc<Runtime>) {
     rt.keep(Box::new(Restore::new(install_errors())));
 }
 
-/// Records what `pt_error` reports (see boundary.rs).
-pub(crate) fn uncaught(type_len: u32, message_len: u32, stack_len: u32) {
+/// Records what `pt_error` reports (see wasm/src/lib.rs).
+pub fn uncaught(type_len: u32, message_len: u32, stack_len: u32) {
     if let Some(rt) = Runtime::installed() {
         let [error_type, message, stack] = scratch::scratch_strings([type_len, message_len, stack_len]);
         rt.record_error(&error_type, &message, &stack);

@@ -38,16 +38,16 @@ pub(crate) fn install(rt: &Rc<Runtime>, config: &TracerConfig) {
     }
 }
 
-/// `pt_frames` (see boundary.rs).
-pub(crate) fn ring_address() -> u32 {
+/// `pt_frames` (see wasm/src/lib.rs).
+pub fn ring_address() -> u32 {
     if let Some(rt) = Runtime::installed() {
         rt.watch_frames();
     }
     frame_ring::address()
 }
 
-/// `pt_frames_tick` (see boundary.rs).
-pub(crate) fn tick() {
+/// `pt_frames_tick` (see wasm/src/lib.rs).
+pub fn tick() {
     if let Some(rt) = Runtime::installed() {
         rt.report_jank(false);
     }
@@ -58,7 +58,7 @@ pub(crate) fn tick() {
 /// the longest script's time, negative if none); the JS that read the entry adds that script's
 /// names and ends it. Returns the span's handle, or 0
 /// (it went into the jank summary, or is not recorded).
-pub(crate) fn long_frame(start_ms: f64, duration_ms: f64, blocking_ms: f64, scripts: u32, script_ms: f64) -> f64 {
+pub fn long_frame(start_ms: f64, duration_ms: f64, blocking_ms: f64, scripts: u32, script_ms: f64) -> f64 {
     let Some(rt) = Runtime::installed() else { return 0.0 };
     let frame = LongFrame { start_ms, duration_ms, blocking_ms, scripts, script_ms };
     let open = rt.open_actions();

@@ -123,7 +123,7 @@ pub(crate) fn replay(rt: &Rc<Runtime>, r: EarlyRequest) {
 /// caller set its own header. Returns -1 when it is not traced, else the span's handle (0 when
 /// not sampled). The trace headers it should carry, as `name\nvalue\n...`, are written for JS
 /// with their length in the first context word (0: none).
-pub(crate) fn begin(url_len: u32, method_len: u32, parent: u32, caller_traceparent: u32) -> f64 {
+pub fn begin(url_len: u32, method_len: u32, parent: u32, caller_traceparent: u32) -> f64 {
     let Some(rt) = Runtime::installed() else { return -1.0 };
     let rule = scratch::parent_rule(parent);
     let explicit = match rule {
@@ -137,22 +137,22 @@ pub(crate) fn begin(url_len: u32, method_len: u32, parent: u32, caller_tracepare
     span.handle.map_or(0.0, |h| h.to_bits() as f64)
 }
 
-/// `pt_http_response` (see boundary.rs).
-pub(crate) fn answered(span: f64, status: u32) {
+/// `pt_http_response` (see wasm/src/lib.rs).
+pub fn answered(span: f64, status: u32) {
     if let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) {
         respond(&rt, h, HttpOutcome::Response(status.min(u32::from(u16::MAX)) as u16));
     }
 }
 
-/// `pt_http_failed` (see boundary.rs).
-pub(crate) fn failed(span: f64, name_len: u32, message_len: u32) {
+/// `pt_http_failed` (see wasm/src/lib.rs).
+pub fn failed(span: f64, name_len: u32, message_len: u32) {
     let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) else { return };
     let [error_type, message] = scratch::scratch_strings([name_len, message_len]);
     respond(&rt, h, failure(error_type, message));
 }
 
 /// `pt_http_settle`: the request's Resource Timing entry, if it has one, and the span ends.
-pub(crate) fn timed(span: f64, timing: Option<ResourceTiming>) {
+pub fn timed(span: f64, timing: Option<ResourceTiming>) {
     let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) else { return };
     settle(&rt, h, timing);
 }

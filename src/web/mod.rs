@@ -2,25 +2,30 @@
 //! rest) and what needs the browser (clock, entropy, JS values, timers, listeners, transports,
 //! storage, instrumentation). Every decision is made in [`crate::core`].
 
-mod api;
-mod attributes;
-mod boundary;
+#[doc(hidden)]
+pub mod api;
+#[doc(hidden)]
+pub mod attributes;
 mod clock;
 mod config;
-mod errors;
+#[doc(hidden)]
+pub mod errors;
 mod frame_ring;
-mod frames;
-mod http_span;
+#[doc(hidden)]
+pub mod frames;
+#[doc(hidden)]
+pub mod http_span;
 mod input;
 mod instrument;
 mod js;
 mod lifecycle;
 mod page_load;
 mod propagation;
-mod runtime;
-mod scratch;
+#[doc(hidden)]
+pub mod runtime;
+#[doc(hidden)]
+pub mod scratch;
 mod transport;
 mod types;
-mod websocket;
-
-pub use boundary::{get_tracer, init, Engine};
+#[doc(hidden)]
+pub mod websocket;

@@ -78,7 +78,7 @@ struct State {
 }
 
 /// One installed tracer.
-pub(crate) struct Runtime {
+pub struct Runtime {
     /// This runtime, for the timer and the requests it starts (they must not keep it alive).
     me: Weak<Runtime>,
     state: RefCell<State>,
@@ -223,12 +223,13 @@ impl Runtime {
     }
 
     /// The installed runtime, if any.
-    pub(crate) fn installed() -> Option<Rc<Self>> {
+    #[inline]
+    pub fn installed() -> Option<Rc<Self>> {
         INSTALLED.with(|i| i.borrow().as_ref().map(|(rt, _)| Rc::clone(rt)))
     }
 
     /// The installed tracer's JS object, if any.
-    pub(crate) fn installed_tracer() -> Option<JsValue> {
+    pub fn installed_tracer() -> Option<JsValue> {
         INSTALLED.with(|i| i.borrow().as_ref().map(|(_, t)| t.clone()))
     }
 

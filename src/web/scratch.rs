@@ -1,5 +1,5 @@
 //! The scratch buffer: the memory JS writes strings and span contexts into for the numeric
-//! exports (`boundary.rs`), and reads the engine's answers from. Strings cross once through it,
+//! exports (`wasm/src/lib.rs`), and reads the engine's answers from. Strings cross once through it,
 //! written with `TextEncoder.encodeInto`; span names and attribute keys are interned, so they
 //! cross once per page rather than once per span. Span contexts cross as six 32-bit words
 //! (trace ID, span ID, big-endian), the flags and the trace state.
@@ -49,6 +49,7 @@ thread_local! {
     static SHARED: RefCell<Shared> = RefCell::new(Shared { scratch: vec![0; STRING_AT + 4096], interned: Vec::new() });
 }
 
+#[inline]
 fn with_shared<R>(f: impl FnOnce(&mut Shared) -> R) -> R {
     SHARED.with(|s| f(&mut s.borrow_mut()))
 }
@@ -61,11 +62,13 @@ pub(crate) fn scratch_ptr() -> u32 {
 impl Shared {
     /// The string of `len` bytes that JS wrote at the string offset (`TextEncoder` writes
     /// valid UTF-8; anything else is replaced, never trusted).
+    #[inline]
     fn string(&self, len: u32) -> String {
         self.string_at(0, len)
     }
 
     /// The string of `len` bytes at byte `at` of the string area.
+    #[inline]
     fn string_at(&self, at: u32, len: u32) -> String {
         let start = (STRING_AT + at as usize).min(self.scratch.len());
         let bytes = &self.scratch[start..(start + len as usize).min(self.scratch.len())];
@@ -76,6 +79,7 @@ impl Shared {
     }
 
     /// An interned string; an unknown ID reads as the empty string.
+    #[inline]
     fn interned(&self, id: u32) -> SharedStr {
         self.interned.get(id as usize).cloned().unwrap_or_else(|| "".into())
     }
@@ -120,7 +124,7 @@ pub(crate) fn write_headers(headers: &[(&'static str, String)]) {
 }
 
 /// Makes room for a string of `bytes` and returns the buffer's (possibly new) address.
-pub(crate) fn reserve(bytes: u32) -> u32 {
+pub fn reserve(bytes: u32) -> u32 {
     with_shared(|s| {
         let need = STRING_AT + bytes as usize;
         if s.scratch.len() < need {
@@ -131,7 +135,7 @@ pub(crate) fn reserve(bytes: u32) -> u32 {
 }
 
 /// Interns the string of `len` bytes JS wrote; JS remembers the returned ID for it.
-pub(crate) fn intern(len: u32) -> u32 {
+pub fn intern(len: u32) -> u32 {
     with_shared(|s| {
         let text = s.string(len).into();
         s.interned.push(text);
@@ -140,22 +144,25 @@ pub(crate) fn intern(len: u32) -> u32 {
 }
 
 /// Forgets every interned string (JS clears its own table at the same moment).
-pub(crate) fn intern_clear() {
+pub fn intern_clear() {
     with_shared(|s| s.interned.clear());
 }
 
 /// The interned string `key` and the string of `len` bytes JS wrote.
-pub(crate) fn key_and_string(key: u32, len: u32) -> (SharedStr, String) {
+#[inline]
+pub fn key_and_string(key: u32, len: u32) -> (SharedStr, String) {
     with_shared(|s| (s.interned(key), s.string(len)))
 }
 
 /// An interned string; an unknown ID reads as the empty string.
-pub(crate) fn interned(id: u32) -> SharedStr {
+#[inline]
+pub fn interned(id: u32) -> SharedStr {
     with_shared(|s| s.interned(id))
 }
 
 /// Writes `cx` where JS reads the context of a span it just started (or one extracted).
-pub(crate) fn write_context(cx: &SpanContext) {
+#[inline]
+pub fn write_context(cx: &SpanContext) {
     with_shared(|shared| {
         let s = &mut shared.scratch;
         let trace = cx.trace_id.to_bytes();
@@ -178,7 +185,8 @@ pub(crate) fn write_context(cx: &SpanContext) {
 }
 
 /// The context JS wrote: a span of this page, or one extracted (`pt_extract`), which is remote.
-pub(crate) fn read_context() -> Option<SpanContext> {
+#[inline]
+pub fn read_context() -> Option<SpanContext> {
     with_shared(|shared| {
         let s = &shared.scratch;
         let word = |i: usize| u32::from_le_bytes([s[i * 4], s[i * 4 + 1], s[i * 4 + 2], s[i * 4 + 3]]);
@@ -202,7 +210,8 @@ pub(crate) fn read_context() -> Option<SpanContext> {
 }
 
 /// A handle from JS: 0 (or anything that is not one) is no span.
-pub(crate) fn handle(bits: f64) -> Option<SpanHandle> {
+#[inline]
+pub fn handle(bits: f64) -> Option<SpanHandle> {
     if bits.is_finite() && bits >= 1.0 {
         SpanHandle::from_bits(bits as u64)
     } else {
@@ -210,7 +219,8 @@ pub(crate) fn handle(bits: f64) -> Option<SpanHandle> {
     }
 }
 
-pub(crate) fn kind(code: u32) -> SpanKind {
+#[inline]
+pub fn kind(code: u32) -> SpanKind {
     match code {
         layout::KIND_SERVER => SpanKind::Server,
         layout::KIND_CLIENT => SpanKind::Client,
@@ -221,7 +231,8 @@ pub(crate) fn kind(code: u32) -> SpanKind {
 }
 
 /// `pt_start`'s `parent` code: 0 implicit, 1 `withSpan` only, 2 none, 3 the scratch context.
-pub(crate) fn parent_rule(code: u32) -> ParentRule {
+#[inline]
+pub fn parent_rule(code: u32) -> ParentRule {
     match code {
         layout::PARENT_ACTIVE_ONLY => ParentRule::ActiveOnly,
         layout::PARENT_ROOT => ParentRule::Root,

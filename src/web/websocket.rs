@@ -23,7 +23,7 @@ pub(crate) fn install(rt: &Rc<Runtime>, tracer: &JsValue) {
 
 /// The trace headers of the context JS put in the scratch buffer (`traceparent`, and
 /// `tracestate` and `baggage` when there are any), written back as lines for `inject` hooks.
-pub(crate) fn trace_headers() {
+pub fn trace_headers() {
     let headers = match (Runtime::installed(), scratch::read_context()) {
         (Some(rt), Some(cx)) => rt.trace_headers(&cx),
         _ => Vec::new(),
@@ -34,7 +34,7 @@ pub(crate) fn trace_headers() {
 /// A received message's `traceparent` and `tracestate` (length 0: none), one after the other in
 /// the scratch buffer: 1 and the context written where `pt_start` reads a given parent, or 0
 /// when the `traceparent` is not valid (an invalid `tracestate` is dropped, W3C says).
-pub(crate) fn extract(traceparent_len: u32, tracestate_len: u32) -> u32 {
+pub fn extract(traceparent_len: u32, tracestate_len: u32) -> u32 {
     let [traceparent, tracestate] = scratch::scratch_strings([traceparent_len, tracestate_len]);
     match SpanContext::from_headers(&traceparent, (tracestate_len > 0).then_some(tracestate.as_str())) {
         Some(cx) => {
@@ -48,7 +48,7 @@ pub(crate) fn extract(traceparent_len: u32, tracestate_len: u32) -> u32 {
 /// Whether the message whose context `pt_extract` wrote answers the open actions: none is
 /// open, or one is in its trace. Its span is then that context's child (`pt_start`); else the
 /// open action's child, linked to it (`pt_start_linked`): another player's move, say.
-pub(crate) fn answers() -> u32 {
+pub fn answers() -> u32 {
     match (Runtime::installed(), scratch::read_context()) {
         (Some(rt), Some(message)) => u32::from(rt.answers(&message.trace_id)),
         _ => 1,
@@ -58,7 +58,7 @@ pub(crate) fn answers() -> u32 {
 /// Starts a span named by interned `name` of kind `kind_code` at `start_ms`, with the implicit
 /// parent (the open action) and a link to the context in the scratch buffer (a message of
 /// another trace); writes its own context there, as `pt_start` does.
-pub(crate) fn start_linked(name: u32, kind_code: u32, start_ms: f64) -> f64 {
+pub fn start_linked(name: u32, kind_code: u32, start_ms: f64) -> f64 {
     let Some(rt) = Runtime::installed() else { return 0.0 };
     let link = scratch::read_context();
     let (cx, handle) =
@@ -70,8 +70,8 @@ pub(crate) fn start_linked(name: u32, kind_code: u32, start_ms: f64) -> f64 {
     handle.map_or(0.0, |h| h.to_bits() as f64)
 }
 
-/// `pt_hook_error` (see boundary.rs).
-pub(crate) fn hook_error() {
+/// `pt_hook_error` (see wasm/src/lib.rs).
+pub fn hook_error() {
     if let Some(rt) = Runtime::installed() {
         rt.count_hook_error();
     }

@@ -211,6 +211,7 @@ impl Encoder {
     /// About the encoded length of `span` (OTLP JSON's; Zipkin's is shorter), without
     /// encoding it: enough for a queue to flush near a full body. Bodies are packed from the
     /// exact encoding, so an estimate off by some bytes costs nothing.
+    #[inline]
     pub fn estimated_len(&self, span: &SpanData) -> usize {
         fn attrs(a: &super::span::Attributes) -> usize {
             a.items().iter().map(|kv| kv.key.len() + value_len(&kv.value) + 36).sum()

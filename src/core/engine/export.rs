@@ -296,6 +296,7 @@ impl Export {
     }
 
     /// `shutdown()` has run.
+    #[inline]
     pub fn is_shut_down(&self) -> bool {
         self.shut_down
     }
@@ -311,6 +312,7 @@ impl Export {
     }
 
     /// Whether a deadline at `at_ns` needs the timer moved (none armed, or a later one).
+    #[inline]
     pub fn needs_timer_by(&self, at_ns: u64) -> bool {
         self.armed_at.is_none_or(|armed| armed > at_ns)
     }
@@ -318,6 +320,7 @@ impl Export {
     /// Whether a span just queued moves the timer (then the driver sends [`Event::Schedule`]): for the first span queued (its flush deadline) or a full
     /// batch (due at once); otherwise the armed deadline still holds. A question, not an
     /// event, so the span hot path reads no clock unless it must.
+    #[inline]
     pub fn moves_timer_when_queued(&self, core: &TracerCore) -> bool {
         self.armed_at.is_none() || core.queue_len() == 1 || core.size_trigger().is_some()
     }

@@ -7,15 +7,17 @@ use crate::core::span_context::SpanContext;
 use crate::web::{clock, frame_ring};
 
 impl Runtime {
-    pub(crate) fn push_active(&self, cx: SpanContext) {
+    #[inline]
+    pub fn push_active(&self, cx: SpanContext) {
         self.state.borrow_mut().contexts.push_active(cx);
     }
 
-    pub(crate) fn pop_active(&self) {
+    #[inline]
+    pub fn pop_active(&self) {
         self.state.borrow_mut().contexts.pop_active();
     }
 
-    pub(crate) fn open_action(&self, cx: SpanContext) -> u64 {
+    pub fn open_action(&self, cx: SpanContext) -> u64 {
         self.state.borrow_mut().contexts.open_action(cx)
     }
 
@@ -24,7 +26,7 @@ impl Runtime {
     }
 
     /// How many actions are open.
-    pub(crate) fn open_action_count(&self) -> usize {
+    pub fn open_action_count(&self) -> usize {
         self.state.borrow().contexts.open_actions().count()
     }
 
@@ -44,7 +46,7 @@ impl Runtime {
     /// An action settled at `end_ms` (page milliseconds). If frames are watched, the frames
     /// that ended while it was open become its `frames.*` attributes, and each over the budget
     /// a `long-frame` event.
-    pub(crate) fn settle_action(&self, id: u64, end_ms: f64) {
+    pub fn settle_action(&self, id: u64, end_ms: f64) {
         let Some(cx) = self.close_action(id) else { return };
         if !self.state.borrow().frames.is_on() {
             return;

@@ -16,7 +16,7 @@ impl Runtime {
     }
 
     /// Counts what the JS side of the boundary reports (`core::layout::COUNT_*`).
-    pub(crate) fn count_boundary(&self, what: u32) {
+    pub fn count_boundary(&self, what: u32) {
         self.stats(|s| match what {
             crate::core::layout::COUNT_CONVERSION_ERROR => s.conversion_errors += 1,
             crate::core::layout::COUNT_NAME_CUT => s.names_cut += 1,

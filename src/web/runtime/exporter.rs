@@ -200,7 +200,7 @@ impl Runtime {
     }
 
     /// `debug`'s preflight probe timed its requests (see the core's `preflight`).
-    pub(crate) fn preflight_timed(&self, simple: f64, fresh: f64, warm: f64, later: f64) {
+    pub fn preflight_timed(&self, simple: f64, fresh: f64, warm: f64, later: f64) {
         if preflight_repeats(simple, fresh, warm, later) {
             self.debug(Decision::PreflightRepeats, String::new);
         }

@@ -10,7 +10,7 @@ use crate::web::clock;
 
 impl Runtime {
     /// Starts a span. Returns its context and, if it records, its handle.
-    pub(crate) fn start_span<N: IntoSharedStr>(
+    pub fn start_span<N: IntoSharedStr>(
         &self,
         name: N,
         kind: SpanKind,
@@ -79,13 +79,15 @@ impl Runtime {
     }
 
     /// Runs `f` on the recording span; nothing for a span that has ended.
+    #[inline]
     pub(crate) fn with_span(&self, h: SpanHandle, f: impl FnOnce(&mut SpanData)) {
         if let Some(span) = self.state.borrow_mut().core.span_mut(h) {
             f(span);
         }
     }
 
-    pub(crate) fn set_attribute(&self, h: SpanHandle, key: SharedStr, value: AttributeValue) {
+    #[inline]
+    pub fn set_attribute(&self, h: SpanHandle, key: SharedStr, value: AttributeValue) {
         self.with_span(h, |span| span.set_attribute(key, value));
     }
 
@@ -99,18 +101,20 @@ impl Runtime {
         });
     }
 
-    pub(crate) fn is_recording(&self, h: SpanHandle) -> bool {
+    #[inline]
+    pub fn is_recording(&self, h: SpanHandle) -> bool {
         self.state.borrow_mut().core.span_mut(h).is_some()
     }
 
     /// Ends a span at `end_ms` (NaN: now).
-    pub(crate) fn end_span(&self, h: SpanHandle, end_ms: f64) {
+    #[inline]
+    pub fn end_span(&self, h: SpanHandle, end_ms: f64) {
         let end = if end_ms.is_nan() { clock::now_ns() } else { clock::time_input_ns(end_ms) };
         self.end_span_ns(h, end);
     }
 
     /// Ends a span at `end_ns`, then prints it or makes sure the timer will send it.
-    #[inline(never)]
+    #[inline]
     pub(crate) fn end_span_ns(&self, h: SpanHandle, end_ns: u64) {
         let (ended, reschedule) = {
             let mut s = self.state.borrow_mut();

@@ -1,6 +1,6 @@
 //! `debug`: timed POSTs of an empty export that tell whether the endpoint's CORS preflight is
 //! kept between sends (see the core's `preflight`). The requests live in `preflight.js`, which
-//! the page loads only then; it hands the times to `pt_preflight` (boundary.rs).
+//! the page loads only then; it hands the times to `pt_preflight` (wasm/src/lib.rs).
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;

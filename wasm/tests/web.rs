@@ -53,7 +53,7 @@ struct Tracer(JsValue);
 struct Span(JsValue);
 
 fn init(config: &JsValue) -> Result<Tracer, JsValue> {
-    playtrace::web::init(config.clone()).map(Tracer).map_err(Into::into)
+    playtrace_wasm::init(config.clone()).map(Tracer).map_err(Into::into)
 }
 
 impl Tracer {
@@ -162,7 +162,7 @@ struct World {
 
 impl World {
     fn new(config: &str) -> World {
-        let left_over = playtrace::web::get_tracer();
+        let left_over = playtrace_wasm::get_tracer();
         if !left_over.is_undefined() {
             Tracer(left_over).shutdown(); // a failed test must not hand its tracer to the next
         }

@@ -1,4 +1,9 @@
-//! Every export of the wasm, in one place: what JS may call.
+//! playtrace's wasm: every export, in one place, and nothing else. What JS may call.
+//!
+//! This crate is the one built into the wasm (`playtrace_wasm_bg.wasm`); the engine it calls is
+//! the `playtrace` crate. The split is for size: `playtrace` compiles at `opt-level = "z"`, this
+//! crate at 3, and the engine's hot path (a span's start, attributes and end, `withSpan`, the
+//! encoders) is `#[inline]`, so it is compiled here, at 3, where the exports call it.
 //!
 //! - `pt_*`: the numeric exports. Each takes and returns numbers only, so JS calls them
 //!   directly, with no glue, no copied objects and no allocation on the JS side; strings and
@@ -7,15 +12,17 @@
 //! - `init`, `getTracer` and the `Engine` class: what takes JS values (options objects,
 //!   carriers, errors), through wasm-bindgen's glue. Each calls the module that does the work.
 
+#![cfg(target_arch = "wasm32")]
+
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use super::runtime::Runtime;
-use super::scratch::{self, handle, interned, kind, parent_rule, read_context, write_context};
-use super::{api, errors, frames, http_span, websocket};
-use crate::core::context::ParentRule;
-use crate::core::http::ResourceTiming;
+use playtrace::core::context::ParentRule;
+use playtrace::core::http::ResourceTiming;
+use playtrace::web::runtime::Runtime;
+use playtrace::web::scratch::{self, handle, interned, kind, parent_rule, read_context, write_context};
+use playtrace::web::{api, attributes, errors, frames, http_span, websocket};
 
 // The scratch buffer and counters.
 
@@ -74,7 +81,7 @@ pub extern "C" fn pt_start(name: u32, kind_code: u32, parent: u32, start_ms: f64
 #[no_mangle]
 pub extern "C" fn pt_attr_num(span: f64, key: u32, value: f64) {
     if let (Some(rt), Some(h)) = (Runtime::installed(), handle(span)) {
-        rt.set_attribute(h, interned(key), super::attributes::number(value));
+        rt.set_attribute(h, interned(key), attributes::number(value));
     }
 }
 
@@ -273,13 +280,11 @@ pub extern "C" fn pt_hook_error() {
 /// Throws an `Error` whose message names the offending key when the config is invalid.
 #[wasm_bindgen(unchecked_return_type = "Tracer")]
 pub fn init(#[wasm_bindgen(unchecked_param_type = "PlaytraceConfig")] config: JsValue) -> Result<JsValue, JsError> {
-    api::start(&config, |rt| Engine { rt: Rc::clone(rt) }.into(), |rt| make_tracer(Engine { rt: Rc::clone(rt) }))
-}
-
-#[wasm_bindgen(module = "/src/web/api.js")]
-extern "C" {
-    /// The JS tracer around an engine.
-    fn make_tracer(engine: Engine) -> JsValue;
+    api::start(
+        &config,
+        |rt| Engine { rt: Rc::clone(rt) }.into(),
+        |rt| api::make_tracer(Engine { rt: Rc::clone(rt) }.into()),
+    )
 }
 
 /// The tracer installed by `init`, if any.
