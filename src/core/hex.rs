@@ -2,13 +2,18 @@
 
 const DIGITS: &[u8; 16] = b"0123456789abcdef";
 
-/// Appends `bytes` as lowercase hex.
+/// Appends `bytes`, at most 16 (an ID or the flags), as lowercase hex. The digits are written
+/// into a buffer and appended at once: a `push` per digit costs a call each where the engine is
+/// compiled for size, which made hex the largest part of encoding a span.
 pub(crate) fn encode_lower(bytes: &[u8], out: &mut String) {
-    out.reserve(bytes.len() * 2);
-    for &b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0x0f)] as char);
+    let mut buf = [0u8; 32];
+    let n = bytes.len().min(16);
+    for i in 0..n {
+        buf[2 * i] = DIGITS[usize::from(bytes[i] >> 4)];
+        buf[2 * i + 1] = DIGITS[usize::from(bytes[i] & 0x0f)];
     }
+    // The buffer holds only ASCII digits.
+    out.push_str(core::str::from_utf8(&buf[..2 * n]).unwrap_or_default());
 }
 
 /// The value of one lowercase hex digit; uppercase is not a hex digit here.

@@ -111,7 +111,7 @@ pub type DoubleWriter = fn(&mut String, f64);
 
 #[cfg(target_arch = "wasm32")]
 thread_local! {
-    static DOUBLES: std::cell::Cell<DoubleWriter> = const { std::cell::Cell::new(write_exact_f64) };
+    static DOUBLES: std::cell::Cell<DoubleWriter> = const { std::cell::Cell::new(write_whole_f64) };
 }
 
 /// In the browser, doubles are written by the engine's host, whose JavaScript already has the
@@ -128,26 +128,12 @@ pub fn use_double_writer(writer: DoubleWriter) {
     DOUBLES.with(|w| w.set(writer));
 }
 
-/// Before a writer is installed (the browser layer installs its own at `init`, before anything
-/// is encoded): the value to the millionth, never more than 2^64 in magnitude.
+/// Before a writer is installed: the value rounded toward zero. The browser layer installs its
+/// own in `init`, before any span exists, so no body is written with this one; it is only a
+/// defined value for the cell.
 #[cfg(target_arch = "wasm32")]
-fn write_exact_f64(out: &mut String, v: f64) {
-    if v.is_sign_negative() {
-        out.push('-');
-    }
-    let a = v.abs();
-    let int = a.trunc();
-    write_u64(out, int as u64);
-    let micros = ((a - int) * 1e6).round() as u64;
-    if micros > 0 && micros < 1_000_000 {
-        let mut digits = String::new();
-        write_u64(&mut digits, micros);
-        out.push('.');
-        for _ in digits.len()..6 {
-            out.push('0');
-        }
-        out.push_str(digits.trim_end_matches('0'));
-    }
+fn write_whole_f64(out: &mut String, v: f64) {
+    write_i64(out, v as i64);
 }
 
 #[cfg(test)]
@@ -184,7 +170,7 @@ mod tests {
     #[test]
     fn numbers() {
         let mut o = String::new();
-        for v in [0u64, 9, 10, u64::MAX] {
+        for v in [0u64, 9, 10, 99, 100, 101, 999, 1000, 12345, u64::MAX] {
             o.clear();
             write_u64(&mut o, v);
             assert_eq!(o, v.to_string());
