@@ -2,7 +2,7 @@
 # Builds the npm package into a folder (default pkg/): the engine with cargo and wasm-bindgen
 # (web target; the CLI at the version Cargo.lock pins) and wasm-opt -Oz from the npm package
 # binaryen; the JS bundled and minified into one module for the entry (playtrace.js), one for
-# playtrace/websocket and one for `debug`'s preflight probe; a gzipped copy of the wasm for
+# playtrace/websocket and one for `debug`'s texts and preflight probe; a gzipped copy of the wasm for
 # setups that do not emit it (playtrace_inline.js); the public declarations, package.json and
 # the npm README. Everything that ships to players comes from here, so the size test, the
 # bench, the demo and every end-to-end test use the same thing.
@@ -28,10 +28,10 @@ node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused --flatten --rerelo
   --strip-debug --strip-producers -o "$out/playtrace_wasm_bg.wasm" "$staging/playtrace_wasm_bg.wasm"
 
 # The JS: the entry with everything it imports in one module, the subpath playtrace/websocket,
-# and `debug`'s preflight probe (scripts/bundle-pkg.mjs); the readable sources are src/package/
+# and `debug`'s texts and preflight probe (scripts/bundle-pkg.mjs); the readable sources are src/package/
 # and src/web/.
 cp src/package/playtrace.js src/package/load.js src/package/early.js src/package/websocket.js src/package/phaser.js "$staging/"
-cp src/web/websocket.js src/web/preflight.js "$staging"/snippets/*/src/web/
+cp src/web/websocket.js src/web/debug.js "$staging"/snippets/*/src/web/
 node scripts/bundle-pkg.mjs "$staging" "$out"
 cp src/package/README.md "$out/"
 node scripts/package-files.mjs "$out"

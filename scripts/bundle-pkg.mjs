@@ -6,7 +6,7 @@
 //                  (X, put, useSockets), undeclared in playtrace.d.ts.
 //   websocket.js   the subpath playtrace/websocket: WebSocket tracing, importing the engine
 //                  from ./playtrace.js so both share one instance.
-//   preflight.js   `debug`'s preflight probe, imported by the entry only when it runs.
+//   debug.js       `debug`'s texts and preflight probe, imported by the entry only when it runs.
 //   phaser.js      the subpath playtrace/phaser: the Phaser plugin, importing the entry.
 // The inline copy of the wasm (playtrace_inline.js) stays a file of its own, imported only
 // where the .wasm file cannot be fetched.
@@ -138,7 +138,7 @@ await build({
   ...common,
   entryPoints: [entry],
   outfile: join(out, "playtrace.js"),
-  plugins: [beside({ "playtrace_inline.js": "playtrace_inline.js", "preflight.js": "preflight.js" })],
+  plugins: [beside({ "playtrace_inline.js": "playtrace_inline.js", "debug.js": "debug.js" })],
 });
 await build({
   ...common,
@@ -154,7 +154,7 @@ await build({
     },
   ],
 });
-await build({ ...common, entryPoints: [join(snippets, "preflight.js")], outfile: join(out, "preflight.js") });
+await build({ ...common, entryPoints: [join(snippets, "debug.js")], outfile: join(out, "debug.js") });
 await build({
   ...common,
   entryPoints: [join(staging, "phaser.js")],
@@ -195,4 +195,4 @@ function shortenExports(wasmPath, jsPaths) {
   for (const [f, text] of js) writeFileSync(f, text);
   writeFileSync(wasmPath, exports.replace(content));
 }
-shortenExports(join(out, "playtrace_wasm_bg.wasm"), ["playtrace.js", "websocket.js", "preflight.js"].map((f) => join(out, f)));
+shortenExports(join(out, "playtrace_wasm_bg.wasm"), ["playtrace.js", "websocket.js", "debug.js"].map((f) => join(out, f)));

@@ -75,7 +75,7 @@ const manifest = {
     "./phaser": { types: "./phaser.d.ts", default: "./phaser.js" },
     "./package.json": "./package.json",
   },
-  files: ["playtrace.js", "websocket.js", "preflight.js", "phaser.js", "playtrace_wasm_bg.wasm", "playtrace_inline.js",
+  files: ["playtrace.js", "websocket.js", "debug.js", "phaser.js", "playtrace_wasm_bg.wasm", "playtrace_inline.js",
     "playtrace.d.ts", "websocket.d.ts", "phaser.d.ts", "README.md"],
   // playtrace/phaser is a plugin for the game's own Phaser; nothing else needs it.
   peerDependencies: { phaser: ">=3.60.0" },

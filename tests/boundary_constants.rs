@@ -5,6 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use playtrace::core::diagnostics::Decision;
 use playtrace::core::layout::*;
 
 /// The shared numbers JS uses. (`FLAG_REMOTE` is the engine's alone: JS never reads it.)
@@ -80,6 +81,21 @@ fn every_js_declaration_of_a_shared_number_agrees_with_the_engine() {
     for ((name, _), count) in shared().iter().zip(declared) {
         assert!(count > 0, "{name} is declared in no JS file: the engine's copy is the only one in use");
     }
+}
+
+/// `debug.js`'s texts are indexed by the engine's decision codes: each text is marked with the
+/// name of its decision, and the marks must be the decisions in the order of their codes.
+#[test]
+fn debug_texts_are_in_the_order_of_the_decisions() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/debug.js");
+    let js = fs::read_to_string(path).unwrap();
+    let list = js.split("export const TEXTS = [").nth(1).and_then(|rest| rest.split("];").next()).unwrap();
+    let marks: Vec<&str> =
+        list.lines().filter_map(|line| line.trim().strip_prefix("/* ")?.split(" */ \"").next()).collect();
+    let texts = list.lines().filter(|line| line.trim().ends_with("\",")).count();
+    let decisions: Vec<String> = Decision::ALL.iter().map(|d| format!("{d:?}")).collect();
+    assert_eq!(marks, decisions, "one text per decision, in the order of Decision::ALL");
+    assert_eq!(texts, decisions.len(), "every text is marked");
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! `init({ debug: true })`: the decisions a developer would otherwise have to guess, said once
 //! per kind. The browser layer reports each decision where it is made; this decides whether to
-//! say it and what. Nothing here is an error: messages go to the console's info level, never
-//! into the game's error paths.
+//! say it. What is said is the decision's text, which lives in `src/web/debug.js` (indexed by
+//! [`Decision::code`]; a page loads it only with `debug` on), and the detail of this occurrence.
+//! Nothing here is an error: messages go to the console's info level, never into the game's
+//! error paths.
 
 /// A decision worth telling a developer about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,42 +32,27 @@ pub enum Decision {
 }
 
 impl Decision {
-    fn bit(self) -> u16 {
-        1 << (self as u16)
+    /// Every decision, in the order of their codes.
+    pub const ALL: [Decision; 10] = [
+        Self::SampledOut,
+        Self::DroppedQueueFull,
+        Self::DroppedTooLarge,
+        Self::Trimmed,
+        Self::TransportFallback,
+        Self::SendFailed,
+        Self::Persisted,
+        Self::NotPropagated,
+        Self::GzipRefused,
+        Self::PreflightRepeats,
+    ];
+
+    /// The decision's code: the index of its text in `debug.js`.
+    pub fn code(self) -> u32 {
+        self as u32
     }
 
-    fn text(self) -> &'static str {
-        match self {
-            Self::SampledOut => {
-                "a span was sampled out (or tracing is disabled): it is not recorded, and its context \
-                 still propagates with the sampled flag off"
-            }
-            Self::DroppedQueueFull => {
-                "a span was dropped: the queue already holds queueSize spans (stats().droppedQueueFull); \
-                 raise queueSize or send more often"
-            }
-            Self::DroppedTooLarge => {
-                "a span was dropped: even trimmed it does not fit one body of batchBytes (stats().droppedTooLarge)"
-            }
-            Self::Trimmed => {
-                "a span was trimmed to fit one body of batchBytes, largest attributes first (stats().trimmed)"
-            }
-            Self::TransportFallback => "a body did not go by sendBeacon",
-            Self::SendFailed => "spans were dropped after sending failed (stats().droppedSendFailed)",
-            Self::Persisted => "the page went away before spans could be sent: kept in localStorage for the next visit",
-            Self::NotPropagated => {
-                "no trace headers on a request: only the page's own origin and propagateTo get them \
-                 (another origin would need them allowed by CORS)"
-            }
-            Self::GzipRefused => {
-                "the endpoint's CORS refused a gzipped body: bodies go plain from now on. If plain ones pass, \
-                 allow the Content-Encoding header (the Collector's cors: allowed_headers)"
-            }
-            Self::PreflightRepeats => {
-                "each request to the endpoint needs a CORS preflight of its own: the preflight's answer has \
-                 no Access-Control-Max-Age (the Collector's cors: max_age: 7200)"
-            }
-        }
+    fn bit(self) -> u16 {
+        1 << (self as u16)
     }
 }
 
@@ -74,10 +61,10 @@ impl Decision {
 /// ```
 /// use playtrace::core::diagnostics::{Decision, Diagnostics};
 /// let mut d = Diagnostics::new(true);
-/// let first = d.report(Decision::SampledOut, "span \"jump\"").unwrap();
-/// assert!(first.starts_with("[playtrace] a span was sampled out") && first.ends_with("(span \"jump\")"));
-/// assert_eq!(d.report(Decision::SampledOut, "span \"land\""), None, "once per kind");
-/// assert_eq!(Diagnostics::new(false).report(Decision::SampledOut, ""), None);
+/// assert!(d.wants(Decision::SampledOut));
+/// assert!(d.report(Decision::SampledOut), "said the first time");
+/// assert!(!d.report(Decision::SampledOut), "once per kind");
+/// assert!(!Diagnostics::new(false).report(Decision::SampledOut));
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Diagnostics {
@@ -91,21 +78,12 @@ impl Diagnostics {
         Self { enabled, said: 0 }
     }
 
-    /// The message for `decision` with `detail` (the span, the URL, the transport), the first
-    /// time this kind of decision is made; `None` afterwards, or when debugging is off.
-    pub fn report(&mut self, decision: Decision, detail: &str) -> Option<String> {
-        if !self.enabled || self.said & decision.bit() != 0 {
-            return None;
-        }
+    /// Whether to say `decision` now: the first time this kind is made, when debugging is on.
+    /// It counts as said from here.
+    pub fn report(&mut self, decision: Decision) -> bool {
+        let say = self.wants(decision);
         self.said |= decision.bit();
-        let mut m = String::from("[playtrace] ");
-        m.push_str(decision.text());
-        if !detail.is_empty() {
-            m.push_str(" (");
-            m.push_str(detail);
-            m.push(')');
-        }
-        Some(m)
+        say
     }
 
     /// Whether anything would be said for `decision` (to skip building its detail).
@@ -121,23 +99,11 @@ mod tests {
 
     #[test]
     fn every_kind_is_said_once_and_independently() {
-        let all = [
-            Decision::SampledOut,
-            Decision::DroppedQueueFull,
-            Decision::DroppedTooLarge,
-            Decision::Trimmed,
-            Decision::TransportFallback,
-            Decision::SendFailed,
-            Decision::Persisted,
-            Decision::NotPropagated,
-            Decision::GzipRefused,
-            Decision::PreflightRepeats,
-        ];
         let mut d = Diagnostics::new(true);
-        for k in all {
-            assert!(d.wants(k));
-            assert!(d.report(k, "").is_some_and(|m| !m.ends_with(" ()")), "{k:?}");
-            assert!(!d.wants(k) && d.report(k, "x").is_none());
+        for (i, k) in Decision::ALL.into_iter().enumerate() {
+            assert_eq!(k.code() as usize, i, "{k:?}");
+            assert!(d.wants(k) && d.report(k), "{k:?}");
+            assert!(!d.wants(k) && !d.report(k));
         }
     }
 }

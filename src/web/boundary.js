@@ -213,10 +213,25 @@ export function post(fetch, url, bytes, type, keepalive, credentials, gzip, prob
   settled(answer, (status, retryAfter, answered) => done(status, retryAfter, answered, sent, zipped), probe, url);
 }
 
+let debugging; // Promise of debug.js, imported at debug's first need
+
+/** debug.js, the texts and the probe of `debug`, which a page without it never loads. */
+function debugModule() {
+  if (debugging === undefined) debugging = import("./debug.js");
+  return debugging;
+}
+
+/** `debug`: says decision `code` (core::diagnostics) with `detail` on the console, once its
+ * text has loaded, in the order said. The engine's state is not borrowed by then. */
+export function say(code, detail) {
+  const line = (text) => console.info(`[playtrace] ${text}${detail ? ` (${detail})` : ""}`);
+  debugModule().then((m) => line(m.TEXTS[code]), () => line(`decision ${code}: debug.js did not load`));
+}
+
 /** `debug`: whether the endpoint's CORS preflight is kept (transport/preflight.rs); the
- * requests are in preflight.js, loaded only then, and their times go to `pt_preflight`. */
+ * requests are in debug.js, loaded only then, and their times go to `pt_preflight`. */
 export function probePreflight(fetch, url, body, type, credentials, laterMs) {
-  import("./preflight.js").then((m) => m.probe(fetch, url, body, type, credentials, laterMs, X.pt_preflight), () => {});
+  debugModule().then((m) => m.probe(fetch, url, body, type, credentials, laterMs, X.pt_preflight), () => {});
 }
 
 /** Calls `done(status, retryAfter, answered)` once a request settles. A request that got no

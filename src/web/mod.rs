@@ -8,6 +8,7 @@ pub mod api;
 pub mod attributes;
 mod clock;
 mod config;
+mod debug;
 #[doc(hidden)]
 pub mod errors;
 mod frame_ring;

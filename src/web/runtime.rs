@@ -252,15 +252,16 @@ impl Runtime {
     }
 
     /// Says a decision on the console, once per kind, when `debug` is on. `detail` is built only
-    /// then, and the message is printed with the state released (a game's console may call us).
+    /// then, and JS is called with the state released (a game's console may call us); the text
+    /// is `debug.js`'s, which JS loads at the first decision said.
     pub(crate) fn debug(&self, decision: Decision, detail: impl FnOnce() -> String) {
         if !self.state.borrow().diagnostics.wants(decision) {
             return;
         }
         let detail = detail();
-        let message = self.state.borrow_mut().diagnostics.report(decision, &detail);
-        if let Some(m) = message {
-            web_sys::console::info_1(&JsValue::from_str(&m));
+        let say = self.state.borrow_mut().diagnostics.report(decision);
+        if say {
+            super::debug::say(decision.code(), &detail);
         }
     }
 

@@ -59,7 +59,8 @@ export interface PlaytraceConfig {
    * Say each kind of decision the runtime makes (sampled out, dropped, trimmed, a transport
    * fallback, a failed send, spans kept for the next visit, a request without trace headers,
    * gzip refused by the collector's CORS, a CORS preflight not kept: debug times a few empty
-   * requests to the endpoint to tell) once, with `console.info`. Default false.
+   * requests to the endpoint to tell) once, with `console.info`. Its texts are in `debug.js`,
+   * fetched beside the wasm at the first thing said. Default false.
    */
   debug?: boolean;
   /**

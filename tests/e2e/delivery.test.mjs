@@ -213,6 +213,47 @@ test("a collector whose CORS does not allow Content-Encoding gets plain bodies: 
   await c.close();
 });
 
+test("debug says each kind of decision once, as info, its texts loaded only with debug on", async () => {
+  const c = await collector("cors");
+  const other = `http://127.0.0.1:${await freePort()}/api`; // another origin: no trace headers
+  const run = async (debug) => {
+    const p = await page();
+    const loaded = [];
+    p.on("request", (r) => { if (r.url().endsWith("/debug.js")) loaded.push(r.url()); });
+    await p.evaluate(async ({ endpoint, other, debug }) => {
+      navigator.sendBeacon = () => false; // refused: the body takes a fallback, which debug says
+      let tracer = window.pt.init({ serviceName: "s", endpoint, debug, sampler: "never" });
+      for (let i = 0; i < 4; i++) tracer.startSpan("s").end();
+      await tracer.shutdown();
+      tracer = window.pt.init({ serviceName: "s", endpoint, debug, queueSize: 2, batchSize: 100, flushIntervalMs: 600000, longAnimationFrames: false });
+      for (let i = 0; i < 4; i++) tracer.startSpan("s").end();
+      await fetch(other).catch(() => {});
+      await fetch(other).catch(() => {});
+      dispatchEvent(new PageTransitionEvent("pagehide"));
+      await new Promise((r) => setTimeout(r, 500));
+      await tracer.shutdown();
+    }, { endpoint: c.url, other, debug });
+    await p.close();
+    return { infos: p.infos.filter((m) => m.startsWith("[playtrace]")), others: p.warnings, loaded };
+  };
+  const on = await run(true);
+  const one = (needle) => {
+    const found = on.infos.filter((l) => l.includes(needle));
+    assert.equal(found.length, 1, `${needle} said once in ${JSON.stringify(on.infos)}`);
+    return found[0];
+  };
+  assert.ok(one("sampled out").includes('span "s"'));
+  one("queue already holds queueSize spans");
+  assert.ok(one("did not go by sendBeacon").includes("sendBeacon refused it"));
+  assert.ok(one("no trace headers").includes(new URL(other).origin));
+  assert.equal(on.infos.length, 4, JSON.stringify(on.infos));
+  assert.equal(on.loaded.length, 1, "debug.js is loaded once, when debug first has something to say");
+  assert.deepEqual(on.others.filter((m) => m.startsWith("[playtrace]")), [], "never a warning");
+  const off = await run(false);
+  assert.deepEqual([off.infos, off.loaded], [[], []], "debug is off by default: nothing said, nothing loaded");
+  await c.close();
+});
+
 test("debug says once when the endpoint's preflight has no max age, and not when it has one", async () => {
   const said = await Promise.all(["unkept", "kept"].map(async (mode) => {
     const c = await collector(mode);

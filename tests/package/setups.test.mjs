@@ -165,10 +165,10 @@ for (const setup of SETUPS) {
 test("the tarball holds the package and nothing else", () => {
   const listing = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n").sort();
   // One module for the entry (the glue and the engine's JS bundled in), the subpaths', debug's
-  // probe, the wasm and its inline copy.
-  assert.deepEqual(listing, ["package/README.md", "package/package.json", "package/phaser.d.ts", "package/phaser.js",
-    "package/playtrace.d.ts", "package/playtrace.js", "package/playtrace_inline.js", "package/playtrace_wasm_bg.wasm",
-    "package/preflight.js", "package/websocket.d.ts", "package/websocket.js"]);
+  // texts and probe, the wasm and its inline copy.
+  assert.deepEqual(listing, ["package/README.md", "package/debug.js", "package/package.json", "package/phaser.d.ts",
+    "package/phaser.js", "package/playtrace.d.ts", "package/playtrace.js", "package/playtrace_inline.js",
+    "package/playtrace_wasm_bg.wasm", "package/websocket.d.ts", "package/websocket.js"]);
   const manifest = JSON.parse(execFileSync("tar", ["-xzOf", tarball, "package/package.json"], { encoding: "utf8" }));
   for (const key of ["name", "version", "license", "repository", "exports", "types"]) assert.ok(manifest[key], `package.json has no ${key}`);
   assert.equal(manifest.exports["."].types, "./playtrace.d.ts");

@@ -864,58 +864,6 @@ async fn the_exporters_own_requests_bypass_later_fetch_wrappers() {
 }
 
 #[wasm_bindgen_test]
-async fn debug_says_each_kind_of_decision_once_and_never_as_an_error() {
-    let log = js("(() => { const l = { info: [], other: 0 }; \
-                  const o = { info: console.info, warn: console.warn, error: console.error }; \
-                  console.info = (...a) => { l.info.push(a.join(' ')); }; \
-                  console.warn = console.error = () => { l.other += 1; }; \
-                  l.restore = () => Object.assign(console, o); return l; })()");
-    let lines = || -> Vec<String> { Array::from(&get(&log, "info")).iter().filter_map(|v| v.as_string()).collect() };
-    let act = |w: &World| {
-        for _ in 0..4 {
-            w.tracer.start_span("s", None).end(None);
-        }
-        w.tracer.flush();
-    };
-
-    let w = World::new("{ serviceName: 's', debug: true, sampler: 'never' }");
-    act(&w);
-    w.finish();
-    let w = World::new("{ serviceName: 's', debug: true, queueSize: 2, batchSize: 100, flushIntervalMs: 600000 }");
-    w.set("beacon", "refuse".into());
-    act(&w);
-    js("fetch('http://other.example/api', { headers: {} })");
-    js("fetch('http://other.example/api', { headers: {} })");
-    sleep(10).await;
-    w.tracer.start_span("last", None).end(None);
-    js("window.dispatchEvent(new PageTransitionEvent('pagehide'))");
-    w.finish();
-    let said = lines();
-    let one = |needle: &str| {
-        let found: Vec<&String> = said.iter().filter(|l| l.contains(needle)).collect();
-        assert_eq!(found.len(), 1, "{needle:?} said once in {said:?}");
-        found[0].clone()
-    };
-    assert!(one("sampled out").contains("span \"s\""));
-    one("queue already holds queueSize spans");
-    let fallback = one("did not go by sendBeacon");
-    assert!(fallback.contains("fetchLater") && fallback.contains("sendBeacon refused it"), "{fallback}");
-    assert!(one("no trace headers").contains("http://other.example"));
-    assert!(said.iter().all(|l| l.starts_with("[playtrace] ")));
-    assert_eq!(said.len(), 4, "{said:?}");
-
-    // The same without debug: nothing is said.
-    let w = World::new("{ serviceName: 's', queueSize: 2, batchSize: 100, flushIntervalMs: 600000 }");
-    w.set("beacon", "refuse".into());
-    act(&w);
-    sleep(10).await;
-    w.finish();
-    assert_eq!(lines().len(), 4, "debug is off by default");
-    assert_eq!(num(&log, "other"), 0.0, "never a warning or an error");
-    Function::from(get(&log, "restore")).call0(&log).unwrap();
-}
-
-#[wasm_bindgen_test]
 async fn a_session_sampler_keeps_or_drops_whole_sessions_and_dropped_ones_still_propagate() {
     let (mut kept, mut dropped) = (0, 0);
     for i in 0..24 {

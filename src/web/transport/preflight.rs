@@ -1,5 +1,5 @@
 //! `debug`: timed POSTs of an empty export that tell whether the endpoint's CORS preflight is
-//! kept between sends (see the core's `preflight`). The requests live in `preflight.js`, which
+//! kept between sends (see the core's `preflight`). The requests live in `debug.js`, which
 //! the page loads only then; it hands the times to `pt_preflight` (wasm/src/lib.rs).
 
 use js_sys::Function;
