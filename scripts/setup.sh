@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, and nothing that is already there: the wasm32
-# target, wasm-bindgen-cli at the exact version Cargo.lock pins, Debian's Chromium and
-# ChromeDriver, and the npm packages. Safe to run again; fast when everything is installed.
+# target, wasm-bindgen-cli at the exact version Cargo.lock pins, Debian's Chromium, and the
+# npm packages. Safe to run again; fast when everything is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,15 +15,15 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 # Chromium comes from apt, which needs no CPU; start it while cargo compiles.
 apt_pid=""
-if ! have chromium || ! have chromedriver; then
+if ! have chromium; then
   if have apt-get; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    step "installing Debian's chromium and chromium-driver"
-    ( $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null ) &
+    step "installing Debian's chromium"
+    ( $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null ) &
     apt_pid=$!
   else
-    echo "setup: chromium and chromedriver are needed for the browser tests; install them with your package manager" >&2
+    echo "setup: chromium is needed for the browser tests; install it with your package manager" >&2
     exit 1
   fi
 fi
