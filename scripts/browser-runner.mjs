@@ -1,11 +1,9 @@
 // The runner cargo calls for the browser suite (CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER):
 //   node scripts/browser-runner.mjs <test.wasm> [harness args]
 // wasm-bindgen-test-runner serves the test page (its interactive mode, NO_HEADLESS) on a free
-// port of 127.0.0.1; Chromium, driven by playwright-core as in the e2e suite, opens it; the
-// page's output is printed as it comes, and the exit code is the suite's. ChromeDriver, which
-// the runner's headless mode uses, now and then loses the page's renderer before anything
-// loads and waits minutes for it; the same page under playwright-core does not.
-// PLAYTRACE_BROWSER_RUN_S bounds a run (default 120 s).
+// port of 127.0.0.1; Chromium, driven by playwright-core as in the e2e suite, opens it through
+// a proxy (below); the page's output is printed once the suite ends, and the exit code is the
+// suite's. PLAYTRACE_BROWSER_RUN_S bounds a run (default 120 s).
 
 import { spawn } from "node:child_process";
 import { createServer as createHttpServer, request } from "node:http";
@@ -49,9 +47,9 @@ await new Promise((resolve) => {
 });
 
 // The page is loaded through a proxy that gives every request its own connection to the
-// runner's server, closed after it. Its server serves a few connections at a time, and a
-// browser's idle keep-alive connections held them: module requests of the page then waited
-// forever (about one run in two on 2 cores), which is what made the suite hang.
+// runner's server, closed after it. Loaded straight from that server (under ChromeDriver or
+// playwright-core alike), the page waited forever for some of its modules about one run in
+// two on 2 cores, which made the suite hang; through the proxy it has not.
 const proxy = createHttpServer((req, res) => {
   const headers = { ...req.headers, connection: "close" };
   const upstream = request({ host: "127.0.0.1", port, path: req.url, method: req.method, headers, agent: false }, (r) => {

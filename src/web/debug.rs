@@ -5,11 +5,6 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/web/boundary.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = say)]
-    fn say_js(code: u32, detail: &str);
-}
-
-/// Says decision `code` (core::diagnostics) with `detail`, once debug.js has loaded.
-pub(crate) fn say(code: u32, detail: &str) {
-    say_js(code, detail);
+    /// Says decision `code` (core::diagnostics) with `detail`, once debug.js has loaded.
+    pub(crate) fn say(code: u32, detail: &str);
 }
