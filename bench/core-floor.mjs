@@ -1,5 +1,5 @@
 // `make core-floor`: what src/core alone weighs in a wasm, at opt-level "z", behind a numeric
-// boundary with no browser layer (bench/core-floor). Two builds: every rule the product has,
+// boundary with no browser layer (bench/core-floor), built as the shipped wasm is. Two builds: every rule the product has,
 // and a minimal tracer (text and number attributes, both formats, the exporter). Prints each
 // gzip -9 and brotli, beside the package's default import as `make size` counts it.
 import { execFileSync } from 'node:child_process';
@@ -31,7 +31,9 @@ function withoutCustomSections(wasm) {
 }
 
 function build(features) {
-  execFileSync('cargo', ['build', '--quiet', '--release', '--target', 'wasm32-unknown-unknown', ...features], {
+  // The toolchain and options the shipped wasm is built with (scripts/wasm-toolchain.sh).
+  const cargo = `source ${path.join(root, 'scripts/wasm-toolchain.sh')} && wasm_cargo "$@"`;
+  execFileSync('bash', ['-c', cargo, 'cargo', 'build', '--quiet', '--release', '--target', 'wasm32-unknown-unknown', ...features], {
     cwd: crate,
     stdio: 'inherit',
   });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the npm package into a folder (default pkg/): the engine with cargo and wasm-bindgen
-# (web target; the CLI at the version Cargo.lock pins) and wasm-opt -Oz from the npm package
+# Builds the npm package into a folder (default pkg/): the engine with cargo (the dated nightly
+# and options of wasm-toolchain.sh) and wasm-bindgen (web target; the CLI at the version
+# Cargo.lock pins) and wasm-opt -Oz from the npm package
 # binaryen; the JS bundled and minified into one module for the entry (playtrace.js), one for
 # playtrace/websocket and one for `debug`'s texts and preflight probe; a gzipped copy of the wasm for
 # setups that do not emit it (playtrace_inline.js); the public declarations, package.json and
@@ -17,7 +18,8 @@ find "$out" -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} + 2>/dev/nu
 mkdir -p "$out"
 staging=$(mktemp -d)
 trap 'rm -rf "$staging"' EXIT
-cargo build --locked --release --target wasm32-unknown-unknown -p playtrace-wasm --lib --quiet
+source scripts/wasm-toolchain.sh
+wasm_cargo build --locked --release --target wasm32-unknown-unknown -p playtrace-wasm --lib --quiet
 # No declarations from the glue: they describe the engine's internals; the package declares its API.
 wasm-bindgen --target web --out-name playtrace_wasm --no-typescript --out-dir "$staging" \
   target/wasm32-unknown-unknown/release/playtrace_wasm.wasm

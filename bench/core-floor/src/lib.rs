@@ -23,6 +23,7 @@ use crate::core::span::{AttributeValue, SpanKind};
 use crate::core::span_context::SpanContext;
 use crate::core::tracer::{SpanHandle, TracerCore};
 
+#[link(wasm_import_module = "env")]
 extern "C" {
     /// Hands the host `len` bytes at `ptr`, of a kind (a header, a body, a URL, a line).
     fn host_out(kind: u32, ptr: *const u8, len: usize);
@@ -205,8 +206,8 @@ fn event(event: Event, now: u64) {
             Command::Disarm => unsafe { host_arm(0) },
             Command::Print(lines) => lines.iter().for_each(|l| out(6, l)),
             Command::Say(d, t) => {
-                if let Some(m) = s.diagnostics.report(d, &t) {
-                    out(7, &m)
+                if s.diagnostics.report(d) {
+                    out(70 + d.code(), &t)
                 }
             }
             Command::Warn(t) => out(8, &t),
@@ -320,8 +321,8 @@ mod all_rules {
     #[no_mangle]
     pub extern "C" fn say(sampled_out: u32) {
         let decision = if sampled_out == 1 { Decision::SampledOut } else { Decision::DroppedQueueFull };
-        if let Some(m) = state().diagnostics.report(decision, "detail") {
-            out(7, &m)
+        if state().diagnostics.report(decision) {
+            out(70 + decision.code(), "detail")
         }
     }
 }
