@@ -126,6 +126,15 @@ const beside = (names) => ({
     });
   },
 });
+/** `SNIPPETS/x.js`, how src/package's modules import the engine's (src/web), resolved to
+ * where wasm-bindgen put them. */
+const fromSnippets = {
+  name: "snippets",
+  setup(b) {
+    b.onResolve({ filter: /^SNIPPETS\// }, (args) => ({ path: join(snippets, args.path.slice("SNIPPETS/".length)) }));
+  },
+};
+
 const common = { bundle: true, minify: true, format: "esm", platform: "browser", target: "es2022", logLevel: "warning" };
 
 const entry = join(staging, "bundle-entry.js");
@@ -139,21 +148,13 @@ await build({
   ...common,
   entryPoints: [entry],
   outfile: join(out, "playtrace.js"),
-  plugins: [beside({ "playtrace_inline.js": "playtrace_inline.js", "debug.js": "debug.js" })],
+  plugins: [beside({ "playtrace_inline.js": "playtrace_inline.js", "debug.js": "debug.js" }), fromSnippets],
 });
 await build({
   ...common,
   entryPoints: [join(staging, "websocket.js")],
   outfile: join(out, "websocket.js"),
-  plugins: [
-    beside({ "boundary.js": "playtrace.js" }),
-    {
-      name: "snippets",
-      setup(b) {
-        b.onResolve({ filter: /^SNIPPETS\// }, (args) => ({ path: join(snippets, args.path.slice("SNIPPETS/".length)) }));
-      },
-    },
-  ],
+  plugins: [beside({ "boundary.js": "playtrace.js" }), fromSnippets],
 });
 await build({ ...common, entryPoints: [join(snippets, "debug.js")], outfile: join(out, "debug.js") });
 await build({

@@ -12,35 +12,14 @@
 // of requests made meanwhile: they go out without them, and their spans carry
 // `playtrace.before_ready`.
 
+import { TIMING_WAITS, absolute, requestMethod, resourceTiming, inputEvent } from "SNIPPETS/browser.js";
+
 const PENDING_SPANS_MAX = 2048; // as the engine's default queue; beyond it spans are not recorded
-const TIMING_WAITS = [50, 200, 1000]; // ms between looks for a request's Resource Timing
 const ZERO_TRACE = "00000000000000000000000000000000";
 const ZERO_SPAN = "0000000000000000";
 
 const now = () => performance.now();
 const copied = (v) => (Array.isArray(v) ? v.slice() : v);
-
-/** The absolute URL of a fetch's input, if it has one. */
-function absolute(input) {
-  try {
-    if (typeof input === "string") return new URL(input, location.href).href;
-    if (input instanceof URL) return input.href;
-    if (typeof Request !== "undefined" && input instanceof Request) return input.url;
-  } catch {
-    // not a URL: the browser's fetch rejects it, and there is nothing to trace
-  }
-  return undefined;
-}
-
-/** The request's Resource Timing entry, as the engine reads it, if the browser has one. */
-function timingOf(url, start) {
-  const entries = performance.getEntriesByName(url, "resource");
-  for (let i = entries.length - 1; i >= 0; i--) {
-    const e = /** @type {PerformanceResourceTiming} */ (entries[i]);
-    if (e.startTime + 1 >= start && e.responseEnd > 0) return e;
-  }
-  return undefined;
-}
 
 /** A span started before the engine loaded; after replay, a thin forwarder to the real span. */
 export class EarlySpan {
@@ -134,20 +113,6 @@ export function engineSpan(span) {
   return span instanceof EarlySpan ? span.r : span;
 }
 
-/** The action's input: `options.event`, else a player's input event being dispatched (as the
- * engine's `inputOf` decides). */
-function inputNow(options) {
-  if (options.event !== undefined && options.event !== null) return options.event;
-  try {
-    const e = globalThis.event;
-    const input = e !== undefined && e !== null && e.isTrusted === true
-      && ((typeof UIEvent === "function" && e instanceof UIEvent) || e.type === "submit");
-    return input ? e : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** `options` with an early parent or early link contexts replaced by the engine's spans. */
 function engineOptions(options) {
   if (options === null || typeof options !== "object") return options;
@@ -215,8 +180,7 @@ export class EarlyTracer {
     const url = absolute(input);
     if (url === undefined || this.spans >= PENDING_SPANS_MAX) return;
     const given = init !== null && typeof init === "object" ? init : {};
-    const method = typeof given.method === "string" ? given.method
-      : typeof Request !== "undefined" && input instanceof Request ? input.method : "GET";
+    const method = requestMethod(input, init);
     // The parent the engine would have taken: the one given on the call, else the withSpan
     // span, else the newest open action; without one, the engine's implicit rule at replay.
     let parent = given.playtraceParent;
@@ -237,7 +201,7 @@ export class EarlyTracer {
    * arriving), looking as often as the engine's own wrapper does. */
   _replayRequest(record, look = 0) {
     if (record.sent) return; // replayed already, when the page left
-    const timing = record.status > 0 ? timingOf(record.url, record.start) : undefined;
+    const timing = record.status > 0 ? resourceTiming(record.url, record.start) : undefined;
     if (record.status > 0 && timing === undefined && look < TIMING_WAITS.length && !this.leaving) {
       this.waiting.add(record);
       setTimeout(() => this._replayRequest(record, look + 1), TIMING_WAITS[look]);
@@ -273,7 +237,7 @@ export class EarlyTracer {
     if (action) {
       // The input being dispatched now, which the engine can no longer see when it replays the
       // action: an action still open then measures its input-to-result from it.
-      const input = inputNow(o);
+      const input = inputEvent(o);
       if (input !== undefined) start.event = input;
     }
     this.log.push(["span", span, String(name), start, action]);

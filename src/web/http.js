@@ -7,18 +7,9 @@
 // are decided by the engine (http_span.rs), called with numbers and scratch-buffer strings.
 
 import { X, W, words, put, taken, PARENT_IMPLICIT, PARENT_ROOT, PARENT_GIVEN } from "./boundary.js";
+import { TIMING_WAITS, absolute, requestMethod, resourceTiming } from "./browser.js";
 
 const MARK = "__playtrace_wrapped";
-// Looks for the request's Resource Timing entry, in ms after it settled; its body may still be
-// arriving. Responses that never get one (cache, service worker) cost four looks.
-const TIMING_WAITS = [50, 200, 1000];
-
-function absolute(input) {
-  if (typeof input === "string") return new URL(input, location.href).href;
-  if (typeof URL !== "undefined" && input instanceof URL) return input.href;
-  if (typeof Request !== "undefined" && input instanceof Request) return input.url;
-  return undefined;
-}
 
 /** The parent rule for `init.playtraceParent`, with a given context written for the engine. */
 function parentRule(engine, init) {
@@ -75,17 +66,15 @@ function startRequest(url, method, rule, callerTraceparent, out) {
 
 /** Hands the request's Resource Timing to the engine, which then ends the span. */
 function settle(h, url, startMs, look) {
-  const entries = performance.getEntriesByName(url, "resource");
-  for (let i = entries.length - 1; i >= 0; i--) {
-    const e = /** @type {PerformanceResourceTiming} */ (entries[i]);
-    if (e.startTime + 1 >= startMs && e.responseEnd > 0) {
-      X.pt_http_settle(h, 1, e.domainLookupStart, e.domainLookupEnd, e.connectStart, e.secureConnectionStart,
-        e.connectEnd, e.requestStart, e.responseStart, e.responseEnd);
-      return;
-    }
+  const e = resourceTiming(url, startMs);
+  if (e !== undefined) {
+    X.pt_http_settle(h, 1, e.domainLookupStart, e.domainLookupEnd, e.connectStart, e.secureConnectionStart,
+      e.connectEnd, e.requestStart, e.responseStart, e.responseEnd);
+  } else if (look === TIMING_WAITS.length) {
+    X.pt_http_settle(h, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  } else {
+    setTimeout(() => settle(h, url, startMs, look + 1), TIMING_WAITS[look]);
   }
-  if (look === TIMING_WAITS.length) X.pt_http_settle(h, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-  else setTimeout(() => settle(h, url, startMs, look + 1), TIMING_WAITS[look]);
 }
 
 /** Wraps the global `fetch`; returns the function that restores it, or undefined. */
@@ -98,10 +87,8 @@ function install_fetch(engine) {
     try {
       url = absolute(input);
       if (url !== undefined) {
-        const method = init !== null && typeof init === "object" && typeof init.method === "string" ? init.method
-          : typeof Request !== "undefined" && input instanceof Request ? input.method : "GET";
         const lines = [];
-        h = startRequest(url, method, parentRule(engine, init), false, lines);
+        h = startRequest(url, requestMethod(input, init), parentRule(engine, init), false, lines);
         if (lines.length > 0) init = withHeaders(input, init, lines);
       }
     } catch {
@@ -156,8 +143,8 @@ function install_xhr() {
     const note = notes.get(this);
     let h = -1, url;
     try {
-      if (note !== undefined) {
-        url = new URL(note.url, location.href).href;
+      url = note === undefined ? undefined : absolute(note.url);
+      if (url !== undefined) {
         const lines = [];
         h = startRequest(url, note.method, PARENT_IMPLICIT, note.callerTraceparent, lines);
         for (let i = 0; i + 1 < lines.length; i += 2) orig.setRequestHeader.call(this, lines[i], lines[i + 1]);
