@@ -66,6 +66,12 @@ export class EarlySpan {
     else this._op(["recordException", exception, typeof time === "number" ? time : now()]);
   }
 
+  /** The action failed: the engine records it as it records its own actions' failures. */
+  _fail(error, time) {
+    if (this.r !== undefined) this.r._fail(error, time);
+    else this._op(["_fail", error, time]);
+  }
+
   setStatus(status) {
     if (this.r !== undefined) this.r.setStatus(status);
     else if (status !== null && typeof status === "object") this._op(["setStatus", { code: status.code, message: status.message }]);
@@ -283,11 +289,7 @@ export class EarlyTracer {
         else settle.resolve();
         return;
       }
-      if (failed) {
-        span.recordException(error);
-        const message = error !== null && typeof error === "object" && typeof error.message === "string" ? error.message : String(error);
-        span.setStatus({ code: "error", message });
-      }
+      if (failed) span._fail(error, now());
       span.end();
     };
     let result;

@@ -127,6 +127,11 @@ export class Span {
     return this;
   }
 
+  /** The action failed with `error` (at `time`, else now): its exception and error status. */
+  _fail(error, time) {
+    if (this._live()) this.t.e.fail(this.h, error, ms(time));
+  }
+
   updateName(name) {
     if (this._live()) {
       const n = text(name, null); // a name that cannot be read is skipped: the span keeps its own
@@ -141,11 +146,6 @@ export class Span {
       if (!this.t.d) X.pt_end(this.h, typeof endTime === "number" ? endTime : performance.now());
       this.h = 0;
     }
-  }
-
-  /** The W3C `traceparent` that makes this span the parent of the receiver's spans. */
-  _traceparent() {
-    return `00-${hex8(this.a)}${hex8(this.b)}${hex8(this.c)}${hex8(this.d)}-${hex8(this.e)}${hex8(this.f)}-${HEX[this.g & 255]}`;
   }
 
   spanContext() {
@@ -169,25 +169,19 @@ export class Tracer {
     this.e = engine; // the Rust engine: everything off the hot path
     this.d = false; // shut down
     this.stack = []; // withSpan spans, innermost last
-    this.bag = false; // baggage was ever set: trace headers need the engine
   }
 
-  /** The trace headers for `span` (a Span of this tracer), as a carrier object. */
+  /** The trace headers for `span` (a Span of this tracer), as a carrier object, written by the
+   * engine (traceparent, tracestate, baggage) back through the scratch buffer. */
   _headers(span) {
-    if (this.bag) {
-      // Baggage lives in the engine: the headers come back through the scratch buffer.
-      span._put();
-      X.pt_trace_headers();
-      const bytes = words()[W];
-      const carrier = {};
-      if (bytes > 0) {
-        const lines = taken(bytes).split("\n");
-        for (let i = 0; i + 1 < lines.length; i += 2) carrier[lines[i]] = lines[i + 1];
-      }
-      return carrier;
+    span._put();
+    X.pt_trace_headers();
+    const bytes = words()[W];
+    const carrier = {};
+    if (bytes > 0) {
+      const lines = taken(bytes).split("\n");
+      for (let i = 0; i + 1 < lines.length; i += 2) carrier[lines[i]] = lines[i + 1];
     }
-    const carrier = { traceparent: span._traceparent() };
-    if (span.s !== "") carrier.tracestate = span.s;
     return carrier;
   }
 
@@ -271,7 +265,7 @@ export class Tracer {
     span._put();
     const id = X.pt_action_begin();
     const settle = (error, failed) => {
-      if (failed && span._live()) this.e.fail(span.h, error);
+      if (failed) span._fail(error);
       const t = performance.now();
       X.pt_action_end(id, t);
       if (input !== undefined && span._live()) awaitResult(span, input, t);
@@ -305,11 +299,7 @@ export class Tracer {
   }
 
   extract(carrier) { return guarded(() => this.e.extract(carrier), null); }
-  setBaggage(key, value) {
-    const set = this.e.setBaggage(text(key), text(value));
-    if (set) this.bag = true;
-    return set;
-  }
+  setBaggage(key, value) { return this.e.setBaggage(text(key), text(value)); }
   getBaggage(key) { return this.e.getBaggage(text(key)); }
   removeBaggage(key) { return this.e.removeBaggage(text(key)); }
   flush() { if (!this.d) this.e.flush(); }

@@ -163,11 +163,11 @@ pub fn record_exception(rt: &Rc<Runtime>, span: f64, exception: JsValue, time: f
     rt.with_span(h, |s| s.add_event("exception", t, attrs));
 }
 
-/// Records `error` as an exception and sets an error status with its message (a rejected
-/// or throwing action).
-pub fn fail(rt: &Rc<Runtime>, span: f64, error: JsValue) {
+/// Records `error` as an exception at `time` (NaN: now) and sets an error status with its
+/// message (a rejected or throwing action).
+pub fn fail(rt: &Rc<Runtime>, span: f64, error: JsValue, time: f64) {
     let Some(h) = scratch::handle(span) else { return };
-    let t = rt.time_ns(f64::NAN);
+    let t = rt.time_ns(time);
     let attrs = exception_attributes_of(&error);
     let message = get(&error, "message").as_string().or_else(|| error.as_string()).unwrap_or_default();
     rt.with_span(h, |s| {

@@ -81,7 +81,9 @@ test("what the game records before the engine loads is replayed with its times, 
   assert.ok(BigInt(physics.endTimeUnixNano) <= BigInt(frame.endTimeUnixNano));
   // The failed action: its exception and error status, recorded before the engine existed.
   assert.deepEqual([boot.status.code, boot.status.message], [2, "no save file"]);
-  assert.ok(boot.events.some((e) => e.name === "exception"));
+  const exception = boot.events.find((e) => e.name === "exception");
+  assert.equal(attr(exception, "exception.message"), "no save file");
+  assert.ok(BigInt(exception.timeUnixNano) <= BigInt(boot.endTimeUnixNano), "at the failure, not at the replay");
   // The open action became the engine's: the parent of the game's request, ended after it.
   const request = spans.find((s) => s.kind === 3 && String(attr(s, "url.full")).includes("tag=level"));
   assert.equal(request.parentSpanId, level.spanId);

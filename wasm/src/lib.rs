@@ -325,9 +325,9 @@ impl Engine {
         api::record_exception(&self.rt, span, exception, time)
     }
 
-    /// A failed action: the exception and an error status.
-    pub fn fail(&self, span: f64, error: JsValue) {
-        api::fail(&self.rt, span, error)
+    /// A failed action: the exception, at `time` or now, and an error status.
+    pub fn fail(&self, span: f64, error: JsValue, time: f64) {
+        api::fail(&self.rt, span, error, time)
     }
 
     /// A `fetch` the game made before the engine loaded, as `early.js` recorded it.
