@@ -24,17 +24,19 @@ function parentRule(engine, init) {
   return engine.putContext(parent) ? PARENT_GIVEN : PARENT_ROOT;
 }
 
-/** A copy of `init` with the trace headers the caller did not set, or `init` itself. */
-function withHeaders(input, init, lines) {
+/** A copy of the headers the request will carry, or undefined where they cannot be read. */
+function headersOf(input, init) {
   const given = init !== null && typeof init === "object" ? init.headers : undefined;
-  let headers;
   try {
-    headers = given !== undefined && given !== null ? new Headers(given)
+    return given !== undefined && given !== null ? new Headers(given)
       : typeof Request !== "undefined" && input instanceof Request ? new Headers(input.headers) : new Headers();
   } catch {
-    return init;
+    return undefined;
   }
-  if (headers.has("traceparent")) return init; // the caller propagates its own context
+}
+
+/** A copy of `init` with `headers` (a copy of the caller's) and the trace headers added. */
+function withHeaders(init, headers, lines) {
   for (let i = 0; i + 1 < lines.length; i += 2) {
     if (!headers.has(lines[i])) headers.set(lines[i], lines[i + 1]);
   }
@@ -87,9 +89,13 @@ function install_fetch(engine) {
     try {
       url = absolute(input);
       if (url !== undefined) {
+        // With the caller's own traceparent (or headers that cannot be read), the engine
+        // decides no trace headers for the request, as for XHR.
+        const headers = headersOf(input, init);
         const lines = [];
-        h = startRequest(url, requestMethod(input, init), parentRule(engine, init), false, lines);
-        if (lines.length > 0) init = withHeaders(input, init, lines);
+        const own = headers === undefined || headers.has("traceparent");
+        h = startRequest(url, requestMethod(input, init), parentRule(engine, init), own, lines);
+        if (lines.length > 0) init = withHeaders(init, headers, lines);
       }
     } catch {
       // Never break the game's request: it goes out as the game made it.
