@@ -6,8 +6,6 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::collections::VecDeque;
-
 use playtrace::core::delivery::{Answer, Delivery, Verdict, WAITING_MAX_BODIES, WAITING_MAX_BYTES};
 use playtrace::core::encode::{Body, Encoder, Format, Resource};
 use playtrace::core::transport::MAX_RETRIES;
@@ -65,7 +63,7 @@ fn life() -> impl Strategy<Value = Vec<Event>> {
 
 /// A body of `spans` one-span fragments in the OTLP envelope, so that merging is real.
 fn body(enc: &Encoder, spans: usize) -> Body {
-    let mut fragments: VecDeque<String> = (0..spans).map(|i| format!("{{\"name\":\"s{i}\"}}")).collect();
+    let mut fragments: Vec<String> = (0..spans).map(|i| format!("{{\"name\":\"s{i}\"}}")).collect();
     enc.pack_body(&mut fragments, usize::MAX, usize::MAX).unwrap()
 }
 

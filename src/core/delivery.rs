@@ -8,8 +8,6 @@
 //! every waiting body at once. Waiting bodies are bounded in count and bytes; what is pushed out
 //! is reported so that it is counted. A page that goes away persists them.
 
-use std::collections::VecDeque;
-
 use super::encode::{append_body, Body};
 use super::transport::{is_retryable_status, retry_delay_ms, MAX_RETRIES};
 
@@ -84,7 +82,8 @@ pub struct Delivery {
     /// `None` until an attempt has settled; then whether the last one was answered 2xx (or was
     /// refused for its own content, which says nothing against the endpoint).
     working: Option<bool>,
-    waiting: VecDeque<Waiting>,
+    /// Oldest first. A `Vec`: it holds a few bodies, and one generic deque fewer is less wasm.
+    waiting: Vec<Waiting>,
     waiting_bytes: usize,
     /// When the oldest waiting body is tried again; `None` while one is on its way.
     retry_at_ns: Option<u64>,
@@ -210,7 +209,7 @@ impl Delivery {
     #[inline(never)]
     fn wait_first(&mut self, waiting: Waiting) {
         self.waiting_bytes += waiting.body.json.len();
-        self.waiting.push_front(waiting);
+        self.waiting.insert(0, waiting);
         self.pushed_out += self.keep_within_bounds();
     }
 
@@ -220,7 +219,7 @@ impl Delivery {
     /// than one body per flush. Returns the spans of the oldest bodies pushed out to keep within
     /// the bounds, for the caller to count as dropped.
     pub fn wait(&mut self, body: Body, now_ns: u64, jitter: f64, merge: impl FnOnce(&mut String, &str) -> bool) -> u64 {
-        let grown = match self.waiting.back_mut() {
+        let grown = match self.waiting.last_mut() {
             Some(last) if last.retries == 0 => {
                 append_body(&mut last.body.json, &mut last.body.spans, &body.json, body.spans, merge)
             }
@@ -230,7 +229,7 @@ impl Delivery {
             Some(grown) => self.waiting_bytes += grown,
             None => {
                 self.waiting_bytes += body.json.len();
-                self.waiting.push_back(Waiting { body, retries: 0 });
+                self.waiting.push(Waiting { body, retries: 0 });
             }
         }
         let dropped = self.keep_within_bounds();
@@ -244,14 +243,12 @@ impl Delivery {
     #[inline(never)]
     fn keep_within_bounds(&mut self) -> u64 {
         let mut dropped = 0;
-        while self.waiting.len() > WAITING_MAX_BODIES || self.waiting_bytes > WAITING_MAX_BYTES {
-            match self.waiting.pop_front() {
-                Some(w) => {
-                    self.waiting_bytes -= w.body.json.len();
-                    dropped += w.body.spans as u64;
-                }
-                None => break,
-            }
+        while !self.waiting.is_empty()
+            && (self.waiting.len() > WAITING_MAX_BODIES || self.waiting_bytes > WAITING_MAX_BYTES)
+        {
+            let w = self.waiting.remove(0);
+            self.waiting_bytes -= w.body.json.len();
+            dropped += w.body.spans as u64;
         }
         dropped
     }
@@ -273,7 +270,10 @@ impl Delivery {
         if self.retry_at_ns.is_none_or(|at| at > now_ns) {
             return None;
         }
-        let w = self.waiting.pop_front()?;
+        if self.waiting.is_empty() {
+            return None;
+        }
+        let w = self.waiting.remove(0);
         self.waiting_bytes -= w.body.json.len();
         if self.is_failing() || self.waiting.is_empty() {
             self.retry_at_ns = None;
@@ -295,11 +295,7 @@ impl Delivery {
     pub fn take_all(&mut self) -> Vec<Body> {
         self.waiting_bytes = 0;
         self.retry_at_ns = None;
-        let mut bodies = Vec::with_capacity(self.waiting.len());
-        while let Some(w) = self.waiting.pop_front() {
-            bodies.push(w.body);
-        }
-        bodies
+        std::mem::take(&mut self.waiting).into_iter().map(|w| w.body).collect()
     }
 
     /// Whether the first failure has been said (see [`first_failure`](Self::first_failure)).

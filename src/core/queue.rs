@@ -2,8 +2,6 @@
 //! never reads a clock and never sets a timer; the caller tells it the time and asks it what to
 //! do.
 
-use std::collections::VecDeque;
-
 use super::encode::{Body, EncodedSpan, Encoder, DEFAULT_MAX_BODY_BYTES};
 
 /// Queue and batch sizes.
@@ -77,21 +75,15 @@ pub struct BatchQueue {
     config: BatchConfig,
     envelope_len: usize,
     /// Encoded spans, oldest first; `queued_at` holds the time each was queued.
-    items: VecDeque<String>,
-    queued_at: VecDeque<u64>,
+    items: Vec<String>,
+    queued_at: Vec<u64>,
     bytes: usize,
 }
 
 impl BatchQueue {
     /// A queue whose bodies will be written by `encoder`.
     pub fn new(config: BatchConfig, encoder: &Encoder) -> Self {
-        Self {
-            config,
-            envelope_len: encoder.envelope_len(),
-            items: VecDeque::new(),
-            queued_at: VecDeque::new(),
-            bytes: 0,
-        }
+        Self { config, envelope_len: encoder.envelope_len(), items: Vec::new(), queued_at: Vec::new(), bytes: 0 }
     }
 
     /// The configuration.
@@ -105,8 +97,8 @@ impl BatchQueue {
             return Err(Dropped::QueueFull);
         }
         self.bytes += span.json.len();
-        self.items.push_back(span.json);
-        self.queued_at.push_back(now_ns);
+        self.items.push(span.json);
+        self.queued_at.push(now_ns);
         Ok(())
     }
 
@@ -155,7 +147,7 @@ impl BatchQueue {
     /// When the oldest queued span will have waited the flush interval; `None` when empty, so
     /// an idle game sets no timer at all.
     pub fn timer_due_ns(&self) -> Option<u64> {
-        self.queued_at.front().map(|t| t.saturating_add(self.config.flush_interval_ns))
+        self.queued_at.first().map(|t| t.saturating_add(self.config.flush_interval_ns))
     }
 
     /// Takes the next body's worth of spans from the front of the queue.

@@ -99,14 +99,16 @@ pub struct TracerCore {
     queue: BatchQueue,
     /// Slots of ended spans not encoded yet, with the time each ended: encoding waits for the
     /// flush, so that ending a span inside a frame costs a push, not a JSON writer.
-    ended: VecDeque<(u32, u64)>,
+    ended: Vec<(u32, u64)>,
     /// An estimate of the encoded bytes of `ended`, for the byte trigger; bodies are exact.
     ended_bytes: usize,
     slots: Vec<Slot>,
     free: Vec<u32>,
     /// Open spans with the clock time they opened (their start may be the caller's, far in the
     /// past), in that order, so the earliest timeout is at the front. Ended
-    /// spans are skipped lazily (their handle's generation no longer matches).
+    /// spans are skipped lazily (their handle's generation no longer matches). The engine's one
+    /// deque: it is pruned from the front after every span; its other queues are `Vec`s, drained
+    /// whole or a batch at a time (each generic deque is a kilobyte of wasm).
     opened: VecDeque<(u64, SpanHandle)>,
     span_timeout_ns: u64,
     enabled: bool,
@@ -139,7 +141,7 @@ impl TracerCore {
             format: config.format,
             encoder,
             queue,
-            ended: VecDeque::new(),
+            ended: Vec::new(),
             ended_bytes: 0,
             slots: Vec::new(),
             free: Vec::new(),
@@ -287,7 +289,7 @@ impl TracerCore {
         }
         let estimate = self.encoder.estimated_len(&slot.span);
         self.ended_bytes += estimate;
-        self.ended.push_back((handle.index, end_ns));
+        self.ended.push((handle.index, end_ns));
         Ended::Queued
     }
 
@@ -301,7 +303,9 @@ impl TracerCore {
 
     fn encode_ended(&mut self) {
         let max = self.queue.config().max_body_bytes;
-        while let Some((index, ended_ns)) = self.ended.pop_front() {
+        // Taken out while the others are used, and put back empty: its capacity is kept.
+        let mut ended = std::mem::take(&mut self.ended);
+        for &(index, ended_ns) in &ended {
             let Some(slot) = self.slots.get(index as usize) else { continue };
             let encoded = self.encoder.encode_span_within(&slot.span, max);
             self.free.push(index);
@@ -316,6 +320,8 @@ impl TracerCore {
                 self.stats.dropped_queue_full += 1;
             }
         }
+        ended.clear();
+        self.ended = ended;
         self.ended_bytes = 0;
     }
 
@@ -372,7 +378,7 @@ impl TracerCore {
 
     /// When the oldest waiting span will have waited the flush interval.
     fn flush_due_ns(&self) -> Option<u64> {
-        let ended = self.ended.front().map(|(_, t)| t.saturating_add(self.queue.config().flush_interval_ns));
+        let ended = self.ended.first().map(|(_, t)| t.saturating_add(self.queue.config().flush_interval_ns));
         self.queue.timer_due_ns().into_iter().chain(ended).min()
     }
 

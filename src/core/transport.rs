@@ -1,8 +1,6 @@
 //! Transport policy, sans-IO: how much of the browser's keepalive quota is in use, and when to
 //! retry a failed request. The browser layer asks and reports; it decides nothing itself.
 
-use std::collections::VecDeque;
-
 use super::encode::append_body;
 
 pub use super::config::KEEPALIVE_QUOTA_BYTES;
@@ -26,7 +24,7 @@ pub const BEACON_HOLD_NS: u64 = 5_000_000_000;
 #[derive(Clone, Debug, Default)]
 pub struct KeepaliveBudget {
     /// (ticket, release time, bytes)
-    in_flight: VecDeque<(u64, u64, usize)>,
+    in_flight: Vec<(u64, u64, usize)>,
     next_ticket: u64,
 }
 
@@ -50,7 +48,7 @@ impl KeepaliveBudget {
     pub fn reserve(&mut self, bytes: usize, now_ns: u64, hold_ns: u64) -> u64 {
         let ticket = self.next_ticket;
         self.next_ticket += 1;
-        self.in_flight.push_back((ticket, now_ns.saturating_add(hold_ns), bytes));
+        self.in_flight.push((ticket, now_ns.saturating_add(hold_ns), bytes));
         ticket
     }
 
@@ -209,7 +207,7 @@ pub const PENDING_MAX_CHARS: usize = 1_000_000;
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct PendingBodies {
-    bodies: VecDeque<PendingBody>,
+    bodies: Vec<PendingBody>,
     chars: usize,
 }
 
@@ -218,7 +216,7 @@ impl PendingBodies {
     /// [`Encoder::merge`](super::encode::Encoder::merge)); returns the spans of the oldest bodies
     /// dropped to stay within the bounds.
     pub fn push(&mut self, body: PendingBody, merge: impl FnOnce(&mut String, &str) -> bool) -> u64 {
-        let grown = match self.bodies.back_mut() {
+        let grown = match self.bodies.last_mut() {
             Some(last) if last.url == body.url => {
                 append_body(&mut last.json, &mut last.spans, &body.json, body.spans, merge)
             }
@@ -228,7 +226,7 @@ impl PendingBodies {
             Some(grown) => self.chars += grown,
             None => {
                 self.chars += body.json.len();
-                self.bodies.push_back(body);
+                self.bodies.push(body);
             }
         }
         let mut dropped = 0;
@@ -240,13 +238,12 @@ impl PendingBodies {
 
     /// Drops the oldest body (storage is over its quota); returns its spans.
     pub fn drop_oldest(&mut self) -> u64 {
-        match self.bodies.pop_front() {
-            Some(b) => {
-                self.chars -= b.json.len();
-                b.spans as u64
-            }
-            None => 0,
+        if self.bodies.is_empty() {
+            return 0;
         }
+        let b = self.bodies.remove(0);
+        self.chars -= b.json.len();
+        b.spans as u64
     }
 
     /// The bodies, oldest first.

@@ -10,8 +10,6 @@ pub mod json;
 mod otlp;
 mod zipkin;
 
-use std::collections::VecDeque;
-
 use super::span::{AttributeValue, Attributes, SpanData};
 
 /// The default body limit: below Chromium's 64 KiB keepalive quota, with room for headers.
@@ -331,7 +329,7 @@ impl Encoder {
     /// and `max_spans` spans. Every fragment must have come from
     /// [`encode_span_within`](Self::encode_span_within) with the same limit, so each body takes
     /// at least one. `None` when there is nothing to send.
-    pub fn pack_body(&self, fragments: &mut VecDeque<String>, max_body_bytes: usize, max_spans: usize) -> Option<Body> {
+    pub fn pack_body(&self, fragments: &mut Vec<String>, max_body_bytes: usize, max_spans: usize) -> Option<Body> {
         let mut len = self.envelope_len();
         let mut n = 0;
         for f in fragments.iter() {
@@ -385,7 +383,7 @@ impl Encoder {
     /// Encodes `spans` into as many bodies as it takes, each within the limits. Spans that
     /// cannot fit even when trimmed are left out (see [`encode_span_within`](Self::encode_span_within)).
     pub fn encode_bodies(&self, spans: &[SpanData], max_body_bytes: usize, max_spans: usize) -> Vec<Body> {
-        let mut fragments: VecDeque<String> =
+        let mut fragments: Vec<String> =
             spans.iter().filter_map(|s| self.encode_span_within(s, max_body_bytes)).map(|e| e.json).collect();
         let mut bodies = Vec::new();
         while let Some(body) = self.pack_body(&mut fragments, max_body_bytes, max_spans) {
