@@ -27,14 +27,22 @@ const runner = spawn("wasm-bindgen-test-runner", [wasm, ...args], {
 });
 let browser;
 let output = ""; // the page's output so far, printed once the suite ends (or is cut off)
+const pending = new Set(); // the page's requests not answered yet, named when a run is cut off
+let ended = false;
 const finish = async (code, why) => {
+  if (ended) return;
+  ended = true;
+  // First: the runner shares cargo's output pipe, so while it lives the suite's `tee` waits.
+  runner.kill("SIGKILL");
   process.stdout.write(output.endsWith("\n") || output === "" ? output : `${output}\n`);
   if (why) process.stderr.write(`browser-runner: ${why}\n`);
   await browser?.close().catch(() => {});
-  runner.kill("SIGKILL");
   process.exit(code);
 };
-setTimeout(() => finish(124, `no result within ${limitMs / 1000} s`), limitMs);
+setTimeout(() => {
+  const waiting = pending.size > 0 ? `; the page was still waiting for ${[...pending].join(", ")}` : "";
+  finish(124, `no result within ${limitMs / 1000} s${waiting}`);
+}, limitMs);
 runner.on("exit", (code) => finish(code || 1, `wasm-bindgen-test-runner exited (${code}) before the tests ended`));
 
 // The runner prints the page's address once it serves it (after running wasm-bindgen).
@@ -52,6 +60,8 @@ await new Promise((resolve) => {
 // two on 2 cores, which made the suite hang; through the proxy it has not.
 const proxy = createHttpServer((req, res) => {
   const headers = { ...req.headers, connection: "close" };
+  pending.add(req.url);
+  res.on("close", () => pending.delete(req.url));
   const upstream = request({ host: "127.0.0.1", port, path: req.url, method: req.method, headers, agent: false }, (r) => {
     res.writeHead(r.statusCode || 502, r.headers);
     r.pipe(res);
@@ -69,8 +79,9 @@ browser = await chromium.launch({
 });
 const page = await browser.newPage();
 await page.goto(url);
-for (;;) {
-  output = (await page.textContent("#output")) || "";
+while (!ended) {
+  // Rejects once `finish` has closed the browser.
+  output = (await page.textContent("#output").catch(() => output)) || "";
   const result = output.match(/test result: (\w+)/);
   if (result) await finish(result[1] === "ok" ? 0 : 1);
   await new Promise((r) => setTimeout(r, 100));
