@@ -37,7 +37,7 @@ node_modules/.bin/wasm-opt -ocimfs=15 -Oz --converge --low-memory-unused --flatt
 # and `debug`'s texts and preflight probe (scripts/bundle-pkg.mjs); the readable sources are src/package/
 # and src/web/.
 cp src/package/playtrace.js src/package/load.js src/package/early.js src/package/websocket.js src/package/phaser.js "$staging/"
-cp src/web/websocket.js src/web/debug.js src/web/browser.js "$staging"/snippets/*/src/web/
+cp src/web/websocket.js src/web/debug.js "$staging"/snippets/*/src/web/
 node scripts/bundle-pkg.mjs "$staging" "$out"
 cp src/package/README.md "$out/"
 node scripts/package-files.mjs "$out"

@@ -12,7 +12,8 @@
 // of requests made meanwhile: they go out without them, and their spans carry
 // `playtrace.before_ready`.
 
-import { TIMING_WAITS, absolute, requestMethod, resourceTiming, inputEvent } from "SNIPPETS/browser.js";
+import { TIMING_WAITS, absolute, requestMethod, resourceTiming } from "SNIPPETS/http.js";
+import { inputEvent } from "SNIPPETS/input.js";
 
 const PENDING_SPANS_MAX = 2048; // as the engine's default queue; beyond it spans are not recorded
 const ZERO_TRACE = "00000000000000000000000000000000";

@@ -5,11 +5,44 @@
 // bodies and responses are never read or cloned; fetch's promise settles with the very Response
 // or rejection the browser gave. Which requests are traced, their parent, attributes and headers
 // are decided by the engine (http_span.rs), called with numbers and scratch-buffer strings.
+// How a request's URL, method and Resource Timing are read is exported for the early tracer
+// (early.js), whose recorded requests the engine replays.
 
 import { X, W, words, put, taken, PARENT_IMPLICIT, PARENT_ROOT, PARENT_GIVEN } from "./boundary.js";
-import { TIMING_WAITS, absolute, requestMethod, resourceTiming } from "./browser.js";
 
 const MARK = "__playtrace_wrapped";
+
+// Looks for a request's Resource Timing entry, in ms after it settled; its body may still be
+// arriving. Responses that never get one (cache, service worker) cost four looks.
+export const TIMING_WAITS = [50, 200, 1000];
+
+/** The absolute URL of a fetch's input, if it has one. */
+export function absolute(input) {
+  try {
+    if (typeof input === "string") return new URL(input, location.href).href;
+    if (input instanceof URL) return input.href;
+    if (typeof Request !== "undefined" && input instanceof Request) return input.url;
+  } catch {
+    // not a URL: the browser's fetch rejects it, and there is nothing to trace
+  }
+  return undefined;
+}
+
+/** A fetch's method: `init.method`, else the Request's, else GET. */
+export function requestMethod(input, init) {
+  return init !== null && typeof init === "object" && typeof init.method === "string" ? init.method
+    : typeof Request !== "undefined" && input instanceof Request ? input.method : "GET";
+}
+
+/** The Resource Timing entry of the request to `url` made at `startMs`, once it has one. */
+export function resourceTiming(url, startMs) {
+  const entries = performance.getEntriesByName(url, "resource");
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = /** @type {PerformanceResourceTiming} */ (entries[i]);
+    if (e.startTime + 1 >= startMs && e.responseEnd > 0) return e;
+  }
+  return undefined;
+}
 
 /** The parent rule for `init.playtraceParent`, with a given context written for the engine. */
 function parentRule(engine, init) {

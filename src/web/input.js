@@ -9,7 +9,6 @@
 // Nothing here throws into the game.
 
 import { X, put, intern } from "./boundary.js";
-import { inputEvent } from "./browser.js";
 
 const KEEP = 64; // Event Timing entries kept for actions that settle after the browser reported them
 const ENTRY_WAIT_MS = 250; // after the result frame, how long an entry may still come
@@ -19,6 +18,25 @@ let on = false;
 let observing = false; // Event Timing entries come
 let entries = []; // recent Event Timing entries, oldest first
 const waiting = new Set(); // settled input actions not yet handed to the engine
+
+/**
+ * The input event an action answers: `options.event` (if it is an event), else the event being
+ * dispatched when it is a player's input (a UI event, or a form submitted by a key or a click).
+ * The early tracer (early.js) reads an action's input with it too.
+ */
+export function inputEvent(options) {
+  const given = options !== null && typeof options === "object" ? options.event : undefined;
+  try {
+    if (given !== undefined && given !== null) {
+      return typeof given.type === "string" && typeof given.timeStamp === "number" ? given : undefined;
+    }
+    const current = globalThis.event;
+    if (current === undefined || current === null || current.isTrusted !== true) return undefined;
+    return (typeof UIEvent === "function" && current instanceof UIEvent) || current.type === "submit" ? current : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The input event an action answers (see `inputEvent`), while input-to-result is on. */
 export function inputOf(options) {
