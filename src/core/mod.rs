@@ -41,6 +41,6 @@ pub mod sampler;
 pub mod span;
 pub mod span_context;
 pub mod stats;
-mod text;
+pub(crate) mod text;
 pub mod tracer;
 pub mod transport;

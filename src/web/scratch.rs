@@ -72,10 +72,7 @@ impl Shared {
     fn string_at(&self, at: u32, len: u32) -> String {
         let start = (STRING_AT + at as usize).min(self.scratch.len());
         let bytes = &self.scratch[start..(start + len as usize).min(self.scratch.len())];
-        match std::str::from_utf8(bytes) {
-            Ok(text) => text.to_owned(),
-            Err(_) => String::from_utf8_lossy(bytes).into_owned(),
-        }
+        crate::core::text::lossy(bytes)
     }
 
     /// An interned string; an unknown ID reads as the empty string.
@@ -202,7 +199,7 @@ pub fn read_context() -> Option<SpanContext> {
         let remote = word(6) & FLAG_REMOTE != 0;
         let mut cx = SpanContext::new(TraceId::from_bytes(trace)?, SpanId::from_bytes(span)?, flags, remote);
         if state_len > 0 {
-            let text = String::from_utf8_lossy(&s[CONTEXT_BYTES..CONTEXT_BYTES + state_len]);
+            let text = crate::core::text::lossy(&s[CONTEXT_BYTES..CONTEXT_BYTES + state_len]);
             cx.trace_state = TraceState::parse(&text).unwrap_or_default();
         }
         Some(cx)

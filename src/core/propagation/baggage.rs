@@ -67,7 +67,7 @@ fn decode_value(raw: &str) -> Option<String> {
         out.push(b[i]);
         i += 1;
     }
-    Some(String::from_utf8_lossy(&out).into_owned())
+    Some(super::super::text::lossy(&out))
 }
 
 /// Percent-encodes every byte outside `baggage-octet`, `%` itself, and `+`: a valid octet, but
