@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, and nothing that is already there: the wasm32
-# target, the dated nightly the shipped wasm is built with, wasm-bindgen-cli at the exact version Cargo.lock pins, Debian's Chromium, and the
-# npm packages. Safe to run again; fast when everything is installed.
+# target, the dated nightly the shipped wasm is built with, wasm-bindgen-cli at the exact version
+# Cargo.lock pins, Debian's Chromium, and the npm packages. Safe to run again; fast when
+# everything is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,9 +36,9 @@ fi
 
 # The shipped wasm is built with a dated nightly and std's sources (scripts/wasm-toolchain.sh).
 source scripts/wasm-toolchain.sh
-if ! rustup run "$PLAYTRACE_WASM_TOOLCHAIN" rustc --print sysroot >/dev/null 2>&1 \
-  || [ ! -d "$(rustup run "$PLAYTRACE_WASM_TOOLCHAIN" rustc --print sysroot)/lib/rustlib/src/rust/library" ] \
-  || [ ! -d "$(rustup run "$PLAYTRACE_WASM_TOOLCHAIN" rustc --print sysroot)/lib/rustlib/wasm32-unknown-unknown" ]; then
+sysroot=$(rustup run "$PLAYTRACE_WASM_TOOLCHAIN" rustc --print sysroot 2>/dev/null || true)
+if [ -z "$sysroot" ] || [ ! -d "$sysroot/lib/rustlib/src/rust/library" ] \
+  || [ ! -d "$sysroot/lib/rustlib/wasm32-unknown-unknown" ]; then
   step "installing Rust $PLAYTRACE_WASM_TOOLCHAIN for the shipped wasm"
   rustup toolchain install "$PLAYTRACE_WASM_TOOLCHAIN" --profile minimal --component rust-src \
     --target wasm32-unknown-unknown --no-self-update

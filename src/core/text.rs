@@ -3,11 +3,9 @@
 //! [`lossy`] is `String::from_utf8_lossy` written on `from_utf8` alone, which the module has
 //! anyway: the lossy decoder's own chunk iterator weighs a kilobyte of wasm.
 //!
-//! String slicing that cannot panic. `&s[i..]` checks that `i` falls on a character boundary
-//! and, when it does not, panics with a message whose formatting (`core::fmt`, the `char`
-//! debug escapes and the Unicode printable tables) weighs kilobytes in the wasm module. Every
+//! `&s[i..]` checks that `i` falls on a character boundary and panics when it does not. Every
 //! index used here comes from `find` of an ASCII byte, so the checks never fail; these helpers
-//! return the empty string where one would, and keep the formatting out of the module.
+//! return the empty string where one would, so no slicing panic path is compiled in.
 
 /// `bytes` as text, each ill-formed UTF-8 sequence replaced by U+FFFD, exactly as
 /// `String::from_utf8_lossy` does.
