@@ -2,8 +2,6 @@
 //! ones and queues them, and says when to flush. The browser layer supplies the clock and does
 //! the sending; nothing here reads a clock or performs IO.
 
-use std::collections::VecDeque;
-
 use super::config::{ExportFormat, TracerConfig};
 use super::encode::{console, Body, Encoder, Format, Resource};
 use super::ids::IdGenerator;
@@ -106,13 +104,49 @@ pub struct TracerCore {
     free: Vec<u32>,
     /// Open spans with the clock time they opened (their start may be the caller's, far in the
     /// past), in that order, so the earliest timeout is at the front. Ended
-    /// spans are skipped lazily (their handle's generation no longer matches). The engine's one
-    /// deque: it is pruned from the front after every span; its other queues are `Vec`s, drained
-    /// whole or a batch at a time (each generic deque is a kilobyte of wasm).
-    opened: VecDeque<(u64, SpanHandle)>,
+    /// spans are skipped lazily (their handle's generation no longer matches).
+    opened: Opened,
     span_timeout_ns: u64,
     enabled: bool,
     stats: Stats,
+}
+
+/// The open spans' queue: pushed at the back, consumed from the front. A `Vec` read from
+/// `head` and compacted once half of it is consumed, so pushing and popping stay amortised O(1)
+/// without a `VecDeque`, whose generic code is about a kilobyte of wasm and whose push was a
+/// call on the span path.
+#[derive(Default)]
+struct Opened {
+    items: Vec<(u64, SpanHandle)>,
+    head: usize,
+}
+
+impl Opened {
+    #[inline]
+    fn push(&mut self, item: (u64, SpanHandle)) {
+        self.items.push(item);
+    }
+
+    fn front(&self) -> Option<&(u64, SpanHandle)> {
+        self.items.get(self.head)
+    }
+
+    fn pop_front(&mut self) -> Option<(u64, SpanHandle)> {
+        let item = *self.items.get(self.head)?;
+        self.head += 1;
+        if self.head * 2 >= self.items.len() {
+            let len = self.items.len();
+            self.items.copy_within(self.head.., 0);
+            self.items.truncate(len - self.head);
+            self.head = 0;
+        }
+        Some(item)
+    }
+
+    /// The entries not consumed yet, oldest first.
+    fn live(&self) -> &[(u64, SpanHandle)] {
+        self.items.get(self.head..).unwrap_or_default()
+    }
 }
 
 impl TracerCore {
@@ -145,7 +179,7 @@ impl TracerCore {
             ended_bytes: 0,
             slots: Vec::new(),
             free: Vec::new(),
-            opened: VecDeque::new(),
+            opened: Opened::default(),
             span_timeout_ns: u64::from(config.span_timeout_ms) * 1_000_000,
             enabled: config.enabled,
             stats: Stats::default(),
@@ -223,7 +257,7 @@ impl TracerCore {
                 SpanHandle { index: (self.slots.len() - 1) as u32, generation: 0 }
             }
         };
-        self.opened.push_back((now_ns, handle));
+        self.opened.push((now_ns, handle));
         (cx, Some(handle))
     }
 
@@ -245,6 +279,7 @@ impl TracerCore {
     /// The open span with this span ID, if any: how an error finds the open action.
     pub fn open_span(&self, span_id: super::ids::SpanId) -> Option<SpanHandle> {
         self.opened
+            .live()
             .iter()
             .rev()
             .map(|&(_, h)| h)
@@ -441,6 +476,26 @@ impl TracerCore {
 mod tests {
     use super::*;
     use crate::core::config::SamplerConfig;
+
+    proptest::proptest! {
+        /// The open spans' queue behaves as a deque used from both ends, through compactions.
+        #[test]
+        fn opened_is_a_fifo(ops in proptest::collection::vec(proptest::prelude::any::<bool>(), 0..300)) {
+            let mut q = Opened::default();
+            let mut model = std::collections::VecDeque::new();
+            for (i, push) in ops.into_iter().enumerate() {
+                let item = (i as u64, SpanHandle { index: i as u32, generation: 0 });
+                if push {
+                    q.push(item);
+                    model.push_back(item);
+                } else {
+                    proptest::prop_assert_eq!(q.pop_front(), model.pop_front());
+                }
+                proptest::prop_assert_eq!(q.front(), model.front());
+                proptest::prop_assert_eq!(q.live().to_vec(), model.iter().copied().collect::<Vec<_>>());
+            }
+        }
+    }
 
     fn core(edit: impl FnOnce(&mut TracerConfig)) -> TracerCore {
         let mut c = TracerConfig::new("g");
