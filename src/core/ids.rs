@@ -124,11 +124,15 @@ impl IdGenerator {
         Self { state: seed }
     }
 
+    /// SplitMix64: 64-bit multiplies only, which wasm has as one instruction each (a 128-bit
+    /// product, as wyrand takes, is a call to a helper doing four).
     #[inline]
     fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0xA076_1D64_78BD_642F);
-        let t = u128::from(self.state) * u128::from(self.state ^ 0xE703_7ED1_A0B4_28DB);
-        ((t >> 64) as u64) ^ (t as u64)
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
     }
 
     /// A new random trace ID, never all-zero.
