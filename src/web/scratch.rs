@@ -46,12 +46,28 @@ struct Shared {
 }
 
 thread_local! {
-    static SHARED: RefCell<Shared> = RefCell::new(Shared { scratch: vec![0; STRING_AT + 4096], interned: Vec::new() });
+    // Initialised as a constant: a lazily initialised one checks its state on every access and
+    // has its initialiser compiled into each crate that reads it. The buffer is allocated on
+    // first use.
+    static SHARED: RefCell<Shared> = const { RefCell::new(Shared { scratch: Vec::new(), interned: Vec::new() }) };
 }
 
 #[inline]
 fn with_shared<R>(f: impl FnOnce(&mut Shared) -> R) -> R {
-    SHARED.with(|s| f(&mut s.borrow_mut()))
+    SHARED.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.scratch.is_empty() {
+            allocate(&mut s);
+        }
+        f(&mut s)
+    })
+}
+
+/// The buffer's first size: the context area and room for strings.
+#[cold]
+#[inline(never)]
+fn allocate(s: &mut Shared) {
+    s.scratch = vec![0; STRING_AT + 4096];
 }
 
 /// Where the scratch buffer starts in wasm memory (it moves when it grows).
@@ -182,7 +198,8 @@ pub fn write_context(cx: &SpanContext) {
 }
 
 /// The context JS wrote: a span of this page, or one extracted (`pt_extract`), which is remote.
-#[inline]
+/// Off the plain span path (only a given parent reads it): one copy for every caller.
+#[inline(never)]
 pub fn read_context() -> Option<SpanContext> {
     with_shared(|shared| {
         let s = &shared.scratch;
