@@ -477,26 +477,6 @@ mod tests {
     use super::*;
     use crate::core::config::SamplerConfig;
 
-    proptest::proptest! {
-        /// The open spans' queue behaves as a deque used from both ends, through compactions.
-        #[test]
-        fn opened_is_a_fifo(ops in proptest::collection::vec(proptest::prelude::any::<bool>(), 0..300)) {
-            let mut q = Opened::default();
-            let mut model = std::collections::VecDeque::new();
-            for (i, push) in ops.into_iter().enumerate() {
-                let item = (i as u64, SpanHandle { index: i as u32, generation: 0 });
-                if push {
-                    q.push(item);
-                    model.push_back(item);
-                } else {
-                    proptest::prop_assert_eq!(q.pop_front(), model.pop_front());
-                }
-                proptest::prop_assert_eq!(q.front(), model.front());
-                proptest::prop_assert_eq!(q.live().to_vec(), model.iter().copied().collect::<Vec<_>>());
-            }
-        }
-    }
-
     fn core(edit: impl FnOnce(&mut TracerConfig)) -> TracerCore {
         let mut c = TracerConfig::new("g");
         edit(&mut c);
@@ -604,5 +584,30 @@ mod tests {
         }
         assert_eq!((t.queue_len(), t.stats().dropped_queue_full), (3, 2));
         assert_eq!(t.should_flush(0), Some(FlushReason::BatchSpans));
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod props {
+    use super::{Opened, SpanHandle};
+
+    proptest::proptest! {
+        /// The open spans' queue behaves as a deque used from both ends, through compactions.
+        #[test]
+        fn opened_is_a_fifo(ops in proptest::collection::vec(proptest::prelude::any::<bool>(), 0..300)) {
+            let mut q = Opened::default();
+            let mut model = std::collections::VecDeque::new();
+            for (i, push) in ops.into_iter().enumerate() {
+                let item = (i as u64, SpanHandle { index: i as u32, generation: 0 });
+                if push {
+                    q.push(item);
+                    model.push_back(item);
+                } else {
+                    proptest::prop_assert_eq!(q.pop_front(), model.pop_front());
+                }
+                proptest::prop_assert_eq!(q.front(), model.front());
+                proptest::prop_assert_eq!(q.live().to_vec(), model.iter().copied().collect::<Vec<_>>());
+            }
+        }
     }
 }
