@@ -74,50 +74,55 @@ pub struct Stats {
 }
 
 impl Stats {
-    /// Every counter with the name `stats()` gives it in JS, with the gauges the caller knows
+    /// The names `stats()` gives the counters in JS, comma-separated, in the order of
+    /// [`Self::values`]: one text rather than a pointer and a length per name in the wasm.
+    pub const NAMES: &'static str = "spansStarted,spansEnded,sampledOut,timedOut,trimmed,droppedQueueFull,droppedTooLarge,droppedSendFailed,droppedStorageFull,queued,sending,waiting,exported,beaconed,bodiesSent,bytesSent,bodiesGzipped,beaconsSent,beaconsRefused,fetchKeepalive,fetchPlain,fetchLater,sendFailures,retries,persisted,recovered,printed,errorsRecorded,errorsSuppressed,hookErrors,conversionErrors,namesCut";
+
+    /// Every counter, in the order [`Self::NAMES`] names them, with the gauges the caller knows
     /// (`queued`: spans waiting to be batched; `sending`: spans in requests not answered yet;
     /// `waiting`: spans in bodies waiting for a failing endpoint): the one list a game can read.
     ///
     /// ```
     /// use playtrace::core::stats::Stats;
     /// let stats = Stats { exported: 7, ..Stats::default() };
-    /// let fields = stats.fields(3, 0, 0);
+    /// let fields: Vec<_> = Stats::NAMES.split(',').zip(stats.values(3, 0, 0)).collect();
     /// assert!(fields.contains(&("exported", 7)) && fields.contains(&("queued", 3)));
+    /// assert_eq!(fields.len(), 32);
     /// ```
-    pub fn fields(&self, queued: u64, sending: u64, waiting: u64) -> [(&'static str, u64); 32] {
+    pub fn values(&self, queued: u64, sending: u64, waiting: u64) -> [u64; 32] {
         [
-            ("spansStarted", self.spans_started),
-            ("spansEnded", self.spans_ended),
-            ("sampledOut", self.sampled_out),
-            ("timedOut", self.timed_out),
-            ("trimmed", self.trimmed),
-            ("droppedQueueFull", self.dropped_queue_full),
-            ("droppedTooLarge", self.dropped_too_large),
-            ("droppedSendFailed", self.dropped_send_failed),
-            ("droppedStorageFull", self.dropped_storage_full),
-            ("queued", queued),
-            ("sending", sending),
-            ("waiting", waiting),
-            ("exported", self.exported),
-            ("beaconed", self.beaconed),
-            ("bodiesSent", self.bodies_sent),
-            ("bytesSent", self.bytes_sent),
-            ("bodiesGzipped", self.bodies_gzipped),
-            ("beaconsSent", self.beacons_sent),
-            ("beaconsRefused", self.beacons_refused),
-            ("fetchKeepalive", self.fetch_keepalive),
-            ("fetchPlain", self.fetch_plain),
-            ("fetchLater", self.fetch_later),
-            ("sendFailures", self.send_failures),
-            ("retries", self.retries),
-            ("persisted", self.persisted),
-            ("recovered", self.recovered),
-            ("printed", self.printed),
-            ("errorsRecorded", self.errors_recorded),
-            ("errorsSuppressed", self.errors_suppressed),
-            ("hookErrors", self.hook_errors),
-            ("conversionErrors", self.conversion_errors),
-            ("namesCut", self.names_cut),
+            self.spans_started,
+            self.spans_ended,
+            self.sampled_out,
+            self.timed_out,
+            self.trimmed,
+            self.dropped_queue_full,
+            self.dropped_too_large,
+            self.dropped_send_failed,
+            self.dropped_storage_full,
+            queued,
+            sending,
+            waiting,
+            self.exported,
+            self.beaconed,
+            self.bodies_sent,
+            self.bytes_sent,
+            self.bodies_gzipped,
+            self.beacons_sent,
+            self.beacons_refused,
+            self.fetch_keepalive,
+            self.fetch_plain,
+            self.fetch_later,
+            self.send_failures,
+            self.retries,
+            self.persisted,
+            self.recovered,
+            self.printed,
+            self.errors_recorded,
+            self.errors_suppressed,
+            self.hook_errors,
+            self.conversion_errors,
+            self.names_cut,
         ]
     }
 }

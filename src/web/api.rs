@@ -64,14 +64,14 @@ pub fn start(
     Ok(tracer)
 }
 
-/// Counters as a plain JS object of numbers, in the order `Stats::fields` lists them.
-struct Counters(Vec<(&'static str, u64)>);
+/// Counters as a plain JS object of numbers, named by `Stats::NAMES`.
+struct Counters([u64; 32]);
 
 impl Serialize for Counters {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (key, value) in &self.0 {
-            map.serialize_entry(key, &(*value as f64))?;
+        for (key, value) in crate::core::stats::Stats::NAMES.split(',').zip(self.0) {
+            map.serialize_entry(key, &(value as f64))?;
         }
         map.end()
     }

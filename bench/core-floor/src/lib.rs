@@ -310,9 +310,9 @@ mod all_rules {
     #[no_mangle]
     pub extern "C" fn stats() {
         let s = state();
-        let fields =
-            s.core.stats().fields(s.core.queue_len() as u64, s.export.sending_spans(), s.export.waiting_spans());
-        for (k, v) in fields {
+        let values =
+            s.core.stats().values(s.core.queue_len() as u64, s.export.sending_spans(), s.export.waiting_spans());
+        for (k, v) in crate::core::stats::Stats::NAMES.split(',').zip(values) {
             out(16, k);
             unsafe { super::host_arm(v as u32) }
         }

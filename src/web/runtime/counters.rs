@@ -4,10 +4,10 @@ use super::Runtime;
 
 impl Runtime {
     /// `stats()`: every counter, and the spans queued now.
-    pub(crate) fn counters(&self) -> Vec<(&'static str, u64)> {
+    pub(crate) fn counters(&self) -> [u64; 32] {
         let s = self.state.borrow();
         let (sending, waiting) = (s.export.sending_spans(), s.export.waiting_spans());
-        s.core.stats().fields(s.core.queue_len() as u64, sending, waiting).to_vec()
+        s.core.stats().values(s.core.queue_len() as u64, sending, waiting)
     }
 
     /// A WebSocket hook threw.
