@@ -64,7 +64,7 @@ pub(crate) type Converted = (Vec<(String, AttributeValue)>, u32);
 pub(crate) fn from_object(obj: &JsValue) -> Converted {
     let mut out = Vec::new();
     let mut dropped = 0u32;
-    let Some(obj) = obj.dyn_ref::<Object>() else {
+    let Some(obj) = super::js::object(obj) else {
         return (out, 0);
     };
     for entry in Object::entries(obj).iter() {

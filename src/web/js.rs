@@ -39,12 +39,28 @@ pub(crate) fn page_href() -> String {
     get(&get(&global(), "location"), "href").as_string().unwrap_or_default()
 }
 
-/// A plain object (not an array, not a primitive).
+/// A plain object (not an array, not a primitive, not a function). `typeof` rather than
+/// `instanceof Object`, which an object from another frame or with a null prototype fails.
 pub(crate) fn object(value: &JsValue) -> Option<&Object> {
-    if Array::is_array(value) {
+    if Array::is_array(value) || !value.is_object() {
         return None;
     }
-    value.dyn_ref::<Object>().filter(|_| value.is_object())
+    Some(value.unchecked_ref())
+}
+
+/// The page's window as an event target; `None` in a worker (a global object without a
+/// `document`).
+pub(crate) fn window() -> Option<web_sys::EventTarget> {
+    let g = global();
+    get(&g, "document").is_object().then(|| g.unchecked_into())
+}
+
+/// `globalThis[name]` as a `Storage`, where it is an object (`localStorage`, `sessionStorage`).
+/// Not checked further: a `Storage` method called on anything else throws, which every caller
+/// reads as no storage.
+pub(crate) fn storage(name: &str) -> Option<web_sys::Storage> {
+    let s = get(&global(), name);
+    s.is_object().then(|| s.unchecked_into())
 }
 
 /// The own keys of `obj` whose values are not `undefined`, with their values.

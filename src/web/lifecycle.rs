@@ -51,8 +51,9 @@ impl Drop for Restore {
 
 /// Installs the listeners; the runtime keeps them until shutdown.
 pub(crate) fn install(rt: &Rc<Runtime>) {
-    let g = global();
-    if let Ok(document) = get(&g, "document").dyn_into::<web_sys::EventTarget>() {
+    let document = get(&global(), "document");
+    if document.is_object() {
+        let document: web_sys::EventTarget = document.unchecked_into();
         let weak = Rc::downgrade(rt);
         let on_visibility = move || {
             if page_hidden() {
@@ -63,7 +64,7 @@ pub(crate) fn install(rt: &Rc<Runtime>) {
             rt.keep(Box::new(l));
         }
     }
-    if let Ok(window) = g.dyn_into::<web_sys::Window>() {
+    if let Some(window) = super::js::window() {
         let weak = Rc::downgrade(rt);
         let on_pagehide = move || {
             with_live(&weak, |rt| {
@@ -71,7 +72,7 @@ pub(crate) fn install(rt: &Rc<Runtime>) {
                 rt.on_page_leaving();
             })
         };
-        if let Some(l) = Listener::new(window.into(), "pagehide", on_pagehide) {
+        if let Some(l) = Listener::new(window, "pagehide", on_pagehide) {
             rt.keep(Box::new(l));
         }
     }

@@ -4,8 +4,6 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::JsCast;
-
 use super::js::{get, global, method, page_href};
 use super::lifecycle::Listener;
 use super::runtime::{with_live, Runtime};
@@ -47,7 +45,7 @@ pub(crate) fn start(rt: &Rc<Runtime>) {
     };
     if get(&document, "readyState").as_string().as_deref() == Some("complete") {
         finish(rt);
-    } else if let Ok(window) = global().dyn_into::<web_sys::Window>() {
+    } else if let Some(window) = super::js::window() {
         let weak = Rc::downgrade(rt);
         let mut finish = Some(finish);
         let on_load = move || {
@@ -57,7 +55,7 @@ pub(crate) fn start(rt: &Rc<Runtime>) {
                 }
             })
         };
-        if let Some(l) = Listener::new(window.into(), "load", on_load) {
+        if let Some(l) = Listener::new(window, "load", on_load) {
             rt.keep(Box::new(l));
         }
     }

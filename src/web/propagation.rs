@@ -67,7 +67,7 @@ pub(crate) fn extract(carrier: &JsValue) -> JsValue {
         if let Some(h) = carrier.dyn_ref::<web_sys::Headers>() {
             return h.get(name).ok().flatten();
         }
-        let obj = carrier.dyn_ref::<Object>()?;
+        let obj = super::js::object(carrier)?;
         Object::keys(obj).iter().find_map(|k| {
             let key = k.as_string()?;
             key.eq_ignore_ascii_case(name).then(|| get(carrier, &key).as_string()).flatten()

@@ -96,8 +96,7 @@ pub struct Runtime {
 
 /// `session.id`: random, kept in `sessionStorage` for the life of the tab.
 fn session_id(ids: &mut IdGenerator) -> String {
-    let storage = get(&global(), "sessionStorage");
-    let storage = wasm_bindgen::JsCast::dyn_into::<web_sys::Storage>(storage).ok();
+    let storage = super::js::storage("sessionStorage");
     if let Some(id) = storage.as_ref().and_then(|s| s.get_item(SESSION_KEY).ok().flatten()) {
         if !id.is_empty() {
             return id;

@@ -2,16 +2,16 @@
 //! `init` on this origin. What to keep within the bounds is the core's `PendingBodies`.
 
 use js_sys::{Array, Object, JSON};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use crate::core::transport::{PendingBodies, PendingBody};
-use crate::web::js::{get, global, set};
+use crate::web::js::{get, set};
 
 /// Where bodies that could not be sent while the page was hiding wait for the next `init`.
 pub(crate) const STORAGE_KEY: &str = "playtrace:pending:v1";
 
 fn storage() -> Option<web_sys::Storage> {
-    get(&global(), "localStorage").dyn_into::<web_sys::Storage>().ok()
+    crate::web::js::storage("localStorage")
 }
 
 /// Appends bodies to storage within its bounds, each merged into the newest stored one where
