@@ -13,7 +13,8 @@ impl Runtime {
     ///
     /// One copy, compiled with the engine for size, for the exports and every other caller. It
     /// was `#[inline]` into the exports' crate at opt-level 3: 3 KB more gzipped wasm, for a span
-    /// about 4% and a nest about 9% faster (Chromium, both builds in one page, alternating).
+    /// and a nest 5-15% faster and a span with caller times 12-40% (Chromium, both builds in one
+    /// page, alternating, over several runs).
     #[inline(never)]
     pub fn start_span(
         &self,
