@@ -11,6 +11,31 @@ extern "C" {
     static TIME_ORIGIN: f64;
 }
 
+thread_local! {
+    /// `performance.timeOrigin`, read once: a plain cell costs a load where the imported
+    /// thread-local checks its state and calls out on every span.
+    static ORIGIN: std::cell::Cell<f64> = const { std::cell::Cell::new(f64::NAN) };
+}
+
+/// `performance.timeOrigin` in milliseconds since the epoch.
+#[inline]
+fn origin() -> f64 {
+    let o = ORIGIN.with(std::cell::Cell::get);
+    if o.is_nan() {
+        read_origin()
+    } else {
+        o
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn read_origin() -> f64 {
+    let o = TIME_ORIGIN.with(|origin| *origin);
+    ORIGIN.with(|c| c.set(o));
+    o
+}
+
 /// Milliseconds since the Unix epoch (as JS gives them) to nanoseconds, to the nearest
 /// microsecond: no browser clock is finer, and the float noise below it would only be digits in
 /// every body. NaN, negative and out-of-range inputs give 0 rather than trapping.
@@ -27,7 +52,7 @@ pub(crate) fn ms_to_ns(ms: f64) -> u64 {
 /// which is monotonic within the page and works in windows and workers alike.
 #[inline]
 pub(crate) fn now_ns() -> u64 {
-    ms_to_ns(TIME_ORIGIN.with(|origin| *origin) + performance_now())
+    ms_to_ns(origin() + performance_now())
 }
 
 /// Below this many milliseconds a time is on the page's timeline (`performance.now()`, a
@@ -52,10 +77,10 @@ pub(crate) fn time_input_ns(ms: f64) -> u64 {
 
 /// A time on the page's timeline (milliseconds since the time origin) to epoch nanoseconds.
 pub(crate) fn page_ms_to_ns(ms: f64) -> u64 {
-    ms_to_ns(TIME_ORIGIN.with(|origin| *origin) + ms)
+    ms_to_ns(origin() + ms)
 }
 
 /// Epoch nanoseconds to the page's timeline (milliseconds since the time origin).
 pub(crate) fn ns_to_page_ms(ns: u64) -> f64 {
-    ns as f64 / 1e6 - TIME_ORIGIN.with(|origin| *origin)
+    ns as f64 / 1e6 - origin()
 }
