@@ -241,6 +241,10 @@ const LIB = {
     };`,
 };
 
+/** What a page logs once its tracer is set up: the harness waits for this message rather than
+ * polling the page, so nothing of Playwright runs in the page while a library starts. */
+const READY = "bench: ready";
+
 /** A plain page: no bundler, the library as it ships (playtrace's package: its module and the
  * wasm; OpenTelemetry JS, which ships dozens of modules, as the one bundle), a tracer set up. */
 const plainPage = (lib) => `<!doctype html><html><head><meta charset="utf-8"></head><body>${lib === "pt"
@@ -252,6 +256,7 @@ const plainPage = (lib) => `<!doctype html><html><head><meta charset="utf-8"></h
   benchOtel.setup(location.origin + "/v1/traces", []);`}
   window.readyMs = performance.now();
   window.ready = true;
+  console.log("${READY}");
 </script></body></html>`;
 
 const page = (lib) => `<!doctype html><html><head><meta charset="utf-8"></head><body><script type="module">
@@ -259,6 +264,7 @@ const page = (lib) => `<!doctype html><html><head><meta charset="utf-8"></head><
   if (!location.search.includes("defer")) window.setup();
   window.readyMs = performance.now();
   window.ready = true;
+  console.log("${READY}");
 </script></body></html>`;
 
 // ---------------------------------------------------------------------------------------------
@@ -307,13 +313,27 @@ const browser = await chromium.launch({
     "--disable-sync", "--no-first-run"],
 });
 
+/**
+ * Opens `url` in `p` and waits until the page logs {@link READY}. The page is not touched before
+ * then: polling it (`waitForFunction`) makes Playwright evaluate its injected script in the page
+ * once the load event has fired, about 15 ms of main-thread work here. A library that loads
+ * asynchronously (playtrace's wasm) is still starting then and paid for it in `ready`; one set
+ * up synchronously, before the load event, did not.
+ */
+async function loadUntilReady(p, url) {
+  const ready = p.waitForEvent("console", { predicate: (m) => m.text() === READY, timeout: 60_000 });
+  const failed = p.waitForEvent("pageerror", { timeout: 0 }).then((e) => { throw e; });
+  failed.catch(() => {});
+  await p.goto(url, { waitUntil: "commit" });
+  await Promise.race([ready, failed]);
+}
+
 async function open(lib, query = "") {
   const context = await browser.newContext();
   const p = await context.newPage();
   const errors = [];
   p.on("pageerror", (e) => errors.push(e));
-  await p.goto(`${origin}/page/${lib}${query}`);
-  await p.waitForFunction(() => window.ready === true || window.failed, null, { timeout: 60_000 });
+  await loadUntilReady(p, `${origin}/page/${lib}${query}`).catch((e) => errors.push(e));
   if (errors.length) throw new Error(`${lib}: ${errors[0]}`);
   const cdp = await context.newCDPSession(p);
   return { p, cdp, close: () => context.close() };
@@ -324,8 +344,7 @@ async function readyPlain(lib) {
   const context = await browser.newContext();
   try {
     const p = await context.newPage();
-    await p.goto(`${origin}/plain/${lib}`);
-    await p.waitForFunction(() => window.ready === true, null, { timeout: 60_000 });
+    await loadUntilReady(p, `${origin}/plain/${lib}`);
     return await p.evaluate(() => window.readyMs);
   } finally {
     await context.close();
