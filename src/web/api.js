@@ -37,6 +37,18 @@ export function wrapSockets(tracer) {
 // Numbers shared with the engine (core/layout.rs; tests/boundary_constants.rs checks them).
 const CONTEXT_BYTES = 32, STRING_AT = 544;
 const KIND_INTERNAL = 0, KIND_SERVER = 1, KIND_CLIENT = 2, KIND_PRODUCER = 3, KIND_CONSUMER = 4;
+const OP_START_WITH = 0, OP_SET_ATTRIBUTE_VALUE = 1, OP_ADD_EVENT = 2, OP_RECORD_EXCEPTION = 3, OP_FAIL = 4;
+const OP_REPLAY_REQUEST = 5, OP_SET_STATUS = 6, OP_UPDATE_NAME = 7, OP_PUSH_ACTIVE = 9, OP_INJECT = 10;
+const OP_EXTRACT = 11, OP_SET_BAGGAGE = 12, OP_GET_BAGGAGE = 13, OP_REMOVE_BAGGAGE = 14, OP_FLUSH = 15;
+const OP_SHUTDOWN = 16, OP_STATS = 17;
+
+/**
+ * What `tracer`'s engine does with JS values off the hot path: `op` (OP_*) with `span` (a
+ * handle), `a`, `b` and `time` (wasm/src/lib.rs, `pt_engine`).
+ * @param {Tracer} tracer @param {number} op @param {number} [span] @param {unknown} [a]
+ * @param {unknown} [b] @param {number} [time]
+ */
+const engine = (tracer, op, span, a, b, time) => X.pt_engine(tracer.e, op, span, a, b, time);
 
 const KINDS = new Map([
   ["internal", KIND_INTERNAL], ["server", KIND_SERVER], ["client", KIND_CLIENT], ["producer", KIND_PRODUCER], ["consumer", KIND_CONSUMER],
@@ -81,7 +93,7 @@ export class Span {
         case "boolean": X.pt_attr_bool(this.h, intern(key), value ? 1 : 0); break;
         default:
           try {
-            this.t.e.setAttributeValue(this.h, text(key), value);
+            engine(this.t, OP_SET_ATTRIBUTE_VALUE, this.h, text(key), value);
           } catch {
             counted(COUNT_CONVERSION_ERROR); // an array Proxy, a throwing element
           }
@@ -114,28 +126,28 @@ export class Span {
   }
 
   addEvent(name, attributes, time) {
-    if (this._live()) guarded(() => this.t.e.addEvent(this.h, text(name), attributes, ms(time)));
+    if (this._live()) guarded(() => engine(this.t, OP_ADD_EVENT, this.h, text(name), attributes, ms(time)));
     return this;
   }
 
   recordException(exception, time) {
-    if (this._live()) guarded(() => this.t.e.recordException(this.h, exception, ms(time)));
+    if (this._live()) guarded(() => engine(this.t, OP_RECORD_EXCEPTION, this.h, exception, undefined, ms(time)));
   }
 
   setStatus(status) {
-    if (this._live()) guarded(() => this.t.e.setStatus(this.h, status));
+    if (this._live()) guarded(() => engine(this.t, OP_SET_STATUS, this.h, status));
     return this;
   }
 
   /** The action failed with `error` (at `time`, else now): its exception and error status. */
   _fail(error, time) {
-    if (this._live()) this.t.e.fail(this.h, error, ms(time));
+    if (this._live()) engine(this.t, OP_FAIL, this.h, error, undefined, ms(time));
   }
 
   updateName(name) {
     if (this._live()) {
       const n = text(name, null); // a name that cannot be read is skipped: the span keeps its own
-      if (n !== null) this.t.e.updateName(this.h, n);
+      if (n !== null) engine(this.t, OP_UPDATE_NAME, this.h, n);
     }
     return this;
   }
@@ -165,8 +177,9 @@ export class Span {
 }
 
 export class Tracer {
-  constructor(engine) {
-    this.e = engine; // the Rust engine: everything off the hot path
+  /** @param {number} e */
+  constructor(e) {
+    this.e = e; // the number of the Rust engine behind this tracer, for `engine`
     this.d = false; // shut down
     this.stack = []; // withSpan spans, innermost last
   }
@@ -219,7 +232,7 @@ export class Tracer {
     const parent = options.parent;
     if (options.links !== undefined || (parent !== undefined && parent !== null && !(parent instanceof Span))) {
       // Links, or a context from extract() or another SDK: the engine reads the options.
-      return new Span(this, this.e.startWith(text(name), options, rule === PARENT_IMPLICIT), words());
+      return new Span(this, engine(this, OP_START_WITH, rule === PARENT_IMPLICIT ? 1 : 0, text(name), options), words());
     }
     const kind = KINDS.get(options.kind);
     const startTime = options.startTime;
@@ -241,7 +254,7 @@ export class Tracer {
     if (span instanceof Span) {
       span._put();
       X.pt_push_active();
-    } else if (!guarded(() => this.e.pushActive(span), false)) {
+    } else if (!guarded(() => engine(this, OP_PUSH_ACTIVE, 0, span), false)) {
       return fn();
     }
     this.stack.push(span);
@@ -295,17 +308,17 @@ export class Tracer {
 
   inject(carrier, span) {
     const source = span === undefined ? this.activeSpan() : span;
-    if (source !== undefined && source !== null) guarded(() => this.e.inject(carrier, source));
+    if (source !== undefined && source !== null) guarded(() => engine(this, OP_INJECT, 0, carrier, source));
   }
 
-  extract(carrier) { return guarded(() => this.e.extract(carrier), null); }
-  setBaggage(key, value) { return this.e.setBaggage(text(key), text(value)); }
-  getBaggage(key) { return this.e.getBaggage(text(key)); }
-  removeBaggage(key) { return this.e.removeBaggage(text(key)); }
-  flush() { if (!this.d) this.e.flush(); }
+  extract(carrier) { return guarded(() => engine(this, OP_EXTRACT, 0, carrier), null); }
+  setBaggage(key, value) { return engine(this, OP_SET_BAGGAGE, 0, text(key), text(value)); }
+  getBaggage(key) { return engine(this, OP_GET_BAGGAGE, 0, text(key)); }
+  removeBaggage(key) { return engine(this, OP_REMOVE_BAGGAGE, 0, text(key)); }
+  flush() { if (!this.d) engine(this, OP_FLUSH); }
   /** A request made before the engine loaded, recorded by the package's early tracer. */
-  _replayRequest(record) { if (!this.d) this.e.replayRequest(record); }
-  stats() { return this.e.stats(); }
+  _replayRequest(record) { if (!this.d) engine(this, OP_REPLAY_REQUEST, 0, record); }
+  stats() { return engine(this, OP_STATS); }
 
   /** Resolves once every span has been answered by the endpoint, handed to a beacon, or kept
    * for the next visit. */
@@ -313,7 +326,7 @@ export class Tracer {
     if (!this.d) {
       finishAll(); // actions waiting for their result frame are sent with the rest
       this.d = true;
-      this.p = this.e.shutdown();
+      this.p = engine(this, OP_SHUTDOWN);
     }
     return this.p;
   }
@@ -329,7 +342,8 @@ function guarded(f, fallback) {
   }
 }
 
-/** Called by `init` (after it bound the boundary): the tracer game code holds. */
-export function make_tracer(engine) {
-  return new Tracer(engine);
+/** Called by `init` (after it bound the boundary): the tracer game code holds, for the engine
+ * numbered `e`. */
+export function make_tracer(e) {
+  return new Tracer(e);
 }

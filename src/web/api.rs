@@ -25,24 +25,20 @@ extern "C" {
     #[wasm_bindgen(js_name = wrapSockets)]
     pub(super) fn wrap_sockets(tracer: &JsValue) -> Option<js_sys::Function>;
 
-    /// The JS tracer around an engine (the `Engine` object the boundary makes).
-    pub fn make_tracer(engine: JsValue) -> JsValue;
+    /// The JS tracer around the engine numbered `engine` (see `Runtime::numbered`).
+    fn make_tracer(engine: u32) -> JsValue;
 }
 
 /// `init`: validates `config`, installs the tracer for this page (listeners, fetch and XHR
-/// instrumentation) and sends what an earlier page of this origin could not. Calling it again
-/// returns the installed tracer and installs nothing twice. `engine` makes the JS object of the
-/// engine behind a tracer's API, `tracer` the tracer around one.
-pub fn start(
-    config: &JsValue,
-    engine: fn(&Rc<Runtime>) -> JsValue,
-    tracer: fn(&Rc<Runtime>) -> JsValue,
-) -> Result<JsValue, JsError> {
+/// instrumentation); what an earlier page of this origin could not send goes a second later.
+/// Calling it again returns the installed tracer and installs nothing twice.
+pub fn start(config: &JsValue) -> Result<JsValue, JsError> {
     if let Some(tracer) = Runtime::installed_tracer() {
         return Ok(tracer);
     }
     let (config, patterns) = config::parse(config).map_err(|e| JsError::new(&e.message()))?;
     let rt = Runtime::start(&config, patterns).map_err(|e| JsError::new(&e))?;
+    let engine = rt.number();
     scratch::bind_js();
     lifecycle::install(&rt);
     if config.capture_errors {
@@ -53,10 +49,10 @@ pub fn start(
         input::install(&rt);
     }
     if config.instrument_fetch || config.instrument_xhr {
-        instrument::install(&rt, &engine(&rt), config.instrument_fetch, config.instrument_xhr);
+        instrument::install(&rt, engine, config.instrument_fetch, config.instrument_xhr);
     }
     page_load::start(&rt);
-    let tracer = tracer(&rt);
+    let tracer = make_tracer(engine);
     if config.instrument_websocket {
         websocket::install(&rt, &tracer);
     }

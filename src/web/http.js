@@ -11,6 +11,8 @@
 import { X, W, words, put, taken, PARENT_IMPLICIT, PARENT_ROOT, PARENT_GIVEN } from "./boundary.js";
 
 const MARK = "__playtrace_wrapped";
+// `pt_engine`'s operation for a context of another SDK (core/layout.rs; tests/boundary_constants.rs).
+const OP_PUT_CONTEXT = 8;
 
 // Looks for a request's Resource Timing entry, in ms after it settled; its body may still be
 // arriving. Responses that never get one (cache, service worker) cost four looks.
@@ -44,7 +46,8 @@ export function resourceTiming(url, startMs) {
   return undefined;
 }
 
-/** The parent rule for `init.playtraceParent`, with a given context written for the engine. */
+/** The parent rule for `init.playtraceParent`, with a given context written for the engine
+ * numbered `engine`. */
 function parentRule(engine, init) {
   if (init === null || typeof init !== "object") return PARENT_IMPLICIT;
   const parent = init.playtraceParent;
@@ -54,7 +57,7 @@ function parentRule(engine, init) {
     parent._put();
     return PARENT_GIVEN;
   }
-  return engine.putContext(parent) ? PARENT_GIVEN : PARENT_ROOT;
+  return X.pt_engine(engine, OP_PUT_CONTEXT, 0, parent) ? PARENT_GIVEN : PARENT_ROOT;
 }
 
 /** A copy of the headers the request will carry, or undefined where they cannot be read. */
@@ -218,8 +221,9 @@ function install_xhr() {
 }
 
 /**
- * Installs the `fetch` wrapper and the XHR patch as asked; returns the functions that restore
- * them (undefined where nothing was installed). One export, so the glue imports this module once.
+ * Installs the `fetch` wrapper and the XHR patch as asked, for the engine numbered `engine`;
+ * returns the functions that restore them (undefined where nothing was installed). One export,
+ * so the glue imports this module once.
  */
 export function install(engine, fetch, xhr) {
   return [fetch ? install_fetch(engine) : undefined, xhr ? install_xhr() : undefined];

@@ -49,6 +49,9 @@ pub(crate) use http_rules::{HttpRules, UrlPatterns};
 thread_local! {
     /// The installed tracer and its JS object: one per JS realm, however often `init` is called.
     static INSTALLED: RefCell<Option<(Rc<Runtime>, JsValue)>> = const { RefCell::new(None) };
+    /// Every tracer `init` made, by number: a tracer's JS object names its engine so. One shut
+    /// down stays, for its `stats()`.
+    static MADE: RefCell<Vec<Rc<Runtime>>> = const { RefCell::new(Vec::new()) };
 }
 
 const SESSION_KEY: &str = "playtrace.session.id";
@@ -219,6 +222,20 @@ impl Runtime {
     pub(crate) fn install(self: &Rc<Self>, tracer: JsValue) {
         INSTALLED.with(|i| *i.borrow_mut() = Some((Rc::clone(self), tracer)));
         self.send_recovered(transport::storage::take().into_bodies().collect());
+    }
+
+    /// Numbers this runtime, for its tracer's JS object ([`Runtime::numbered`]).
+    pub(crate) fn number(self: &Rc<Self>) -> u32 {
+        MADE.with(|m| {
+            let mut m = m.borrow_mut();
+            m.push(Rc::clone(self));
+            m.len() as u32 - 1
+        })
+    }
+
+    /// The runtime numbered `n`, if any.
+    pub fn numbered(n: u32) -> Option<Rc<Self>> {
+        MADE.with(|m| m.borrow().get(n as usize).cloned())
     }
 
     /// The installed runtime, if any.

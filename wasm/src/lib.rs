@@ -9,17 +9,17 @@
 //!   directly, with no glue, no copied objects and no allocation on the JS side; strings and
 //!   span contexts cross through the scratch buffer (`scratch.rs`, layout in `core::layout`,
 //!   which `boundary.js` shares and `tests/boundary_constants.rs` checks).
-//! - `init`, `getTracer` and the `Engine` class: what takes JS values (options objects,
-//!   carriers, errors), through wasm-bindgen's glue. Each calls the module that does the work.
+//! - `init` and `getTracer`, through wasm-bindgen's glue, and `pt_engine`: what takes JS values
+//!   (options objects, carriers, errors), one export that JS calls directly, with an operation
+//!   code (`core::layout::OP_*`). Each calls the module that does the work.
 
 #![cfg(target_arch = "wasm32")]
-
-use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
 use playtrace::core::context::ParentRule;
 use playtrace::core::http::ResourceTiming;
+use playtrace::core::layout::*;
 use playtrace::web::runtime::Runtime;
 use playtrace::web::scratch::{self, handle, interned, kind, parent_rule, read_context, write_context};
 use playtrace::web::{api, attributes, errors, frames, http_span, websocket};
@@ -273,18 +273,14 @@ pub extern "C" fn pt_hook_error() {
 // What takes JS values.
 
 /// Starts tracing: validates `config`, installs the tracer for this page (listeners, fetch and
-/// XHR instrumentation) and sends what an earlier page of this origin could not. Calling it
-/// again returns the installed tracer and installs nothing twice; call `shutdown()` first to
-/// start over with another config.
+/// XHR instrumentation); what an earlier page of this origin could not send goes a second
+/// later. Calling it again returns the installed tracer and installs nothing twice; call
+/// `shutdown()` first to start over with another config.
 ///
 /// Throws an `Error` whose message names the offending key when the config is invalid.
 #[wasm_bindgen(unchecked_return_type = "Tracer")]
 pub fn init(#[wasm_bindgen(unchecked_param_type = "PlaytraceConfig")] config: JsValue) -> Result<JsValue, JsError> {
-    api::start(
-        &config,
-        |rt| Engine { rt: Rc::clone(rt) }.into(),
-        |rt| api::make_tracer(Engine { rt: Rc::clone(rt) }.into()),
-    )
+    api::start(&config)
 }
 
 /// The tracer installed by `init`, if any.
@@ -293,113 +289,62 @@ pub fn get_tracer() -> JsValue {
     Runtime::installed_tracer().unwrap_or(JsValue::UNDEFINED)
 }
 
-/// The engine behind one tracer's JS API (`api.js`) off the hot path, taking span handles.
+/// What a tracer's API (`api.js`) does off the hot path with JS values, for the tracer whose
+/// engine is numbered `engine`: `op` is one of `core::layout::OP_*`, which says what `span` (a
+/// span's handle), `a`, `b` and `time` are. One export for all of it, which `api.js` calls as
+/// the wasm function it is: no glue per operation, and no JS object per engine.
 #[wasm_bindgen(skip_typescript)]
-pub struct Engine {
-    rt: Rc<Runtime>,
-}
-
-#[wasm_bindgen]
-impl Engine {
-    /// A span whose options carry links or a parent that is not one of ours; its handle.
-    #[wasm_bindgen(js_name = startWith)]
-    pub fn start_with(&self, name: String, options: JsValue, implicit: bool) -> f64 {
-        api::start_with(&self.rt, name, options, implicit)
-    }
-
-    /// An attribute of any JS type (arrays, BigInt).
-    #[wasm_bindgen(js_name = setAttributeValue)]
-    pub fn set_attribute_value(&self, span: f64, key: String, value: JsValue) {
-        api::set_attribute_value(&self.rt, span, key, value)
-    }
-
-    /// An event, at `time` or now.
-    #[wasm_bindgen(js_name = addEvent)]
-    pub fn add_event(&self, span: f64, name: String, attributes: JsValue, time: f64) {
-        api::add_event(&self.rt, span, name, attributes, time)
-    }
-
-    /// An `exception` event from an Error or anything else.
-    #[wasm_bindgen(js_name = recordException)]
-    pub fn record_exception(&self, span: f64, exception: JsValue, time: f64) {
-        api::record_exception(&self.rt, span, exception, time)
-    }
-
-    /// A failed action: the exception, at `time` or now, and an error status.
-    pub fn fail(&self, span: f64, error: JsValue, time: f64) {
-        api::fail(&self.rt, span, error, time)
-    }
-
-    /// A `fetch` the game made before the engine loaded, as `early.js` recorded it.
-    #[wasm_bindgen(js_name = replayRequest)]
-    pub fn replay_request(&self, record: JsValue) {
-        api::replay_request(&self.rt, record)
-    }
-
-    /// `{code: "ok"}`, `{code: "error", message}` or `{code: "unset"}`.
-    #[wasm_bindgen(js_name = setStatus)]
-    pub fn set_status(&self, span: f64, status: JsValue) {
-        api::set_status(&self.rt, span, status)
-    }
-
-    /// Renames the span.
-    #[wasm_bindgen(js_name = updateName)]
-    pub fn update_name(&self, span: f64, name: String) {
-        api::update_name(&self.rt, span, name)
-    }
-
-    /// A foreign context where `pt_start` reads a given parent; false if it is not one.
-    #[wasm_bindgen(js_name = putContext)]
-    pub fn put_context(&self, span: JsValue) -> bool {
-        api::put_context(span)
-    }
-
-    /// `withSpan` with a foreign context; false if it is not one.
-    #[wasm_bindgen(js_name = pushActive)]
-    pub fn push_active(&self, span: JsValue) -> bool {
-        api::push_active(&self.rt, span)
-    }
-
-    /// Writes the trace headers of `span` into a plain object or a `Headers`.
-    pub fn inject(&self, carrier: JsValue, span: JsValue) {
-        api::inject(&self.rt, carrier, span)
-    }
-
-    /// Reads trace context from a carrier: `null` without a valid `traceparent`.
-    pub fn extract(&self, carrier: JsValue) -> JsValue {
-        api::extract(carrier)
-    }
-
-    /// A baggage entry for every `inject`; false for an invalid key.
-    #[wasm_bindgen(js_name = setBaggage)]
-    pub fn set_baggage(&self, key: String, value: String) -> bool {
-        api::set_baggage(&self.rt, key, value)
-    }
-
-    /// A baggage entry.
-    #[wasm_bindgen(js_name = getBaggage)]
-    pub fn get_baggage(&self, key: String) -> Option<String> {
-        api::get_baggage(&self.rt, key)
-    }
-
-    /// Removes a baggage entry.
-    #[wasm_bindgen(js_name = removeBaggage)]
-    pub fn remove_baggage(&self, key: String) -> bool {
-        api::remove_baggage(&self.rt, key)
-    }
-
-    /// Sends every queued span now.
-    pub fn flush(&self) {
-        api::flush(&self.rt)
-    }
-
-    /// Sends what is queued, undoes everything installed; resolves once nothing is in flight.
-    pub fn shutdown(&self) -> js_sys::Promise {
-        api::shutdown(&self.rt)
-    }
-
-    /// Counters since `init`, and the spans queued now.
-    pub fn stats(&self) -> JsValue {
-        api::stats(&self.rt)
+pub fn pt_engine(engine: u32, op: u32, span: f64, a: JsValue, b: JsValue, time: f64) -> JsValue {
+    let Some(rt) = Runtime::numbered(engine) else { return JsValue::UNDEFINED };
+    let rt = &rt;
+    let text = |v: JsValue| v.as_string().unwrap_or_default();
+    let done = JsValue::UNDEFINED;
+    match op {
+        OP_START_WITH => api::start_with(rt, text(a), b, span == 1.0).into(),
+        OP_SET_ATTRIBUTE_VALUE => {
+            api::set_attribute_value(rt, span, text(a), b);
+            done
+        }
+        OP_ADD_EVENT => {
+            api::add_event(rt, span, text(a), b, time);
+            done
+        }
+        OP_RECORD_EXCEPTION => {
+            api::record_exception(rt, span, a, time);
+            done
+        }
+        OP_FAIL => {
+            api::fail(rt, span, a, time);
+            done
+        }
+        OP_REPLAY_REQUEST => {
+            api::replay_request(rt, a);
+            done
+        }
+        OP_SET_STATUS => {
+            api::set_status(rt, span, a);
+            done
+        }
+        OP_UPDATE_NAME => {
+            api::update_name(rt, span, text(a));
+            done
+        }
+        OP_PUT_CONTEXT => api::put_context(a).into(),
+        OP_PUSH_ACTIVE => api::push_active(rt, a).into(),
+        OP_INJECT => {
+            api::inject(rt, a, b);
+            done
+        }
+        OP_EXTRACT => api::extract(a),
+        OP_SET_BAGGAGE => api::set_baggage(rt, text(a), text(b)).into(),
+        OP_GET_BAGGAGE => api::get_baggage(rt, text(a)).map_or(done, JsValue::from),
+        OP_REMOVE_BAGGAGE => api::remove_baggage(rt, text(a)).into(),
+        OP_FLUSH => {
+            api::flush(rt);
+            done
+        }
+        OP_SHUTDOWN => api::shutdown(rt).into(),
+        OP_STATS => api::stats(rt),
+        _ => done,
     }
 }
