@@ -1,15 +1,16 @@
 //! The engine's exporter (`core::engine::export`) over random event sequences, driven by a fake
 //! browser with a fake clock: spans ended in bursts, time passing (the timer firing when due),
 //! `flush()`, the page hiding, answers of every kind to any request in flight in any order,
-//! beacons and `fetchLater` taken or refused, storage that works or is missing, and finally
-//! `shutdown()` with every request answered.
+//! beacons and `fetchLater` taken or refused, storage that works or is missing, bodies an
+//! earlier page kept, and finally `shutdown()` with every request answered.
 //!
 //! After every step: each span the queue accepted is in exactly one place (queued, in a request
 //! in flight, waiting for the endpoint, or counted as exported, beaconed, persisted or dropped);
 //! every request the engine counts as in flight is one the browser was asked to make (no
 //! command lost); a queued span has a timer armed, and a waiting body a timer or a request in
-//! flight whose answer sends it. At the end nothing
-//! is queued, in flight or waiting, and `shutdown()`'s promise may resolve.
+//! flight whose answer sends it; what an earlier page kept is asked for once, with a timer
+//! armed until then. At the end nothing is queued, in flight or waiting, what an earlier page
+//! kept was sent or is still stored, and `shutdown()`'s promise may resolve.
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -20,6 +21,7 @@ use playtrace::core::engine::export::{keeps_body, Command, Endpoint, Event, Expo
 use playtrace::core::ids::IdGenerator;
 use playtrace::core::span::SpanKind;
 use playtrace::core::tracer::{Ended, TracerCore};
+use playtrace::core::transport::PendingBody;
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
@@ -75,10 +77,31 @@ struct Browser {
     settled: bool,
     /// The fake browser's choices: beacons taken, storage present.
     choices: u64,
+    /// What an earlier page kept in storage, until the engine asks for it; how often it asked.
+    stored: Vec<PendingBody>,
+    recovers: u32,
+}
+
+/// Bodies an earlier page kept: `spans` spans in each, written by an engine of its own.
+fn kept_bodies(spans: &[usize], url: &str) -> Vec<PendingBody> {
+    let mut core =
+        TracerCore::new(&TracerConfig::new("earlier"), Resource::new("earlier"), IdGenerator::from_seed(7)).unwrap();
+    spans
+        .iter()
+        .map(|&n| {
+            for _ in 0..n {
+                let (_, h) = core.start_span("kept", SpanKind::Internal, None, 1, 1);
+                core.end_span(h.expect("always sampled"), 2);
+            }
+            let body = core.next_body_within(usize::MAX).expect("a body");
+            assert_eq!(body.spans, n);
+            PendingBody { url: url.to_owned(), spans: n, json: body.json }
+        })
+        .collect()
 }
 
 impl Browser {
-    fn new(seed: u64, credentials: bool, gzip: bool, same_origin: bool) -> Self {
+    fn new(seed: u64, credentials: bool, gzip: bool, same_origin: bool, kept: &[usize]) -> Self {
         let mut c = TracerConfig::new("props");
         c.batch_size = 8;
         c.batch_bytes = 6_000;
@@ -93,7 +116,7 @@ impl Browser {
             gzip,
             can_fetch: true,
         });
-        Self {
+        let mut b = Self {
             core,
             export,
             now_ns: 1_000_000,
@@ -103,7 +126,11 @@ impl Browser {
             refused: 0,
             settled: false,
             choices: seed | 1,
-        }
+            stored: kept_bodies(kept, url),
+            recovers: 0,
+        };
+        b.event(Event::Started);
+        b
     }
 
     fn choose(&mut self) -> bool {
@@ -130,6 +157,11 @@ impl Browser {
                 Command::Persist { spans, .. } => {
                     let result = if self.choose() { Ok(0) } else { Err(spans) };
                     self.event(Event::Persisted { spans, result });
+                }
+                Command::Recover => {
+                    self.recovers += 1;
+                    let bodies = std::mem::take(&mut self.stored);
+                    self.event(Event::Recovered(bodies));
                 }
                 Command::Arm { at_ns, .. } => self.armed = Some(self.armed.map_or(at_ns, |a| a.min(at_ns))),
                 Command::Disarm => self.armed = None,
@@ -191,11 +223,16 @@ impl Browser {
             + st.dropped_send_failed
             + st.dropped_too_large
             + st.dropped_queue_full;
-        prop_assert_eq!(placed, self.accepted + self.refused, "each span in one place: {:?}", st);
+        prop_assert_eq!(placed, self.accepted + self.refused + st.recovered, "each span in one place: {:?}", st);
+        prop_assert!(self.recovers <= 1, "what an earlier page kept is asked for once");
         if !self.export.is_shut_down() {
             // A queued span has its flush coming; a waiting body its retry, or the answer of
             // the request in flight to the failing endpoint, which sends it.
             prop_assert!(self.core.queue_len() == 0 || self.armed.is_some(), "spans queued and no timer armed");
+            prop_assert!(
+                self.stored.is_empty() || self.armed.is_some(),
+                "what an earlier page kept waits with no timer armed"
+            );
             prop_assert!(
                 self.export.waiting_spans() == 0 || self.armed.is_some() || !self.fetches.is_empty(),
                 "a body waits with no timer armed and nothing in flight"
@@ -215,8 +252,9 @@ proptest! {
         credentials in any::<bool>(),
         gzip in any::<bool>(),
         same_origin in any::<bool>(),
+        kept in proptest::collection::vec(1usize..6, 0..3),
     ) {
-        let mut b = Browser::new(seed, credentials, gzip, same_origin);
+        let mut b = Browser::new(seed, credentials, gzip, same_origin, &kept);
         for s in steps {
             match s {
                 Step::Spans(n, bytes) => b.spans(n, bytes),
@@ -241,5 +279,8 @@ proptest! {
         prop_assert!(b.settled, "shutdown's promise resolves with the last answer");
         prop_assert_eq!(b.core.queue_len(), 0);
         prop_assert_eq!(b.export.waiting_spans(), 0, "what waited was kept");
+        // What an earlier page kept was sent, or waits in storage for the next visit.
+        let left: usize = b.stored.iter().map(|body| body.spans).sum();
+        prop_assert_eq!(b.core.stats().recovered + left as u64, kept.iter().sum::<usize>() as u64);
     }
 }

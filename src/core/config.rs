@@ -53,6 +53,18 @@ impl SamplerConfig {
     }
 }
 
+impl SamplerConfig {
+    /// Whether it decides by the play session (a session sampler, also as a parent-based root),
+    /// and so needs the session's ID before the first span.
+    pub fn by_session(&self) -> bool {
+        match self {
+            Self::Session(_) => true,
+            Self::ParentBased(root) => root.by_session(),
+            _ => false,
+        }
+    }
+}
+
 fn join(key: &str, sub: &str) -> String {
     let mut k = String::with_capacity(key.len() + sub.len() + 1);
     k.push_str(key);

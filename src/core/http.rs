@@ -6,16 +6,10 @@ use std::borrow::Cow;
 
 use super::encode::json::write_u64;
 use super::span::{AttributeValue, SpanData, Status};
-use super::text::{after, before, split};
+use super::text::{after, before, find_bytes, split};
 
 /// Query keys whose values semantic conventions redact by default (matched case-sensitively).
 pub const SENSITIVE_QUERY_KEYS: [&str; 4] = ["AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature"];
-
-/// Where `needle` (ASCII) first starts in `hay`: a byte scan, which costs the wasm far less
-/// than `str::find` with a string pattern (its two-way searcher).
-fn find_bytes(hay: &str, needle: &[u8]) -> Option<usize> {
-    hay.as_bytes().windows(needle.len()).position(|w| w == needle)
-}
 
 /// `url.full` for an absolute URL: `user:password@` becomes `REDACTED:REDACTED@`, and the values
 /// of sensitive query keys (the defaults plus `extra_keys`) become `REDACTED`, keys kept.

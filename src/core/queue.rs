@@ -86,6 +86,11 @@ impl BatchQueue {
         Self { config, envelope_len: encoder.envelope_len(), items: Vec::new(), queued_at: Vec::new(), bytes: 0 }
     }
 
+    /// Bodies will be written by `encoder` from now on (its envelope changed).
+    pub fn rewrap(&mut self, encoder: &Encoder) {
+        self.envelope_len = encoder.envelope_len();
+    }
+
     /// The configuration.
     pub fn config(&self) -> &BatchConfig {
         &self.config

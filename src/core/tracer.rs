@@ -191,9 +191,12 @@ impl TracerCore {
         &self.encoder
     }
 
-    /// Tells the sampler which play session this is (the session sampler decides from it).
+    /// Which play session this is: the session sampler decides from it, and bodies written from
+    /// now on carry it as the resource's `session.id` where that is empty.
     pub fn bind_session(&mut self, session_id: &str) {
         self.sampler.bind_session(session_id);
+        self.encoder.fill_session(session_id);
+        self.queue.rewrap(&self.encoder);
     }
 
     /// The ID generator, for IDs the browser layer needs (session IDs).

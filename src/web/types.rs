@@ -219,7 +219,7 @@ export interface TracerStats {
   /** Attempts that got no 2xx (no answer, CORS refused, or another status), and retries. */
   sendFailures: number; retries: number;
   /** Spans kept in localStorage for the next visit, and spans an earlier visit kept and this
-   * one sent. */
+   * one sent (a second after `init`). */
   persisted: number; recovered: number; printed: number;
   /** Uncaught errors and unhandled rejections recorded, and those only counted (repeats, floods). */
   errorsRecorded: number; errorsSuppressed: number;

@@ -56,3 +56,43 @@ test("a dropped session sends nothing and still propagates; a kept one sends eve
   assert.equal(h.spansOf("dropped-session").length, 0);
   assert.ok(h.state.requests.filter((r) => r.path === "/v1/traces").length >= 1);
 });
+
+test("init touches no storage; every body carries the tab's session ID, the same after a reload", async () => {
+  const context = await h.browser.newContext();
+  const page = await context.newPage();
+  const visit = async () => {
+    await page.goto(`${h.origins.page}/`);
+    await page.waitForFunction(() => window.ready === true);
+    return page.evaluate(async () => {
+      // Storage's first touch costs a page milliseconds: init leaves it for later.
+      const touched = [];
+      for (const name of ["getItem", "setItem", "removeItem"]) {
+        const real = Storage.prototype[name];
+        Storage.prototype[name] = function (...args) {
+          touched.push(`${this === sessionStorage ? "session" : "local"}.${name}`);
+          return real.apply(this, args);
+        };
+      }
+      const tracer = window.pt.init({ serviceName: "session-id", flushIntervalMs: 60000, longAnimationFrames: false });
+      const atInit = [...touched];
+      tracer.startSpan("one").end();
+      tracer.flush();
+      await tracer.shutdown();
+      return { atInit, touched, session: sessionStorage.getItem("playtrace.session.id") };
+    });
+  };
+  const first = await visit();
+  const second = await visit();
+  await context.close();
+  for (const v of [first, second]) {
+    assert.deepEqual(v.atInit, [], "init touched no storage");
+    assert.ok(v.touched.includes("session.getItem"), `the session was read before the body was written: ${v.touched}`);
+  }
+  assert.match(first.session, /^[0-9a-f]{32}$/);
+  assert.equal(second.session, first.session, "one session for the tab, across a reload");
+  await h.waitForSpans(() => h.spansOf("session-id").length >= 2);
+  const sessions = h.state.bodies.flatMap((b) => b.resourceSpans || [])
+    .filter((r) => r.resource.attributes.some((a) => a.key === "service.name" && a.value.stringValue === "session-id"))
+    .map((r) => r.resource.attributes.find((a) => a.key === "session.id")?.value.stringValue);
+  assert.deepEqual(sessions, [first.session, first.session], "each body carries the session's ID");
+});

@@ -213,6 +213,7 @@ fn event(event: Event, now: u64) {
             Command::Warn(t) => out(8, &t),
             Command::ProbePreflight { body } => out(10, body),
             Command::Settled => out(11, ""),
+            Command::Recover => out(12, ""),
         }
     }
 }

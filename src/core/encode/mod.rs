@@ -11,6 +11,7 @@ mod otlp;
 mod zipkin;
 
 use super::span::{AttributeValue, Attributes, SpanData};
+use super::text::{find_bytes, split};
 
 /// The default body limit: below Chromium's 64 KiB keepalive quota, with room for headers.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 60_000;
@@ -171,6 +172,21 @@ impl Encoder {
         match self.format {
             Format::OtlpJson => "{}",
             Format::ZipkinJson => "[]",
+        }
+    }
+
+    /// Writes the play session's ID into the resource's `session.id` where it is still empty
+    /// (the browser layer reads the ID after the encoder is made; a game's own stays).
+    pub fn fill_session(&mut self, id: &str) {
+        const EMPTY: &str = "{\"key\":\"session.id\",\"value\":{\"stringValue\":";
+        if let Some(at) = find_bytes(&self.prefix, EMPTY.as_bytes()) {
+            let (head, rest) = split(&self.prefix, at + EMPTY.len());
+            if let Some(rest) = rest.strip_prefix("\"\"") {
+                let mut prefix = String::from(head);
+                json::write_str(&mut prefix, id);
+                prefix.push_str(rest);
+                self.prefix = prefix;
+            }
         }
     }
 
@@ -523,6 +539,28 @@ mod tests {
         for key in v.as_object().unwrap().keys() {
             assert!(!key.contains('_') && key.chars().next().unwrap().is_ascii_lowercase(), "{key}");
         }
+    }
+
+    #[test]
+    fn the_session_is_filled_in_where_it_is_empty() {
+        let unread = Resource::new("g").with("session.id", "".into());
+        let mut enc = Encoder::new(Format::OtlpJson, &unread, "playtrace", "0.1.0");
+        let before = enc.envelope_len();
+        enc.fill_session("a\"b");
+        assert_eq!(enc.envelope_len(), before + 4, "a\\\"b, escaped");
+        let body = enc.encode_bodies(&[span()], 60_000, 10).remove(0).json;
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let attrs = &v["resourceSpans"][0]["resource"]["attributes"];
+        assert_eq!(attrs[1]["value"]["stringValue"], "a\"b");
+        // A game's own session.id stays; Zipkin has no resource in its envelope.
+        let own = Resource::new("g").with("session.id", "mine".into());
+        let mut enc = Encoder::new(Format::OtlpJson, &own, "playtrace", "0.1.0");
+        enc.fill_session("theirs");
+        let body = enc.encode_bodies(&[span()], 60_000, 10).remove(0).json;
+        assert!(body.contains("\"mine\"") && !body.contains("theirs"));
+        let mut zipkin = Encoder::new(Format::ZipkinJson, &unread, "playtrace", "0.1.0");
+        zipkin.fill_session("x");
+        assert_eq!(zipkin.envelope_len(), 2);
     }
 
     #[test]

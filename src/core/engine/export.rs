@@ -2,15 +2,20 @@
 //! means, what waits for a failing endpoint, what is kept for the next visit, and every
 //! delivery counter of `stats()`.
 //!
-//! Events ([`Event`], given to [`Export::handle`] with the clock): a deadline may have moved (a
-//! span just queued asks [`Export::moves_timer_when_queued`] first, so the hot path reads no
-//! clock), the timer fired, `flush()`, the page hiding or going away, `shutdown()`, bodies an
-//! earlier page kept, and the outcomes of earlier commands: a `fetch` answered, a beacon or
-//! `fetchLater` taken or refused, storage written.
+//! Events ([`Event`], given to [`Export::handle`] with the clock): the tracer started, a
+//! deadline may have moved (a span just queued asks [`Export::moves_timer_when_queued`] first,
+//! so the hot path reads no clock), the timer fired, `flush()`, the page hiding or going away,
+//! `shutdown()`, bodies an earlier page kept, and the outcomes of earlier commands: a `fetch`
+//! answered, a beacon or `fetchLater` taken or refused, storage written.
 //!
 //! Commands ([`Command`]): post a body by `fetch`, hand one to `sendBeacon` or `fetchLater`,
-//! keep bodies in storage, arm or clear the timer, print, say a `debug` decision, warn, time
-//! the endpoint's preflight, and "nothing is in flight" for `shutdown()`'s promise.
+//! keep bodies in storage, take back what an earlier page kept there, arm or clear the timer,
+//! print, say a `debug` decision, warn, time the endpoint's preflight, and "nothing is in
+//! flight" for `shutdown()`'s promise.
+//!
+//! What an earlier page kept is asked for a second after the start ([`RECOVER_AFTER_NS`]),
+//! while the page shows: the first touch of storage costs a page 4 to 5 ms, which `init` does
+//! not wait for. A tracer shut down before then leaves it for the next.
 //!
 //! Every span the queue gives up ends in exactly one place: in flight (a `fetch` command not
 //! yet answered), handed over (a command not yet reported), waiting for the endpoint, or
@@ -25,6 +30,10 @@ use super::super::http::same_origin;
 use super::super::stats::Stats;
 use super::super::tracer::TracerCore;
 use super::super::transport::{body_limit, transport_plan, KeepaliveBudget, PendingBody, Transport, BEACON_HOLD_NS};
+
+/// How long after the start bodies an earlier page kept are asked for ([`Command::Recover`]):
+/// after the game's start-up, which storage would otherwise hold up.
+pub const RECOVER_AFTER_NS: u64 = 1_000_000_000;
 
 /// What the driver must do, in order, after an event.
 #[derive(Debug, PartialEq)]
@@ -59,6 +68,9 @@ pub enum Command {
         /// The body.
         body: String,
     },
+    /// Take the bodies an earlier page kept out of storage and report them with
+    /// [`Event::Recovered`], at once and also when there are none.
+    Recover,
     /// Keep `bodies` (`spans` in all) in storage for the next visit; report with
     /// [`Event::Persisted`].
     Persist {
@@ -114,6 +126,8 @@ pub fn keeps_body(reply: &Reply) -> bool {
 /// What happened, for [`Export::handle`].
 #[derive(Debug)]
 pub enum Event {
+    /// The tracer is installed: bodies an earlier page kept are asked for later.
+    Started,
     /// A deadline may have moved (a span opened or was queued): arm the timer if it must.
     Schedule,
     /// The timer fired; `hidden`: the page is hidden.
@@ -130,7 +144,7 @@ pub enum Event {
         /// The page is hidden.
         hidden: bool,
     },
-    /// Bodies an earlier page of this origin kept.
+    /// Bodies an earlier page of this origin kept, as [`Command::Recover`] asked.
     Recovered(Vec<PendingBody>),
     /// A [`Command::Fetch`] settled: `reply`, and the body where [`keeps_body`] asked for it.
     Answered {
@@ -227,8 +241,19 @@ pub struct Export {
     walks: Vec<Option<Walk>>,
     /// The deadline the armed timer fires for.
     armed_at: Option<u64>,
+    /// When to ask for what an earlier page kept, until it has been asked.
+    recover_at: Option<u64>,
     shut_down: bool,
     preflight_probed: bool,
+}
+
+/// The earlier of two deadlines, either of which may be missing.
+fn earliest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
 }
 
 /// A random 0 to 1 that spreads retries of many players apart.
@@ -273,6 +298,7 @@ impl Export {
             attempts: Vec::new(),
             walks: Vec::new(),
             armed_at: None,
+            recover_at: None,
             shut_down: false,
             preflight_probed: false,
         }
@@ -281,6 +307,10 @@ impl Export {
     /// Handles one event at `now_ns`, pushing the commands it calls for to `out`.
     pub fn handle(&mut self, core: &mut TracerCore, event: Event, now_ns: u64, out: &mut Vec<Command>) {
         match event {
+            Event::Started => {
+                self.recover_at = Some(now_ns + RECOVER_AFTER_NS);
+                self.schedule(core, now_ns, out)
+            }
             Event::Schedule => self.schedule(core, now_ns, out),
             Event::Timer { hidden } => self.timer(core, now_ns, hidden, out),
             Event::Flush => self.flush(core, now_ns, out),
@@ -325,16 +355,15 @@ impl Export {
         self.armed_at.is_none() || core.queue_len() == 1 || core.size_trigger().is_some()
     }
 
-    /// Arms the timer for the next deadline (the core's flush or span timeout, or a waiting
-    /// body's retry), unless an earlier one is armed.
+    /// Arms the timer for the next deadline (the core's flush or span timeout, a waiting body's
+    /// retry, or asking for what an earlier page kept), unless an earlier one is armed.
     fn schedule(&mut self, core: &mut TracerCore, now_ns: u64, out: &mut Vec<Command>) {
         if self.shut_down {
             return;
         }
-        let due = match (core.next_deadline_ns(), self.delivery.next_deadline_ns()) {
-            (Some(a), Some(b)) => a.min(b),
-            (Some(a), None) | (None, Some(a)) => a,
-            (None, None) => return,
+        let Some(due) = earliest(earliest(core.next_deadline_ns(), self.delivery.next_deadline_ns()), self.recover_at)
+        else {
+            return;
         };
         if !self.needs_timer_by(due) {
             return;
@@ -352,6 +381,13 @@ impl Export {
         self.armed_at = None;
         if self.shut_down {
             return;
+        }
+        if self.recover_at.is_some_and(|at| at <= now_ns) {
+            // A hidden page may be going away: what an earlier page kept waits for it to show.
+            self.recover_at = hidden.then_some(now_ns + RECOVER_AFTER_NS);
+            if !hidden {
+                out.push(Command::Recover);
+            }
         }
         let printed = core.expire_spans(now_ns);
         if !printed.is_empty() {

@@ -24,6 +24,7 @@ impl Runtime {
     #[inline(never)]
     fn export(&self, event: Event, now_ns: u64) {
         if matches!(event, Event::Timer { .. } | Event::Flush | Event::Leaving | Event::Shutdown { .. }) {
+            self.bind_session();
             self.close_background(now_ns);
         }
         let mut out = Vec::new();
@@ -48,6 +49,10 @@ impl Runtime {
                     _ => transport::fetch_later::send(&url, &body, self.content_type, self.credentials),
                 };
                 self.export(Event::Handed { walk, refused: (!taken).then_some(body) }, clock::now_ns());
+            }
+            Command::Recover => {
+                let bodies = transport::storage::take().into_bodies().collect();
+                self.export(Event::Recovered(bodies), clock::now_ns());
             }
             Command::Persist { bodies, spans } => {
                 let result = self.store(bodies);
@@ -102,9 +107,9 @@ impl Runtime {
         self.export(Event::Schedule, clock::now_ns());
     }
 
-    /// Sends bodies an earlier page of this origin kept.
-    pub(super) fn send_recovered(&self, bodies: Vec<PendingBody>) {
-        self.export(Event::Recovered(bodies), clock::now_ns());
+    /// The tracer is installed: the exporter asks for what an earlier page kept later.
+    pub(super) fn started(&self) {
+        self.export(Event::Started, clock::now_ns());
     }
 
     /// `tracer.flush()`: sends everything queued now.
