@@ -385,8 +385,10 @@ impl Export {
         if self.recover_at.is_some_and(|at| at <= now_ns) {
             // A hidden page may be going away: what an earlier page kept waits, and the timer
             // looks again half a minute later rather than waking a background tab each second.
-            self.recover_at = hidden.then_some(now_ns + 30 * RECOVER_AFTER_NS);
-            if !hidden {
+            self.recover_at = None;
+            if hidden {
+                self.recover_at = Some(now_ns + 30 * RECOVER_AFTER_NS);
+            } else {
                 out.push(Command::Recover);
             }
         }
