@@ -51,9 +51,7 @@ impl SamplerConfig {
                 .ok_or_else(|| ConfigError::new(&join(key, "rate"), "must be a number from 0 to 1"))?,
         })
     }
-}
 
-impl SamplerConfig {
     /// Whether it decides by the play session (a session sampler, also as a parent-based root),
     /// and so needs the session's ID before the first span.
     pub fn by_session(&self) -> bool {
