@@ -101,6 +101,17 @@ fn every_js_declaration_of_a_shared_number_agrees_with_the_engine() {
     }
 }
 
+/// `config.js` answers the config's values in the order of the engine's `CONFIG_KEYS`.
+#[test]
+fn config_js_keys_are_the_engines() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/config.js");
+    let js = fs::read_to_string(path).unwrap();
+    let declared = declarations(&js).into_iter().find(|(name, _)| name == "CONFIG_KEYS").map(|(_, v)| v);
+    assert_eq!(declared, Some(format!("\"{CONFIG_KEYS}\"")), "config.js declares CONFIG_KEYS as the engine does");
+    let types = declarations(&js).into_iter().find(|(name, _)| name == "TYPES").map(|(_, v)| v.len() - 2);
+    assert_eq!(types, Some(config_slot("fetch") as usize), "one type for each config key, none for the engine's slots");
+}
+
 /// `debug.js`'s texts are indexed by the engine's decision codes: each text is marked with the
 /// name of its decision, and the marks must be the decisions in the order of their codes.
 #[test]

@@ -88,6 +88,33 @@ pub const OP_SHUTDOWN: u32 = 16;
 /// `stats()`: the counters.
 pub const OP_STATS: u32 = 17;
 
+/// What `config.js` answers for `init`'s config: the value of each key at its place in this list
+/// (undefined where not set), the config's keys first, then the engine's own slots (the
+/// instrumentations of `instrument`, and the RegExps of `propagateTo` and `ignoreUrls`).
+pub const CONFIG_KEYS: &str = "serviceName,serviceVersion,environment,endpoint,format,compression,sampler,queueSize,batchSize,batchBytes,flushIntervalMs,spanTimeoutMs,attributeValueLengthLimit,enabled,debug,captureErrors,frameBudgetMs,observeFrames,longAnimationFrames,inputTiming,credentials,resourceAttributes,instrument,propagateTo,ignoreUrls,redactQueryParams,background,fetch,xhr,webSocket,propagatePatterns,ignorePatterns";
+
+/// The place of `key` in [`CONFIG_KEYS`]; a key that is not there fails the build when this is
+/// evaluated as a constant.
+pub const fn config_slot(key: &str) -> u32 {
+    let (list, key) = (CONFIG_KEYS.as_bytes(), key.as_bytes());
+    let (mut at, mut slot) = (0, 0);
+    while at < list.len() {
+        let mut i = 0;
+        while i < key.len() && at + i < list.len() && list[at + i] == key[i] {
+            i += 1;
+        }
+        if i == key.len() && (at + i == list.len() || list[at + i] == b',') {
+            return slot;
+        }
+        while at < list.len() && list[at] != b',' {
+            at += 1;
+        }
+        at += 1;
+        slot += 1;
+    }
+    panic!("not a config key")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +123,13 @@ mod tests {
     fn masks_are_powers_of_two() {
         assert!(FRAME_RING.is_power_of_two() && FRAME_TICK.is_power_of_two() && FRAME_TICK < FRAME_RING);
         assert_eq!(CONTEXT_BYTES % 4, 0);
+    }
+
+    #[test]
+    fn config_slots_are_places_in_the_list() {
+        for (i, key) in CONFIG_KEYS.split(',').enumerate() {
+            assert_eq!(config_slot(key) as usize, i, "{key}");
+        }
+        assert_eq!(config_slot("xhr"), 28);
     }
 }

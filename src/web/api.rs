@@ -32,12 +32,12 @@ extern "C" {
 /// `init`: validates `config`, installs the tracer for this page (listeners, fetch and XHR
 /// instrumentation); what an earlier page of this origin could not send goes a second later.
 /// Calling it again returns the installed tracer and installs nothing twice.
-pub fn start(config: &JsValue) -> Result<JsValue, JsError> {
+pub fn start(config: &JsValue) -> Result<JsValue, JsValue> {
     if let Some(tracer) = Runtime::installed_tracer() {
         return Ok(tracer);
     }
-    let (config, patterns) = config::parse(config).map_err(|e| JsError::new(&e.message()))?;
-    let rt = Runtime::start(&config, patterns).map_err(|e| JsError::new(&e))?;
+    let (config, patterns) = config::parse(config)?;
+    let rt = Runtime::start(&config, patterns).map_err(|e| js_sys::Error::new(&e))?;
     let engine = rt.number();
     scratch::bind_js();
     lifecycle::install(&rt);

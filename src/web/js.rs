@@ -62,15 +62,3 @@ pub(crate) fn storage(name: &str) -> Option<web_sys::Storage> {
     let s = get(&global(), name);
     s.is_object().then(|| s.unchecked_into())
 }
-
-/// The own keys of `obj` whose values are not `undefined`, with their values.
-pub(crate) fn entries(obj: &Object) -> Vec<(String, JsValue)> {
-    Object::keys(obj)
-        .iter()
-        .filter_map(|k| {
-            let value = Reflect::get(obj, &k).unwrap_or(JsValue::UNDEFINED);
-            let key = k.as_string()?;
-            (!value.is_undefined()).then_some((key, value))
-        })
-        .collect()
-}

@@ -279,7 +279,7 @@ pub extern "C" fn pt_hook_error() {
 ///
 /// Throws an `Error` whose message names the offending key when the config is invalid.
 #[wasm_bindgen(unchecked_return_type = "Tracer")]
-pub fn init(#[wasm_bindgen(unchecked_param_type = "PlaytraceConfig")] config: JsValue) -> Result<JsValue, JsError> {
+pub fn init(#[wasm_bindgen(unchecked_param_type = "PlaytraceConfig")] config: JsValue) -> Result<JsValue, JsValue> {
     api::start(&config)
 }
 

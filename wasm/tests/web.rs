@@ -53,7 +53,7 @@ struct Tracer(JsValue);
 struct Span(JsValue);
 
 fn init(config: &JsValue) -> Result<Tracer, JsValue> {
-    playtrace_wasm::init(config.clone()).map(Tracer).map_err(Into::into)
+    playtrace_wasm::init(config.clone()).map(Tracer)
 }
 
 impl Tracer {
@@ -576,6 +576,21 @@ fn every_bad_config_throws_an_error_naming_the_key() {
         ("{ serviceName: 's', redactQueryParams: [1] }", "redactQueryParams"),
         ("{ serviceName: 's', background: 'spans' }", "background"),
         ("{ serviceName: 's', background: false }", "background"),
+        ("null", "config"),
+        ("[]", "config"),
+        ("{ serviceName: 's', format: 1 }", "format"),
+        ("{ serviceName: 's', sampler: { type: 7 } }", "sampler.type"),
+        ("{ serviceName: 's', sampler: { type: 'parent-based', root: 'sometimes' } }", "sampler.root"),
+        (
+            "{ serviceName: 's', sampler: { type: 'parent-based', root: { type: 'parent-based', root: { type: 'ratio', rate: 2 } } } }",
+            "sampler.root.root.rate",
+        ),
+        ("{ serviceName: 's', instrument: { webSocket: 'yes' } }", "instrument.webSocket"),
+        ("{ serviceName: 's', fetch: false }", "fetch"),
+        ("{ serviceName: 's', resourceAttributes: { mixed: [1, 'a'] } }", "resourceAttributes.mixed"),
+        ("{ serviceName: 's', ignoreUrls: '/health' }", "ignoreUrls"),
+        ("{ serviceName: 's', frameBudgetMs: '16' }", "frameBudgetMs"),
+        ("{ serviceName: 's', batchSize: 2 ** 32 }", "batchSize"),
     ];
     for (config, key) in cases {
         let err: JsValue = match init(js(config).unchecked_ref()) {
