@@ -18,5 +18,6 @@ export function getTracer(): Tracer | undefined;
  * spans carry `playtrace.before_ready`).
  */
 export function ready(): Promise<Tracer | undefined>;
-/** Starts loading the engine early, without `init`; resolves when it is loaded. Optional. */
+/** Starts loading the engine, without `init` (a page's import of the package already has); resolves
+ * when it is loaded. Optional. */
 export default function load(): Promise<void>;

@@ -38,6 +38,11 @@ export default function load() {
   return loading.then(() => undefined);
 }
 
+// A page imports playtrace to call `init` at start-up: the wasm's request goes out now, while
+// the rest of the page's modules are evaluated, rather than once `init` is called. (Not where
+// there is no document: a worker, or a server rendering the game's modules.)
+if (typeof document !== "undefined") load();
+
 /** The tracer the game holds for the engine's tracer `t`. */
 function held(t) {
   return early !== undefined && early.t === t ? early : t;

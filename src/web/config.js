@@ -10,8 +10,8 @@ const CONFIG_KEYS = "serviceName,serviceVersion,environment,endpoint,format,comp
 const KEYS = CONFIG_KEYS.split(",");
 /** What each config key is, by its place in KEYS (the keys after these are the engine's slots
  * only): s string, b boolean, n number, w whole number, c a choice (CHOICES), u URLs, l strings,
- * and the three read apart (sampler, resourceAttributes, instrument). */
-const TYPES = "sssscc.wwwwwwbbbnbbbc..uulc";
+ * S the sampler, a attributes, i the instrumentations. */
+const TYPES = "ssssccSwwwwwwbbbnbbbcaiuulc";
 const RULES = {
   s: "must be a string",
   b: "must be true or false",
@@ -65,7 +65,7 @@ function sampler(key, v) {
   }
   const code = SAMPLERS.indexOf(type);
   if (code < 0) throw fail(`${key}.type`, "must be always, never, ratio, rate-limited, parent-based or session");
-  if (rate !== rate && "235".includes(String(code))) throw fail(`${key}.rate`, "is required for this sampler");
+  if (rate !== rate && [2, 3, 5].includes(code)) throw fail(`${key}.rate`, "is required for this sampler");
   return code === 4 ? [code, rate, ...root] : [code, rate];
 }
 
@@ -100,13 +100,13 @@ export function readConfig(config) {
         const quoted = CHOICES[key].map((c) => `"${c}"`);
         throw fail(key, `must be ${quoted.slice(0, -1).join(", ")} or ${quoted.pop()}`);
       }
-    } else if (key === "sampler") value = sampler(key, v);
-    else if (key === "resourceAttributes" || key === "instrument") {
+    } else if (type === "S") value = sampler(key, v);
+    else if (type === "a" || type === "i") {
       if (!isObject(v)) {
-        throw fail(key, key === "instrument" ? "must be an object such as { fetch: true, xhr: true }" : "must be an object of attributes");
+        throw fail(key, type === "i" ? "must be an object such as { fetch: true, xhr: true }" : "must be an object of attributes");
       }
       value = entries(v); // attributes are typed by the engine, which names a bad one
-      if (key === "instrument") {
+      if (type === "i") {
         for (const [name, on] of value) {
           const sub = `${key}.${name}`;
           if (!["fetch", "xhr", "webSocket"].includes(name)) throw fail(sub, "is not an instrumentation (fetch, xhr, webSocket)");
