@@ -46,6 +46,12 @@ pub const FRAME_RING: usize = 4096;
 /// JS lets the engine look for jank every this many frames (a power of two).
 pub const FRAME_TICK: usize = 256;
 
+/// `pt_http_start`'s flag: the caller set its own `traceparent`, so none is decided for it.
+pub const HTTP_CALLER_TRACEPARENT: u32 = 1;
+/// `pt_http_start`'s flag: a request the package's early tracer recorded before the engine
+/// loaded, replayed: it went out without trace headers, and its span says so.
+pub const HTTP_BEFORE_READY: u32 = 2;
+
 // What `pt_engine` does, for the tracer it names: everything off the hot path that takes JS
 // values (options, carriers, errors, attribute values of any type). The operands: `span` a
 // span's handle, `a` and `b` JS values, `time` page or epoch milliseconds (NaN: now).
@@ -61,32 +67,30 @@ pub const OP_ADD_EVENT: u32 = 2;
 pub const OP_RECORD_EXCEPTION: u32 = 3;
 /// An action failed with `a` at `time`: an exception event and an error status.
 pub const OP_FAIL: u32 = 4;
-/// A request the package's early tracer recorded (`a`).
-pub const OP_REPLAY_REQUEST: u32 = 5;
 /// The span's status (`a`).
-pub const OP_SET_STATUS: u32 = 6;
+pub const OP_SET_STATUS: u32 = 5;
 /// The span's new name (`a`).
-pub const OP_UPDATE_NAME: u32 = 7;
+pub const OP_UPDATE_NAME: u32 = 6;
 /// Writes the context of `a` (a span context of another SDK) for a parent; true if it is one.
-pub const OP_PUT_CONTEXT: u32 = 8;
+pub const OP_PUT_CONTEXT: u32 = 7;
 /// `withSpan` with `a`, a context that is not one of our spans; true if it is one.
-pub const OP_PUSH_ACTIVE: u32 = 9;
+pub const OP_PUSH_ACTIVE: u32 = 8;
 /// Trace headers into the carrier `a` for the span `b`.
-pub const OP_INJECT: u32 = 10;
+pub const OP_INJECT: u32 = 9;
 /// The context the carrier `a` carries, or null.
-pub const OP_EXTRACT: u32 = 11;
+pub const OP_EXTRACT: u32 = 10;
 /// Baggage `a` set to `b`; true if kept.
-pub const OP_SET_BAGGAGE: u32 = 12;
+pub const OP_SET_BAGGAGE: u32 = 11;
 /// Baggage `a`'s value, or undefined.
-pub const OP_GET_BAGGAGE: u32 = 13;
+pub const OP_GET_BAGGAGE: u32 = 12;
 /// Baggage `a` removed; true if it was there.
-pub const OP_REMOVE_BAGGAGE: u32 = 14;
+pub const OP_REMOVE_BAGGAGE: u32 = 13;
 /// `flush()`.
-pub const OP_FLUSH: u32 = 15;
+pub const OP_FLUSH: u32 = 14;
 /// `shutdown()`: its promise.
-pub const OP_SHUTDOWN: u32 = 16;
+pub const OP_SHUTDOWN: u32 = 15;
 /// `stats()`: the counters.
-pub const OP_STATS: u32 = 17;
+pub const OP_STATS: u32 = 16;
 
 /// What `config.js` answers for `init`'s config: the value of each key at its place in this list
 /// (undefined where not set), the config's keys first, then the engine's own slots (the

@@ -15,6 +15,7 @@ import {
   PARENT_IMPLICIT, PARENT_ACTIVE_ONLY, PARENT_ROOT, PARENT_GIVEN, sockets,
 } from "./boundary.js";
 import { frame } from "./frames.js";
+import { replayRequest } from "./http.js";
 import { inputOf, awaitResult, finishAll } from "./input.js";
 
 let unsaid = true; // that WebSocket tracing needs playtrace/websocket
@@ -38,9 +39,9 @@ export function wrapSockets(tracer) {
 const CONTEXT_BYTES = 32, STRING_AT = 544;
 const KIND_INTERNAL = 0, KIND_SERVER = 1, KIND_CLIENT = 2, KIND_PRODUCER = 3, KIND_CONSUMER = 4;
 const OP_START_WITH = 0, OP_SET_ATTRIBUTE_VALUE = 1, OP_ADD_EVENT = 2, OP_RECORD_EXCEPTION = 3, OP_FAIL = 4;
-const OP_REPLAY_REQUEST = 5, OP_SET_STATUS = 6, OP_UPDATE_NAME = 7, OP_PUSH_ACTIVE = 9, OP_INJECT = 10;
-const OP_EXTRACT = 11, OP_SET_BAGGAGE = 12, OP_GET_BAGGAGE = 13, OP_REMOVE_BAGGAGE = 14, OP_FLUSH = 15;
-const OP_SHUTDOWN = 16, OP_STATS = 17;
+const OP_SET_STATUS = 5, OP_UPDATE_NAME = 6, OP_PUSH_ACTIVE = 8, OP_INJECT = 9;
+const OP_EXTRACT = 10, OP_SET_BAGGAGE = 11, OP_GET_BAGGAGE = 12, OP_REMOVE_BAGGAGE = 13, OP_FLUSH = 14;
+const OP_SHUTDOWN = 15, OP_STATS = 16;
 
 /**
  * What `tracer`'s engine does with JS values off the hot path: `op` (OP_*) with `span` (a
@@ -317,7 +318,7 @@ export class Tracer {
   removeBaggage(key) { return engine(this, OP_REMOVE_BAGGAGE, 0, text(key)); }
   flush() { if (!this.d) engine(this, OP_FLUSH); }
   /** A request made before the engine loaded, recorded by the package's early tracer. */
-  _replayRequest(record) { if (!this.d) engine(this, OP_REPLAY_REQUEST, 0, record); }
+  _replayRequest(record) { if (!this.d) replayRequest(this.e, record); }
   stats() { return engine(this, OP_STATS); }
 
   /** Resolves once every span has been answered by the endpoint, handed to a beacon, or kept

@@ -1,7 +1,6 @@
 //! What `init` does, and the engine behind the JS API (`api.js`) off the hot path: events,
-//! status, links, propagation, baggage, stats, requests made before the engine loaded. The
-//! exports that reach these are in `wasm/src/lib.rs`. Nothing here throws into game code except
-//! `init` on a bad config.
+//! status, links, propagation, baggage, stats. The exports that reach these are in
+//! `wasm/src/lib.rs`. Nothing here throws into game code except `init` on a bad config.
 
 use std::rc::Rc;
 
@@ -9,14 +8,12 @@ use js_sys::{Array, Object};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use wasm_bindgen::prelude::*;
 
-use super::http_span::{self, EarlyRequest};
 use super::js::get;
 use super::runtime::Runtime;
 use super::scratch;
 use super::{attributes, config, errors, frames, input, instrument, lifecycle, page_load, propagation, websocket};
 use crate::core::context::ParentRule;
 use crate::core::errors::exception_attributes;
-use crate::core::http::{failure, HttpOutcome, ResourceTiming};
 use crate::core::span::{AttributeValue, Status};
 
 #[wasm_bindgen(module = "/src/web/api.js")]
@@ -170,53 +167,6 @@ pub fn fail(rt: &Rc<Runtime>, span: f64, error: JsValue, time: f64) {
         s.add_event("exception", t, attrs);
         s.set_status(Status::Error(message));
     });
-}
-
-/// A `fetch` the game made before the engine loaded, as the package's early tracer recorded
-/// it: `{url, method, parent, start, end, status, error, timing}` (`parent` a span, a
-/// context, `null` for none or `undefined` for the implicit one; `status` 0 when `error`
-/// says why there was no response; `timing` its Resource Timing entry, if any).
-pub fn replay_request(rt: &Rc<Runtime>, record: JsValue) {
-    let text = |key: &str| get(&record, key).as_string().unwrap_or_default();
-    let number = |v: JsValue| v.as_f64().unwrap_or(f64::NAN);
-    let parent_value = get(&record, "parent");
-    let parent = if parent_value.is_undefined() {
-        None
-    } else if parent_value.is_null() {
-        Some(None)
-    } else {
-        Some(propagation::context_from_js(&parent_value))
-    };
-    let error = get(&record, "error");
-    let outcome = match get(&record, "status").as_f64() {
-        Some(status) if status > 0.0 => HttpOutcome::Response(status.min(f64::from(u16::MAX)) as u16),
-        _ => failure(
-            get(&error, "name").as_string().unwrap_or_else(|| "Error".to_owned()),
-            get(&error, "message").as_string().unwrap_or_default(),
-        ),
-    };
-    let timing = get(&record, "timing");
-    let t = |key: &str| number(get(&timing, key));
-    let timing = timing.is_object().then(|| ResourceTiming {
-        domain_lookup_start: t("domainLookupStart"),
-        domain_lookup_end: t("domainLookupEnd"),
-        connect_start: t("connectStart"),
-        secure_connection_start: t("secureConnectionStart"),
-        connect_end: t("connectEnd"),
-        request_start: t("requestStart"),
-        response_start: t("responseStart"),
-        response_end: t("responseEnd"),
-    });
-    let request = EarlyRequest {
-        url: text("url"),
-        method: text("method"),
-        parent,
-        start_ms: number(get(&record, "start")),
-        end_ms: number(get(&record, "end")),
-        outcome,
-        timing,
-    };
-    http_span::replay(rt, request);
 }
 
 /// Sets the status: `{code: "ok"}`, `{code: "error", message}` or `{code: "unset"}`.

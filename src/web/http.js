@@ -12,7 +12,10 @@ import { X, W, words, put, taken, PARENT_IMPLICIT, PARENT_ROOT, PARENT_GIVEN } f
 
 const MARK = "__playtrace_wrapped";
 // `pt_engine`'s operation for a context of another SDK (core/layout.rs; tests/boundary_constants.rs).
-const OP_PUT_CONTEXT = 8;
+const OP_PUT_CONTEXT = 7;
+// `pt_http_start`'s flags (core/layout.rs): the caller set its own traceparent; a request made
+// before the engine loaded.
+const HTTP_CALLER_TRACEPARENT = 1, HTTP_BEFORE_READY = 2;
 
 // Looks for a request's Resource Timing entry, in ms after it settled; its body may still be
 // arriving. Responses that never get one (cache, service worker) cost four looks.
@@ -82,36 +85,61 @@ function withHeaders(init, headers, lines) {
   return copy;
 }
 
-/** The request got no response: the engine tells an abort from a failure by the name. */
-function failed(h, error) {
+/** The request got no response (at `endMs`, NaN: now): the engine tells an abort from a
+ * failure by the name. */
+function failed(h, error, endMs = NaN) {
   const name = error !== null && typeof error === "object" && typeof error.name === "string" ? error.name : "Error";
   const message = error !== null && typeof error === "object" && typeof error.message === "string" ? error.message : "";
   const n = put(name);
-  X.pt_http_failed(h, n, put(message, n));
+  X.pt_http_failed(h, n, put(message, n), endMs);
 }
 
 /**
- * Starts the span of a request to the absolute `url`: -1 when it is not traced, else its handle
- * (0: not sampled), with the trace headers it should carry as [name, value, ...] in `out`.
+ * Starts the span of a request to the absolute `url` (at `startMs`, NaN: now; `flags` the
+ * HTTP_* above): -1 when it is not traced, else its handle (0: not sampled), with the trace
+ * headers it should carry as [name, value, ...] in `out`.
  */
-function startRequest(url, method, rule, callerTraceparent, out) {
+function startRequest(url, method, rule, flags, out, startMs = NaN) {
   const n = put(url);
-  const h = X.pt_http_start(n, put(method, n), rule, callerTraceparent ? 1 : 0);
+  const h = X.pt_http_start(n, put(method, n), rule, flags, startMs);
   const headerBytes = words()[W];
   if (h >= 0 && headerBytes > 0) out.push(...taken(headerBytes).split("\n"));
   return h;
 }
 
-/** Hands the request's Resource Timing to the engine, which then ends the span. */
-function settle(h, url, startMs, look) {
-  const e = resourceTiming(url, startMs);
+/** Hands Resource Timing entry `e` (undefined: none) to the engine, which then ends the span. */
+function timed(h, e) {
   if (e !== undefined) {
     X.pt_http_settle(h, 1, e.domainLookupStart, e.domainLookupEnd, e.connectStart, e.secureConnectionStart,
       e.connectEnd, e.requestStart, e.responseStart, e.responseEnd);
-  } else if (look === TIMING_WAITS.length) {
-    X.pt_http_settle(h, 0, 0, 0, 0, 0, 0, 0, 0, 0);
   } else {
-    setTimeout(() => settle(h, url, startMs, look + 1), TIMING_WAITS[look]);
+    X.pt_http_settle(h, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  }
+}
+
+/** Hands the request's Resource Timing to the engine once it is there (or looked for long
+ * enough), which then ends the span. */
+function settle(h, url, startMs, look) {
+  const e = resourceTiming(url, startMs);
+  if (e !== undefined || look === TIMING_WAITS.length) timed(h, e);
+  else setTimeout(() => settle(h, url, startMs, look + 1), TIMING_WAITS[look]);
+}
+
+/**
+ * A `fetch` the game made before the engine numbered `engine` loaded, as the package's early
+ * tracer recorded it (`{url, method, parent, start, end, status, error, timing}`: `parent` a
+ * span, a context, null for none or undefined for the implicit one; `status` 0 when `error` says
+ * why there was no response; `timing` its Resource Timing entry, if any), replayed as its span.
+ */
+export function replayRequest(engine, r) {
+  const rule = parentRule(engine, { playtraceParent: r.parent });
+  const h = startRequest(r.url, r.method, rule, HTTP_CALLER_TRACEPARENT | HTTP_BEFORE_READY, [], r.start);
+  if (h <= 0) return;
+  if (r.status > 0) {
+    X.pt_http_response(h, r.status, r.end);
+    timed(h, r.timing);
+  } else {
+    failed(h, r.error, r.end);
   }
 }
 
@@ -130,7 +158,7 @@ function install_fetch(engine) {
         const headers = headersOf(input, init);
         const lines = [];
         const own = headers === undefined || headers.has("traceparent");
-        h = startRequest(url, requestMethod(input, init), parentRule(engine, init), own, lines);
+        h = startRequest(url, requestMethod(input, init), parentRule(engine, init), own ? HTTP_CALLER_TRACEPARENT : 0, lines);
         if (lines.length > 0) init = withHeaders(init, headers, lines);
       }
     } catch {
@@ -148,7 +176,7 @@ function install_fetch(engine) {
     if (h === 0) return promise; // not sampled: nothing to record
     return promise.then(
       (response) => {
-        X.pt_http_response(h, response.status);
+        X.pt_http_response(h, response.status, NaN);
         settle(h, url, startMs, 0);
         return response;
       },
@@ -188,7 +216,7 @@ function install_xhr() {
       url = note === undefined ? undefined : absolute(note.url);
       if (url !== undefined) {
         const lines = [];
-        h = startRequest(url, note.method, PARENT_IMPLICIT, note.callerTraceparent, lines);
+        h = startRequest(url, note.method, PARENT_IMPLICIT, note.callerTraceparent ? HTTP_CALLER_TRACEPARENT : 0, lines);
         for (let i = 0; i + 1 < lines.length; i += 2) orig.setRequestHeader.call(this, lines[i], lines[i + 1]);
       }
     } catch {
@@ -200,10 +228,10 @@ function install_xhr() {
       for (const type of ["abort", "error", "timeout"]) this.addEventListener(type, () => { outcome = type; });
       this.addEventListener("loadend", () => {
         if (outcome === "load") {
-          X.pt_http_response(h, this.status);
+          X.pt_http_response(h, this.status, NaN);
           settle(h, url, startMs, 0);
         } else {
-          X.pt_http_failed(h, put(outcome), 0);
+          X.pt_http_failed(h, put(outcome), 0, NaN);
         }
       }, { once: true });
     }

@@ -14,6 +14,7 @@ use crate::core::http::{
     failure, fetch_normalized_method, record_outcome, timing_events, url_parts, HttpOutcome, HttpRequest,
     ResourceTiming,
 };
+use crate::core::layout::HTTP_BEFORE_READY;
 use crate::core::span::SpanKind;
 use crate::core::span_context::SpanContext;
 use crate::core::tracer::SpanHandle;
@@ -61,10 +62,10 @@ fn start(
     Some(ClientSpan { handle, headers: propagate.then(|| rt.trace_headers(&context)) })
 }
 
-/// Records how the request ended. A response waits for its Resource Timing ([`settle`]); a
-/// failure or an abort ends the span now.
-fn respond(rt: &Runtime, handle: SpanHandle, outcome: HttpOutcome) {
-    let end_ns = rt.now_ns();
+/// Records how the request ended, at `end_ms` (NaN: now). A response waits for its Resource
+/// Timing ([`settle`]); a failure or an abort ends the span then.
+fn respond(rt: &Runtime, handle: SpanHandle, outcome: HttpOutcome, end_ms: f64) {
+    let end_ns = if end_ms.is_nan() { rt.now_ns() } else { clock::time_input_ns(end_ms) };
     rt.with_span(handle, |s| record_outcome(s, &outcome, end_ns));
     if matches!(outcome, HttpOutcome::Response(_)) {
         rt.settle_later(handle, end_ns);
@@ -89,41 +90,12 @@ fn settle(rt: &Runtime, handle: SpanHandle, timing: Option<ResourceTiming>) {
     rt.settled(handle, end);
 }
 
-/// A request the game made before the engine had loaded, as the package's early tracer recorded
-/// it: its client span, from the recorded start and end (page-time milliseconds), outcome and
-/// Resource Timing. It went out without trace headers; the span says so.
-pub(crate) struct EarlyRequest {
-    pub(crate) url: String,
-    pub(crate) method: String,
-    pub(crate) parent: Option<Option<SpanContext>>,
-    pub(crate) start_ms: f64,
-    pub(crate) end_ms: f64,
-    pub(crate) outcome: HttpOutcome,
-    pub(crate) timing: Option<ResourceTiming>,
-}
-
-pub(crate) fn replay(rt: &Rc<Runtime>, r: EarlyRequest) {
-    let Some(span) = start(rt, &r.url, &r.method, r.parent, true, r.start_ms) else { return };
-    let Some(h) = span.handle else { return };
-    let end_ns = clock::time_input_ns(r.end_ms);
-    rt.with_span(h, |s| {
-        record_outcome(s, &r.outcome, end_ns);
-        s.set_attribute("playtrace.before_ready", true.into());
-    });
-    if matches!(r.outcome, HttpOutcome::Response(_)) {
-        rt.settle_later(h, end_ns);
-        settle(rt, h, r.timing);
-    } else {
-        rt.end_span_ns(h, end_ns);
-    }
-}
-
 /// A request to the absolute URL (`url_len` bytes) with the method (`method_len` bytes after
-/// it) in the scratch buffer, its parent by the `pt_start` rule; `caller_traceparent` 1 if the
-/// caller set its own header. Returns -1 when it is not traced, else the span's handle (0 when
-/// not sampled). The trace headers it should carry, as `name\nvalue\n...`, are written for JS
-/// with their length in the first context word (0: none).
-pub fn begin(url_len: u32, method_len: u32, parent: u32, caller_traceparent: u32) -> f64 {
+/// it) in the scratch buffer, its parent by the `pt_start` rule, started at `start_ms` (NaN:
+/// now). `flags`: `core::layout::HTTP_*` (either means no trace headers are decided here). Returns -1 when it is not traced, else the span's handle (0
+/// when not sampled). The trace headers it should carry, as `name\nvalue\n...`, are written for
+/// JS with their length in the first context word (0: none).
+pub fn begin(url_len: u32, method_len: u32, parent: u32, flags: u32, start_ms: f64) -> f64 {
     let Some(rt) = Runtime::installed() else { return -1.0 };
     let rule = scratch::parent_rule(parent);
     let explicit = match rule {
@@ -132,23 +104,27 @@ pub fn begin(url_len: u32, method_len: u32, parent: u32, caller_traceparent: u32
         _ => None,
     };
     let [url, method] = scratch::scratch_strings([url_len, method_len]);
-    let Some(span) = start(&rt, &url, &method, explicit, caller_traceparent != 0, f64::NAN) else { return -1.0 };
+    let Some(span) = start(&rt, &url, &method, explicit, flags != 0, start_ms) else { return -1.0 };
     scratch::write_headers(span.headers.as_deref().unwrap_or_default());
-    span.handle.map_or(0.0, |h| h.to_bits() as f64)
+    let Some(h) = span.handle else { return 0.0 };
+    if flags & HTTP_BEFORE_READY != 0 {
+        rt.with_span(h, |s| s.set_attribute("playtrace.before_ready", true.into()));
+    }
+    h.to_bits() as f64
 }
 
 /// `pt_http_response` (see wasm/src/lib.rs).
-pub fn answered(span: f64, status: u32) {
+pub fn answered(span: f64, status: u32, end_ms: f64) {
     if let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) {
-        respond(&rt, h, HttpOutcome::Response(status.min(u32::from(u16::MAX)) as u16));
+        respond(&rt, h, HttpOutcome::Response(status.min(u32::from(u16::MAX)) as u16), end_ms);
     }
 }
 
 /// `pt_http_failed` (see wasm/src/lib.rs).
-pub fn failed(span: f64, name_len: u32, message_len: u32) {
+pub fn failed(span: f64, name_len: u32, message_len: u32, end_ms: f64) {
     let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) else { return };
     let [error_type, message] = scratch::scratch_strings([name_len, message_len]);
-    respond(&rt, h, failure(error_type, message));
+    respond(&rt, h, failure(error_type, message), end_ms);
 }
 
 /// `pt_http_settle`: the request's Resource Timing entry, if it has one, and the span ends.

@@ -33,6 +33,9 @@ test("what the game records before the engine loads is replayed with its times, 
     const open = tracer.action("load-level", undefined, () => new Promise((r) => { release = r; }));
     // A start-up request inside an action, before the engine: traced, without trace headers.
     const config = tracer.action("load-config", undefined, () => fetch("/echo?tag=early").then((r) => r.json()));
+    // One that gets no response: the browser refuses its method.
+    let refusedAt;
+    const refused = fetch("/echo?tag=refused", { method: "CONNECT" }).then(() => "answered", (e) => { refusedAt = Date.now(); return e.name; });
     const loaded = await pt.ready();
     const configEcho = await config; // settled first: the newest open action parents requests
     const echo = await (await fetch("/echo?tag=level")).json();
@@ -41,12 +44,13 @@ test("what the game records before the engine loads is replayed with its times, 
       early, failed: await failed, opened: await open, readySame: loaded === tracer,
       ctx: frame.spanContext(), statsKeys: Object.keys(tracer.stats()), traceparent: echo.headers.traceparent,
       baggage: echo.headers.baggage, earlyTraceparent: configEcho.headers.traceparent ?? "none",
+      refused: await refused, refusedAt,
     };
     // The request's span ends once Resource Timing has reported it.
     for (let i = 0; i < 100; i++) {
       const st = tracer.stats();
-      // Seven spans: frame-one, physics, boot, load-config, load-level and the two requests.
-      if (st.spansStarted >= 7 && st.spansStarted - st.sampledOut === st.spansEnded) break;
+      // Eight spans: frame-one, physics, boot, load-config, load-level and the three requests.
+      if (st.spansStarted >= 8 && st.spansStarted - st.sampledOut === st.spansEnded) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     tracer.flush();
@@ -103,8 +107,16 @@ test("what the game records before the engine loads is replayed with its times, 
   assert.ok(first.events.some((e) => e.name === "download"), "its Resource Timing phases");
   assert.ok(BigInt(first.startTimeUnixNano) >= BigInt(config.startTimeUnixNano));
   assert.ok(BigInt(first.endTimeUnixNano) <= BigInt(config.endTimeUnixNano));
+  // The one without a response: its error, and the time it failed at, not the replay's.
+  assert.equal(out.refused, "TypeError");
+  const refused = early.find((s) => String(attr(s, "url.full")).includes("tag=refused"));
+  assert.equal(attr(refused, "error.type"), "TypeError");
+  assert.equal(attr(refused, "playtrace.before_ready"), true);
+  assert.equal(refused.status.code, 2);
+  const endedMs = Number(BigInt(refused.endTimeUnixNano) / 1_000_000n);
+  assert.ok(Math.abs(endedMs - out.refusedAt) <= 25, `ended at its failure (${endedMs - out.refusedAt} ms), not at the replay`);
   // The engine's own download is not the game's request.
-  assert.deepEqual(early.filter((s) => s.kind === 3).map((s) => new URL(attr(s, "url.full")).search).sort(), ["?tag=early", "?tag=level"]);
+  assert.deepEqual(early.filter((s) => s.kind === 3).map((s) => new URL(attr(s, "url.full")).search).sort(), ["?tag=early", "?tag=level", "?tag=refused"]);
 });
 
 test("a request made before the engine loads, still waiting for its timing when the page leaves, is sent", async () => {

@@ -192,23 +192,25 @@ pub extern "C" fn pt_long_frame(
     frames::long_frame(start_ms, duration_ms, blocking_ms, scripts, script_ms)
 }
 
-/// A request starts (URL and method in scratch, parent as `pt_start`'s, `caller_traceparent`:
-/// set by the caller): its handle (0 unsampled, -1 untraced); its headers are written for JS.
+/// A request starts at `start_ms` (NaN: now; URL and method in scratch, parent as `pt_start`'s,
+/// `flags` the `core::layout::HTTP_*`): its handle (0 unsampled, -1 untraced); its headers are
+/// written for JS.
 #[no_mangle]
-pub extern "C" fn pt_http_start(url_len: u32, method_len: u32, parent: u32, caller_traceparent: u32) -> f64 {
-    http_span::begin(url_len, method_len, parent, caller_traceparent)
+pub extern "C" fn pt_http_start(url_len: u32, method_len: u32, parent: u32, flags: u32, start_ms: f64) -> f64 {
+    http_span::begin(url_len, method_len, parent, flags, start_ms)
 }
 
-/// The request answered with `status`.
+/// The request answered with `status`, at `end_ms` (NaN: now).
 #[no_mangle]
-pub extern "C" fn pt_http_response(span: f64, status: u32) {
-    http_span::answered(span, status);
+pub extern "C" fn pt_http_response(span: f64, status: u32, end_ms: f64) {
+    http_span::answered(span, status, end_ms);
 }
 
-/// The request got no response: its error's name and message (XHR: the event) in scratch.
+/// The request got no response, at `end_ms` (NaN: now): its error's name and message (XHR: the
+/// event) in scratch.
 #[no_mangle]
-pub extern "C" fn pt_http_failed(span: f64, name_len: u32, message_len: u32) {
-    http_span::failed(span, name_len, message_len);
+pub extern "C" fn pt_http_failed(span: f64, name_len: u32, message_len: u32, end_ms: f64) {
+    http_span::failed(span, name_len, message_len, end_ms);
 }
 
 /// The request's Resource Timing entry (page-time milliseconds), if `found`; ends the span.
@@ -315,10 +317,6 @@ pub fn pt_engine(engine: u32, op: u32, span: f64, a: JsValue, b: JsValue, time: 
         }
         OP_FAIL => {
             api::fail(rt, span, a, time);
-            done
-        }
-        OP_REPLAY_REQUEST => {
-            api::replay_request(rt, a);
             done
         }
         OP_SET_STATUS => {
