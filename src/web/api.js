@@ -11,7 +11,7 @@
 // own: `withSpan` and `action` call `fn`, and what it throws reaches the caller as before.
 
 import {
-  X, BASE, W, U8, encoder, decoder, words, put, intern, taken, text, counted, COUNT_CONVERSION_ERROR,
+  X, BASE, W, U8, encoder, decoder, words, put, putContext, intern, taken, text, counted, COUNT_CONVERSION_ERROR,
   PARENT_IMPLICIT, PARENT_ACTIVE_ONLY, PARENT_ROOT, PARENT_GIVEN, sockets,
 } from "./boundary.js";
 import { frame } from "./frames.js";
@@ -38,10 +38,9 @@ export function wrapSockets(tracer) {
 // Numbers shared with the engine (core/layout.rs; tests/boundary_constants.rs checks them).
 const CONTEXT_BYTES = 32, STRING_AT = 544;
 const KIND_INTERNAL = 0, KIND_SERVER = 1, KIND_CLIENT = 2, KIND_PRODUCER = 3, KIND_CONSUMER = 4;
-const OP_START_WITH = 0, OP_SET_ATTRIBUTE_VALUE = 1, OP_ADD_EVENT = 2, OP_RECORD_EXCEPTION = 3, OP_FAIL = 4;
-const OP_SET_STATUS = 5, OP_UPDATE_NAME = 6, OP_PUSH_ACTIVE = 8, OP_INJECT = 9;
-const OP_EXTRACT = 10, OP_SET_BAGGAGE = 11, OP_GET_BAGGAGE = 12, OP_REMOVE_BAGGAGE = 13, OP_FLUSH = 14;
-const OP_SHUTDOWN = 15, OP_STATS = 16;
+const OP_SET_ATTRIBUTE_VALUE = 0, OP_ADD_EVENT = 1, OP_RECORD_EXCEPTION = 2, OP_FAIL = 3, OP_SET_STATUS = 4;
+const OP_UPDATE_NAME = 5, OP_LINK = 6, OP_BAGGAGE_OF = 7, OP_SET_BAGGAGE = 8, OP_GET_BAGGAGE = 9;
+const OP_REMOVE_BAGGAGE = 10, OP_FLUSH = 11, OP_SHUTDOWN = 12, OP_STATS = 13;
 
 /**
  * What `tracer`'s engine does with JS values off the hot path: `op` (OP_*) with `span` (a
@@ -165,7 +164,7 @@ export class Span {
     return {
       traceId: hex8(this.a) + hex8(this.b) + hex8(this.c) + hex8(this.d),
       spanId: hex8(this.e) + hex8(this.f),
-      traceFlags: this.g,
+      traceFlags: this.g & 255,
       sampled: (this.g & 1) === 1,
       traceState: this.s,
       isRemote: false,
@@ -189,13 +188,9 @@ export class Tracer {
    * engine (traceparent, tracestate, baggage) back through the scratch buffer. */
   _headers(span) {
     span._put();
-    X.pt_trace_headers();
-    const bytes = words()[W];
     const carrier = {};
-    if (bytes > 0) {
-      const lines = taken(bytes).split("\n");
-      for (let i = 0; i + 1 < lines.length; i += 2) carrier[lines[i]] = lines[i + 1];
-    }
+    const lines = traceHeaders();
+    for (let i = 0; i + 1 < lines.length; i += 2) carrier[lines[i]] = lines[i + 1];
     return carrier;
   }
 
@@ -228,22 +223,25 @@ export class Tracer {
   }
 
   /** `_start` with options. Every option is read before the span starts, so one that throws
-   * leaves nothing half started. */
+   * leaves nothing half started. A parent that is not a valid context leaves the span the
+   * parent `rule` gives; a link whose context is not valid is dropped and counted. */
   _startWith(n, name, options, rule) {
     const parent = options.parent;
-    if (options.links !== undefined || (parent !== undefined && parent !== null && !(parent instanceof Span))) {
-      // Links, or a context from extract() or another SDK: the engine reads the options.
-      return new Span(this, engine(this, OP_START_WITH, rule === PARENT_IMPLICIT ? 1 : 0, text(name), options), words());
-    }
     const kind = KINDS.get(options.kind);
     const startTime = options.startTime;
     const attributes = options.attributes;
+    const links = Array.isArray(options.links)
+      ? options.links.map((l) => (l !== null && typeof l === "object" ? [l.context, l.attributes] : []))
+      : [];
     let mode = rule;
     if (parent === null) mode = PARENT_ROOT;
-    else if (parent instanceof Span) { parent._put(); mode = PARENT_GIVEN; }
+    else if (parent !== undefined && putContext(parent)) mode = PARENT_GIVEN;
     const start = typeof startTime === "number" ? startTime : performance.now();
     const span = new Span(this, X.pt_start(n, kind === undefined ? KIND_INTERNAL : kind, mode, start), words());
     if (attributes !== undefined) span.setAttributes(attributes);
+    for (const [context, attrs] of links) {
+      if (span._live()) engine(this, OP_LINK, span.h, guarded(() => putContext(context), false), attrs);
+    }
     return span;
   }
 
@@ -252,12 +250,8 @@ export class Tracer {
   }
 
   withSpan(span, fn) {
-    if (span instanceof Span) {
-      span._put();
-      X.pt_push_active();
-    } else if (!guarded(() => engine(this, OP_PUSH_ACTIVE, 0, span), false)) {
-      return fn();
-    }
+    if (!guarded(() => putContext(span), false)) return fn();
+    X.pt_push_active();
     this.stack.push(span);
     try {
       return fn();
@@ -309,16 +303,44 @@ export class Tracer {
 
   inject(carrier, span) {
     const source = span === undefined ? this.activeSpan() : span;
-    if (source !== undefined && source !== null) guarded(() => engine(this, OP_INJECT, 0, carrier, source));
+    guarded(() => {
+      if (carrier === null || typeof carrier !== "object" || !putContext(source)) return;
+      const lines = traceHeaders();
+      for (let i = 0; i + 1 < lines.length; i += 2) {
+        if (isHeaders(carrier)) carrier.set(lines[i], lines[i + 1]);
+        else carrier[lines[i]] = lines[i + 1];
+      }
+    });
   }
 
-  extract(carrier) { return guarded(() => engine(this, OP_EXTRACT, 0, carrier), null); }
+  extract(carrier) {
+    return guarded(() => {
+      if (carrier === null || typeof carrier !== "object") return null;
+      /** A header's value: a `Headers`' own, or a plain object's key in any case. */
+      const read = (name) => {
+        if (isHeaders(carrier)) return carrier.get(name);
+        for (const key of Object.keys(carrier)) {
+          if (key.toLowerCase() === name && typeof carrier[key] === "string") return carrier[key];
+        }
+        return undefined;
+      };
+      const traceparent = read("traceparent");
+      if (typeof traceparent !== "string") return null;
+      const n = put(traceparent), tracestate = read("tracestate");
+      if (X.pt_extract(n, typeof tracestate === "string" ? put(tracestate, n) : 0) !== 1) return null;
+      const context = new Span(this, 0, words()).spanContext();
+      context.isRemote = true;
+      const baggage = read("baggage");
+      if (typeof baggage === "string") context.baggage = engine(this, OP_BAGGAGE_OF, 0, baggage);
+      return context;
+    }, null);
+  }
   setBaggage(key, value) { return engine(this, OP_SET_BAGGAGE, 0, text(key), text(value)); }
   getBaggage(key) { return engine(this, OP_GET_BAGGAGE, 0, text(key)); }
   removeBaggage(key) { return engine(this, OP_REMOVE_BAGGAGE, 0, text(key)); }
   flush() { if (!this.d) engine(this, OP_FLUSH); }
   /** A request made before the engine loaded, recorded by the package's early tracer. */
-  _replayRequest(record) { if (!this.d) replayRequest(this.e, record); }
+  _replayRequest(record) { if (!this.d) replayRequest(record); }
   stats() { return engine(this, OP_STATS); }
 
   /** Resolves once every span has been answered by the endpoint, handed to a beacon, or kept
@@ -331,6 +353,17 @@ export class Tracer {
     }
     return this.p;
   }
+}
+
+/** Whether `carrier` is a `Headers`. */
+const isHeaders = (carrier) => typeof Headers !== "undefined" && carrier instanceof Headers;
+
+/** The trace headers the engine writes for the context in the scratch buffer (traceparent, and
+ * tracestate and baggage where there are any), as [name, value, ...]. */
+function traceHeaders() {
+  X.pt_trace_headers();
+  const bytes = words()[W];
+  return bytes > 0 ? taken(bytes).split("\n") : [];
 }
 
 /** `f()`, or `fallback` (counted) if reading the game's values in it threw. */

@@ -4,16 +4,16 @@
 
 use std::rc::Rc;
 
-use js_sys::{Array, Object};
+use js_sys::Object;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use wasm_bindgen::prelude::*;
 
-use super::js::get;
+use super::js::{get, set};
 use super::runtime::Runtime;
 use super::scratch;
-use super::{attributes, config, errors, frames, input, instrument, lifecycle, page_load, propagation, websocket};
-use crate::core::context::ParentRule;
+use super::{attributes, config, errors, frames, input, instrument, lifecycle, page_load, websocket};
 use crate::core::errors::exception_attributes;
+use crate::core::propagation::Baggage;
 use crate::core::span::{AttributeValue, Status};
 
 #[wasm_bindgen(module = "/src/web/api.js")]
@@ -46,7 +46,7 @@ pub fn start(config: &JsValue) -> Result<JsValue, JsValue> {
         input::install(&rt);
     }
     if config.instrument_fetch || config.instrument_xhr {
-        instrument::install(&rt, engine, config.instrument_fetch, config.instrument_xhr);
+        instrument::install(&rt, config.instrument_fetch, config.instrument_xhr);
     }
     page_load::start(&rt);
     let tracer = make_tracer(engine);
@@ -70,56 +70,21 @@ impl Serialize for Counters {
     }
 }
 
-/// Starts a span whose options carry links or a parent that is not one of our spans (a
-/// context from `extract` or another SDK). Writes its context for JS; returns its handle.
-pub fn start_with(rt: &Rc<Runtime>, name: String, options: JsValue, implicit: bool) -> f64 {
-    let parent_value = get(&options, "parent");
-    let given = if parent_value.is_null() || parent_value.is_undefined() {
-        None
-    } else {
-        propagation::context_from_js(&parent_value)
-    };
-    let rule = match (parent_value.is_null(), &given, implicit) {
-        (true, _, _) => ParentRule::Root,
-        (_, Some(_), _) => ParentRule::Given,
-        (_, None, true) => ParentRule::Implicit,
-        (_, None, false) => ParentRule::ActiveOnly,
-    };
-    let kind = get(&options, "kind").as_string().and_then(|k| crate::core::span::SpanKind::from_name(&k));
-    let start = get(&options, "startTime").as_f64().unwrap_or(f64::NAN);
-    // Everything read from JS (getters, spanContext() methods) is read before the runtime
-    // borrows its state: JS may call back into the tracer.
-    let attrs = attributes::from_object(&get(&options, "attributes"));
-    let links_value = get(&options, "links");
-    let links: Vec<_> = if Array::is_array(&links_value) {
-        Array::from(&links_value)
-            .iter()
-            .map(|link| {
-                propagation::context_from_js(&get(&link, "context"))
-                    .map(|cx| (cx, attributes::from_object(&get(&link, "attributes"))))
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let (cx, handle) = rt.start_span_outlined(&name, kind.unwrap_or_default(), rule, given, start);
-    scratch::write_context(&cx);
-    let Some(h) = handle else { return 0.0 };
-    rt.with_span(h, |span| {
-        attributes::apply(span, attrs);
-        for link in links {
-            match link {
-                Some((cx, (list, dropped))) => {
-                    span.add_link(cx, list);
-                    if let Some(l) = span.links.last_mut() {
-                        l.attributes.count_dropped(dropped);
-                    }
-                }
-                None => span.dropped_links = span.dropped_links.saturating_add(1),
+/// A link from the span to the context in the scratch buffer, with `attributes`, where `valid`
+/// (JS found a context); otherwise a dropped link, counted as OpenTelemetry counts them.
+pub fn add_link(rt: &Rc<Runtime>, span: f64, valid: bool, attributes: JsValue) {
+    let Some(h) = scratch::handle(span) else { return };
+    let cx = if valid { scratch::read_context() } else { None };
+    let (list, dropped) = attributes::from_object(&attributes);
+    rt.with_span(h, |s| match cx {
+        Some(cx) => {
+            s.add_link(cx, list);
+            if let Some(l) = s.links.last_mut() {
+                l.attributes.count_dropped(dropped);
             }
         }
+        None => s.dropped_links = s.dropped_links.saturating_add(1),
     });
-    h.to_bits() as f64
 }
 
 /// Sets an attribute of any JS type (arrays, BigInt); one without an attribute type is
@@ -189,41 +154,14 @@ pub fn update_name(rt: &Rc<Runtime>, span: f64, name: String) {
     }
 }
 
-/// Writes a context that is not one of our spans (from `extract` or another SDK) where the
-/// engine reads a given parent; false if it is not a context.
-pub fn put_context(span: JsValue) -> bool {
-    match propagation::context_from_js(&span) {
-        Some(cx) => {
-            scratch::write_context(&cx);
-            true
-        }
-        None => false,
+/// The entries of a `baggage` header, as an object of strings (what `extract` returns beside the
+/// context); a malformed entry is skipped, as W3C Baggage says.
+pub fn baggage_of(header: &str) -> JsValue {
+    let bag: JsValue = Object::new().into();
+    for e in Baggage::parse(header).entries() {
+        set(&bag, &e.key, &e.value.as_str().into());
     }
-}
-
-/// `withSpan` with a context that is not one of our spans; false if it is not a context.
-pub fn push_active(rt: &Rc<Runtime>, span: JsValue) -> bool {
-    match propagation::context_from_js(&span) {
-        Some(cx) => {
-            rt.push_active(cx);
-            true
-        }
-        None => false,
-    }
-}
-
-/// Writes `traceparent` (and `tracestate`, `baggage` when there are any) for `span` into a
-/// plain object or a `Headers`.
-pub fn inject(rt: &Rc<Runtime>, carrier: JsValue, span: JsValue) {
-    let Some(cx) = propagation::context_from_js(&span) else { return };
-    let headers = rt.trace_headers(&cx);
-    propagation::write_headers(&carrier, &headers);
-}
-
-/// Reads trace context from a plain object (keys in any case) or a `Headers`: `null` when
-/// there is no valid `traceparent`.
-pub fn extract(carrier: JsValue) -> JsValue {
-    propagation::extract(&carrier)
+    bag
 }
 
 /// Sets a baggage entry sent with every `inject`. Returns false for an invalid key.

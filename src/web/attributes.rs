@@ -4,7 +4,7 @@
 use js_sys::{Array, Object};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::core::span::{AttributeValue, SpanData};
+use crate::core::span::AttributeValue;
 
 /// Largest integer a JS number holds exactly; integral numbers up to it become `intValue`.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
@@ -76,12 +76,4 @@ pub(crate) fn from_object(obj: &JsValue) -> Converted {
         }
     }
     (out, dropped)
-}
-
-/// Sets converted attributes on a span and counts the dropped ones.
-pub(crate) fn apply(span: &mut SpanData, (list, dropped): Converted) {
-    for (k, v) in list {
-        span.set_attribute(k, v);
-    }
-    span.attributes.count_dropped(dropped);
 }

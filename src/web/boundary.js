@@ -75,6 +75,28 @@ export function text(v, fallback = "") {
   }
 }
 
+/** A string, or "" for anything else. */
+const str = (v) => (typeof v === "string" ? v : "");
+
+/**
+ * Writes the context of `v` where the engine reads a parent or a link: a span of this tracer
+ * (it has `_put`), or a context from `extract()` or another SDK (a `SpanContextInfo`, or anything
+ * with a `spanContext()` method), whose IDs the engine checks (`pt_context`). False where `v` is
+ * not a valid context.
+ */
+export function putContext(v) {
+  if (v === null || typeof v !== "object") return false;
+  if (typeof v._put === "function") {
+    v._put();
+    return true;
+  }
+  const info = typeof v.spanContext === "function" ? v.spanContext() : v;
+  if (info === null || typeof info !== "object") return false;
+  const t = put(str(info.traceId)), s = put(str(info.spanId), t);
+  const flags = typeof info.traceFlags === "number" ? info.traceFlags : -1;
+  return X.pt_context(t, s, put(str(info.traceState), t + s), flags, info.sampled === true ? 1 : 0, info.isRemote === false ? 0 : 1) === 1;
+}
+
 /** Counts a value the API skipped or cut (core::layout COUNT_*). */
 export function counted(what) {
   if (X !== undefined) X.pt_count(what);

@@ -8,11 +8,9 @@
 // How a request's URL, method and Resource Timing are read is exported for the early tracer
 // (early.js), whose recorded requests the engine replays.
 
-import { X, W, words, put, taken, PARENT_IMPLICIT, PARENT_ROOT, PARENT_GIVEN } from "./boundary.js";
+import { X, W, words, put, putContext, taken, PARENT_IMPLICIT, PARENT_ROOT, PARENT_GIVEN } from "./boundary.js";
 
 const MARK = "__playtrace_wrapped";
-// `pt_engine`'s operation for a context of another SDK (core/layout.rs; tests/boundary_constants.rs).
-const OP_PUT_CONTEXT = 7;
 // `pt_http_start`'s flags (core/layout.rs): the caller set its own traceparent; a request made
 // before the engine loaded.
 const HTTP_CALLER_TRACEPARENT = 1, HTTP_BEFORE_READY = 2;
@@ -49,18 +47,12 @@ export function resourceTiming(url, startMs) {
   return undefined;
 }
 
-/** The parent rule for `init.playtraceParent`, with a given context written for the engine
- * numbered `engine`. */
-function parentRule(engine, init) {
+/** The parent rule for `init.playtraceParent`, with a given context written for the engine. */
+function parentRule(init) {
   if (init === null || typeof init !== "object") return PARENT_IMPLICIT;
   const parent = init.playtraceParent;
   if (parent === undefined) return PARENT_IMPLICIT;
-  if (parent === null) return PARENT_ROOT;
-  if (typeof parent._put === "function") {
-    parent._put();
-    return PARENT_GIVEN;
-  }
-  return X.pt_engine(engine, OP_PUT_CONTEXT, 0, parent) ? PARENT_GIVEN : PARENT_ROOT;
+  return parent !== null && putContext(parent) ? PARENT_GIVEN : PARENT_ROOT;
 }
 
 /** A copy of the headers the request will carry, or undefined where they cannot be read. */
@@ -126,13 +118,13 @@ function settle(h, url, startMs, look) {
 }
 
 /**
- * A `fetch` the game made before the engine numbered `engine` loaded, as the package's early
+ * A `fetch` the game made before the engine loaded, as the package's early
  * tracer recorded it (`{url, method, parent, start, end, status, error, timing}`: `parent` a
  * span, a context, null for none or undefined for the implicit one; `status` 0 when `error` says
  * why there was no response; `timing` its Resource Timing entry, if any), replayed as its span.
  */
-export function replayRequest(engine, r) {
-  const rule = parentRule(engine, { playtraceParent: r.parent });
+export function replayRequest(r) {
+  const rule = parentRule({ playtraceParent: r.parent });
   const h = startRequest(r.url, r.method, rule, HTTP_CALLER_TRACEPARENT | HTTP_BEFORE_READY, [], r.start);
   if (h <= 0) return;
   if (r.status > 0) {
@@ -144,7 +136,7 @@ export function replayRequest(engine, r) {
 }
 
 /** Wraps the global `fetch`; returns the function that restores it, or undefined. */
-function install_fetch(engine) {
+function install_fetch() {
   const g = globalThis;
   const original = g.fetch;
   if (typeof original !== "function" || original[MARK]) return undefined; // ours already
@@ -158,7 +150,7 @@ function install_fetch(engine) {
         const headers = headersOf(input, init);
         const lines = [];
         const own = headers === undefined || headers.has("traceparent");
-        h = startRequest(url, requestMethod(input, init), parentRule(engine, init), own ? HTTP_CALLER_TRACEPARENT : 0, lines);
+        h = startRequest(url, requestMethod(input, init), parentRule(init), own ? HTTP_CALLER_TRACEPARENT : 0, lines);
         if (lines.length > 0) init = withHeaders(init, headers, lines);
       }
     } catch {
@@ -249,10 +241,9 @@ function install_xhr() {
 }
 
 /**
- * Installs the `fetch` wrapper and the XHR patch as asked, for the engine numbered `engine`;
- * returns the functions that restore them (undefined where nothing was installed). One export,
- * so the glue imports this module once.
+ * Installs the `fetch` wrapper and the XHR patch as asked; returns the functions that restore
+ * them (undefined where nothing was installed). One export, so the glue imports this module once.
  */
-export function install(engine, fetch, xhr) {
-  return [fetch ? install_fetch(engine) : undefined, xhr ? install_xhr() : undefined];
+export function install(fetch, xhr) {
+  return [fetch ? install_fetch() : undefined, xhr ? install_xhr() : undefined];
 }

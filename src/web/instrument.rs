@@ -17,13 +17,12 @@ use super::runtime::Runtime;
 #[wasm_bindgen(module = "/src/web/http.js")]
 extern "C" {
     #[wasm_bindgen(js_name = install)]
-    fn install_http(engine: u32, fetch: bool, xhr: bool) -> Array;
+    fn install_http(fetch: bool, xhr: bool) -> Array;
 }
 
 /// Wraps the global `fetch` and patches `XMLHttpRequest.prototype`, as asked, until shutdown.
-/// `engine`: the tracer's engine number (`pt_engine`'s), for parents that are not our spans.
-pub(crate) fn install(rt: &Rc<Runtime>, engine: u32, fetch: bool, xhr: bool) {
-    for restore in install_http(engine, fetch, xhr).iter() {
+pub(crate) fn install(rt: &Rc<Runtime>, fetch: bool, xhr: bool) {
+    for restore in install_http(fetch, xhr).iter() {
         if let Ok(restore) = restore.dyn_into::<Function>() {
             // Restores what a wrapper replaced, if it is still ours (`http.js` checks).
             rt.keep(Box::new(Restore::new(restore)));

@@ -21,7 +21,8 @@ mod instrument;
 mod js;
 mod lifecycle;
 mod page_load;
-mod propagation;
+#[doc(hidden)]
+pub mod propagation;
 #[doc(hidden)]
 pub mod runtime;
 #[doc(hidden)]

@@ -10,8 +10,10 @@
 //!   span contexts cross through the scratch buffer (`scratch.rs`, layout in `core::layout`,
 //!   which `boundary.js` shares and `tests/boundary_constants.rs` checks).
 //! - `init` and `getTracer`, through wasm-bindgen's glue, and `pt_engine`: what takes JS values
-//!   (options objects, carriers, errors), one export that JS calls directly, with an operation
-//!   code (`core::layout::OP_*`). Each calls the module that does the work.
+//!   (attribute values of any type, errors, status objects), one export that JS calls directly,
+//!   with an operation code (`core::layout::OP_*`). Each calls the module that does the work.
+//!   Span options, carriers and other SDKs' contexts are read in JS, which hands the engine their
+//!   fields as numbers and scratch strings (`pt_context`, `pt_extract`, `pt_trace_headers`).
 
 #![cfg(target_arch = "wasm32")]
 
@@ -22,7 +24,7 @@ use playtrace::core::http::ResourceTiming;
 use playtrace::core::layout::*;
 use playtrace::web::runtime::Runtime;
 use playtrace::web::scratch::{self, handle, interned, kind, parent_rule, read_context, write_context};
-use playtrace::web::{api, attributes, errors, frames, http_span, websocket};
+use playtrace::web::{api, attributes, errors, frames, http_span, propagation, websocket};
 
 // The scratch buffer and counters.
 
@@ -254,6 +256,22 @@ pub extern "C" fn pt_extract(traceparent_len: u32, tracestate_len: u32) -> u32 {
     websocket::extract(traceparent_len, tracestate_len)
 }
 
+/// A context from JS values (a `SpanContextInfo` of `extract()` or another SDK), its IDs and trace
+/// state in the scratch buffer one after the other: 1 and the context written where `pt_start`
+/// reads a given parent, or 0 when the IDs are not valid. `flags` is `traceFlags` where it is a
+/// number from 0 to 255; otherwise `sampled` says.
+#[no_mangle]
+pub extern "C" fn pt_context(
+    trace_len: u32,
+    span_len: u32,
+    state_len: u32,
+    flags: f64,
+    sampled: u32,
+    remote: u32,
+) -> u32 {
+    propagation::put_context([trace_len, span_len, state_len], flags, sampled != 0, remote != 0)
+}
+
 /// Whether the message `pt_extract` read answers the open actions (see websocket.rs).
 #[no_mangle]
 pub extern "C" fn pt_answers() -> u32 {
@@ -302,7 +320,6 @@ pub fn pt_engine(engine: u32, op: u32, span: f64, a: JsValue, b: JsValue, time: 
     let text = |v: JsValue| v.as_string().unwrap_or_default();
     let done = JsValue::UNDEFINED;
     match op {
-        OP_START_WITH => api::start_with(rt, text(a), b, span == 1.0).into(),
         OP_SET_ATTRIBUTE_VALUE => {
             api::set_attribute_value(rt, span, text(a), b);
             done
@@ -327,13 +344,11 @@ pub fn pt_engine(engine: u32, op: u32, span: f64, a: JsValue, b: JsValue, time: 
             api::update_name(rt, span, text(a));
             done
         }
-        OP_PUT_CONTEXT => api::put_context(a).into(),
-        OP_PUSH_ACTIVE => api::push_active(rt, a).into(),
-        OP_INJECT => {
-            api::inject(rt, a, b);
+        OP_LINK => {
+            api::add_link(rt, span, a.is_truthy(), b);
             done
         }
-        OP_EXTRACT => api::extract(a),
+        OP_BAGGAGE_OF => api::baggage_of(&text(a)),
         OP_SET_BAGGAGE => api::set_baggage(rt, text(a), text(b)).into(),
         OP_GET_BAGGAGE => api::get_baggage(rt, text(a)).map_or(done, JsValue::from),
         OP_REMOVE_BAGGAGE => api::remove_baggage(rt, text(a)).into(),

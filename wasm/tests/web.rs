@@ -706,6 +706,11 @@ async fn with_span_inject_and_extract_carry_the_context() {
     let opts = Object::new();
     Reflect::set(&opts, &"parent".into(), &extracted).unwrap();
     t.start_span("server_child", Some(opts.unchecked_into())).end(None);
+    let linked = js("(cx) => ({ links: [{ context: cx, attributes: { why: 'message', bad: {} } }, { context: { traceId: 'x' } }] })")
+        .unchecked_into::<Function>()
+        .call1(&JsValue::NULL, &extracted)
+        .unwrap();
+    t.start_span("linked", Some(linked.unchecked_into())).end(None);
     assert!(t.extract(js("{ traceparent: 'garbage' }").unchecked_ref()).is_null());
     let no_parent = js("{ parent: null }");
     let f2 = {
@@ -724,6 +729,14 @@ async fn with_span_inject_and_extract_carry_the_context() {
     assert_eq!(text(sc, "traceState"), "rojo=1");
     assert_eq!(num(sc, "flags"), f64::from(0x301), "sampled, parent remote");
     assert!(get(span_named(&spans, "explicit_root"), "parentSpanId").is_undefined());
+    let linked = span_named(&spans, "linked");
+    assert!(get(linked, "parentSpanId").is_undefined(), "a link is not a parent");
+    assert_eq!(text(linked, "links.0.spanId"), "00f067aa0ba902b7");
+    assert_eq!(text(linked, "links.0.traceId"), "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(text(linked, "links.0.traceState"), "rojo=1");
+    assert_eq!(text(linked, "links.0.attributes.0.value.stringValue"), "message");
+    assert_eq!(num(linked, "links.0.droppedAttributesCount"), 1.0, "the object-valued attribute");
+    assert_eq!(num(linked, "droppedLinksCount"), 1.0, "the link without a valid context");
     assert_eq!(text(span_named(&spans, "child"), "parentSpanId"), text(&action_cx, "spanId"));
     w.finish();
 }
