@@ -52,6 +52,13 @@ pub const HTTP_CALLER_TRACEPARENT: u32 = 1;
 /// loaded, replayed: it went out without trace headers, and its span says so.
 pub const HTTP_BEFORE_READY: u32 = 2;
 
+/// `pt_page`'s event: the page was hidden.
+pub const PAGE_HIDDEN: u32 = 0;
+/// `pt_page`'s event: `pagehide`, the page is going away.
+pub const PAGE_HIDE: u32 = 1;
+/// `pt_page`'s event: the page loaded (its `documentLoad` span ends).
+pub const PAGE_LOADED: u32 = 2;
+
 // What `pt_engine` does, for the tracer it names: everything off the hot path that takes JS
 // values (attributes of any type, errors, status objects, baggage). The operands: `span` a
 // span's handle, `a` and `b` JS values, `time` page or epoch milliseconds (NaN: now).

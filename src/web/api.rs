@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use super::js::{get, set};
 use super::runtime::Runtime;
 use super::scratch;
-use super::{attributes, config, errors, frames, input, instrument, lifecycle, page_load, websocket};
+use super::{attributes, config, errors, frames, input, instrument, lifecycle, websocket};
 use crate::core::errors::exception_attributes;
 use crate::core::propagation::Baggage;
 use crate::core::span::{AttributeValue, Status};
@@ -37,7 +37,6 @@ pub fn start(config: &JsValue) -> Result<JsValue, JsValue> {
     let rt = Runtime::start(&config, patterns).map_err(|e| js_sys::Error::new(&e))?;
     let engine = rt.number();
     scratch::bind_js();
-    lifecycle::install(&rt);
     if config.capture_errors {
         errors::install(&rt);
     }
@@ -48,12 +47,13 @@ pub fn start(config: &JsValue) -> Result<JsValue, JsValue> {
     if config.instrument_fetch || config.instrument_xhr {
         instrument::install(&rt, config.instrument_fetch, config.instrument_xhr);
     }
-    page_load::start(&rt);
     let tracer = make_tracer(engine);
     if config.instrument_websocket {
         websocket::install(&rt, &tracer);
     }
     rt.install(tracer.clone());
+    // After the install: the page load's span, if any, is started on the installed tracer.
+    lifecycle::install(&rt);
     Ok(tracer)
 }
 

@@ -48,13 +48,6 @@ pub(crate) fn object(value: &JsValue) -> Option<&Object> {
     Some(value.unchecked_ref())
 }
 
-/// The page's window as an event target; `None` in a worker (a global object without a
-/// `document`).
-pub(crate) fn window() -> Option<web_sys::EventTarget> {
-    let g = global();
-    get(&g, "document").is_object().then(|| g.unchecked_into())
-}
-
 /// `globalThis[name]` as a `Storage`, where it is an object (`localStorage`, `sessionStorage`).
 /// Not checked further: a `Storage` method called on anything else throws, which every caller
 /// reads as no storage.

@@ -1,34 +1,18 @@
-//! Page-lifecycle listeners: `visibilitychange` to hidden and `pagehide` send everything by
-//! what survives the page; `pagehide` first ends the spans still open, so they are not lost.
+//! The page's lifecycle: `page.js` listens for the page hiding, going away (`pagehide`) and
+//! loading, and calls `pt_page`. Hidden or going away, the engine sends everything by what
+//! survives the page; going away, it first ends the spans still open, so they are not lost.
 
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
-use super::js::{get, global};
-use super::runtime::{page_hidden, with_live, Runtime};
+use super::runtime::Runtime;
+use crate::core::layout::{PAGE_HIDDEN, PAGE_HIDE};
 
-/// An event listener, removed when dropped.
-pub(crate) struct Listener {
-    target: web_sys::EventTarget,
-    kind: &'static str,
-    closure: Closure<dyn FnMut()>,
-}
-
-impl Listener {
-    /// Listens for `kind` on `target`; `None` if the target refused.
-    pub(crate) fn new(target: web_sys::EventTarget, kind: &'static str, f: impl FnMut() + 'static) -> Option<Self> {
-        let closure = Closure::<dyn FnMut()>::new(f);
-        target.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref()).ok()?;
-        Some(Self { target, kind, closure })
-    }
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        let _ = self.target.remove_event_listener_with_callback(self.kind, self.closure.as_ref().unchecked_ref());
-    }
+#[wasm_bindgen(module = "/src/web/page.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = watchPage)]
+    fn watch_page() -> js_sys::Function;
 }
 
 /// What a JS installer returned to undo itself (remove its listeners, restore what it wrapped),
@@ -49,31 +33,24 @@ impl Drop for Restore {
     }
 }
 
-/// Installs the listeners; the runtime keeps them until shutdown.
+/// Installs the listeners (and starts the page load's span where the page carries a context);
+/// the runtime keeps them until shutdown. The runtime must be the installed one.
 pub(crate) fn install(rt: &Rc<Runtime>) {
-    let document = get(&global(), "document");
-    if document.is_object() {
-        let document: web_sys::EventTarget = document.unchecked_into();
-        let weak = Rc::downgrade(rt);
-        let on_visibility = move || {
-            if page_hidden() {
-                with_live(&weak, |rt| rt.on_page_leaving());
-            }
-        };
-        if let Some(l) = Listener::new(document, "visibilitychange", on_visibility) {
-            rt.keep(Box::new(l));
-        }
+    rt.keep(Box::new(Restore::new(watch_page())));
+}
+
+/// `pt_page` (see wasm/src/lib.rs): one of `core::layout::PAGE_*` happened to the page.
+pub fn event(kind: u32) {
+    let Some(rt) = Runtime::installed() else { return };
+    if rt.is_shut_down() {
+        return;
     }
-    if let Some(window) = super::js::window() {
-        let weak = Rc::downgrade(rt);
-        let on_pagehide = move || {
-            with_live(&weak, |rt| {
-                rt.end_open_spans();
-                rt.on_page_leaving();
-            })
-        };
-        if let Some(l) = Listener::new(window, "pagehide", on_pagehide) {
-            rt.keep(Box::new(l));
+    match kind {
+        PAGE_HIDDEN => rt.on_page_leaving(),
+        PAGE_HIDE => {
+            rt.end_open_spans();
+            rt.on_page_leaving();
         }
+        _ => super::page_load::loaded(&rt),
     }
 }

@@ -19,8 +19,10 @@ pub mod http_span;
 mod input;
 mod instrument;
 mod js;
-mod lifecycle;
-mod page_load;
+#[doc(hidden)]
+pub mod lifecycle;
+#[doc(hidden)]
+pub mod page_load;
 #[doc(hidden)]
 pub mod propagation;
 #[doc(hidden)]

@@ -77,6 +77,8 @@ struct State {
     frames: FrameWatch,
     /// Requests outside any action: the `background` span grouping them.
     background: Background,
+    /// The page load's open action and span, until the page has loaded (`page_load`).
+    page_load: Option<(u64, Option<SpanHandle>)>,
 }
 
 /// One installed tracer.
@@ -135,15 +137,6 @@ fn resource(config: &TracerConfig) -> Resource {
     r
 }
 
-/// Runs `f` if the tracer still exists and has not been shut down.
-pub(crate) fn with_live(weak: &Weak<Runtime>, f: impl FnOnce(&Rc<Runtime>)) {
-    if let Some(rt) = weak.upgrade() {
-        if !rt.is_shut_down() {
-            f(&rt);
-        }
-    }
-}
-
 fn print(texts: Vec<String>) {
     for text in texts {
         web_sys::console::log_1(&JsValue::from_str(&text));
@@ -190,6 +183,7 @@ impl Runtime {
                 errors: ErrorLimiter::default(),
                 frames: FrameWatch::new(config.frame_budget_ms, f64::from(config.flush_interval_ms)),
                 background: Background::new(config.background),
+                page_load: None,
             }),
             timer: RefCell::new(None),
             waiters: RefCell::new(Vec::new()),

@@ -24,7 +24,7 @@ use playtrace::core::http::ResourceTiming;
 use playtrace::core::layout::*;
 use playtrace::web::runtime::Runtime;
 use playtrace::web::scratch::{self, handle, interned, kind, parent_rule, read_context, write_context};
-use playtrace::web::{api, attributes, errors, frames, http_span, propagation, websocket};
+use playtrace::web::{api, attributes, errors, frames, http_span, lifecycle, page_load, propagation, websocket};
 
 // The scratch buffer and counters.
 
@@ -254,6 +254,19 @@ pub extern "C" fn pt_trace_headers() {
 #[no_mangle]
 pub extern "C" fn pt_extract(traceparent_len: u32, tracestate_len: u32) -> u32 {
     websocket::extract(traceparent_len, tracestate_len)
+}
+
+/// The page was hidden, is going away or has loaded (`core::layout::PAGE_*`).
+#[no_mangle]
+pub extern "C" fn pt_page(event: u32) {
+    lifecycle::event(event);
+}
+
+/// The page's `<meta name="traceparent">` and `tracestate` (length 0: none) in the scratch
+/// buffer: 1 and its page-load span started, or 0 where the `traceparent` is not valid.
+#[no_mangle]
+pub extern "C" fn pt_page_load(traceparent_len: u32, tracestate_len: u32) -> u32 {
+    page_load::begin(traceparent_len, tracestate_len)
 }
 
 /// A context from JS values (a `SpanContextInfo` of `extract()` or another SDK), its IDs and trace

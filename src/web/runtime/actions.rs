@@ -4,6 +4,7 @@ use super::Runtime;
 use crate::core::frames::frame_stats;
 use crate::core::ids::TraceId;
 use crate::core::span_context::SpanContext;
+use crate::core::tracer::SpanHandle;
 use crate::web::{clock, frame_ring};
 
 impl Runtime {
@@ -23,6 +24,16 @@ impl Runtime {
 
     pub(crate) fn open_background_action(&self, cx: SpanContext) -> u64 {
         self.state.borrow_mut().contexts.open_background_action(cx)
+    }
+
+    /// The page load's open action and span, which end when the page has loaded.
+    pub(crate) fn set_page_load(&self, action: u64, span: Option<SpanHandle>) {
+        self.state.borrow_mut().page_load = Some((action, span));
+    }
+
+    /// The page load's open action and span, once.
+    pub(crate) fn take_page_load(&self) -> Option<(u64, Option<SpanHandle>)> {
+        self.state.borrow_mut().page_load.take()
     }
 
     /// How many actions are open.
