@@ -1,7 +1,7 @@
 // @ts-check
 // The JS half of the numeric boundary (wasm/src/lib.rs): the wasm exports, the scratch buffer in
 // wasm memory, and the interned names and keys. Shared by the JS API and the fetch wrapper.
-// Also the engine's transports (one module fewer for a page to load) and `copyInto`, which
+// Also the engine's transports (one module fewer for a page to load) and `copyAnswered`, which
 // copies a failed body back into wasm memory.
 
 // Numbers shared with the engine (core/layout.rs; tests/boundary_constants.rs checks every JS
@@ -150,9 +150,11 @@ export function taken(len) {
   return decoder.decode(STR.subarray(0, len));
 }
 
-/** Copies a request body (transport/mod.rs) back into wasm memory at `at`. */
-export function copyInto(bytes, memory, at) {
-  new Uint8Array(memory.buffer, at, bytes.length).set(bytes);
+let answering = new Uint8Array(0); // the body whose answer `pt_answered` is being told
+
+/** Copies the body being answered (transport/fetch.rs) back into wasm memory at `at`. */
+export function copyAnswered(memory, at) {
+  new Uint8Array(memory.buffer, at, answering.length).set(answering);
 }
 
 // The engine's transports (transport/*.rs): each does the IO and says what happened.
@@ -206,9 +208,11 @@ if (typeof document !== "undefined") {
 }
 
 /** POSTs a body with `fetch` (the page's, as it was at init): gzipped where `gzip` asks, the
- * browser has `CompressionStream` and it makes the body smaller. Then calls
- * `done(status, retryAfter, answered, sentBytes, gzipped)` once, as `settled` says. */
-export function post(fetch, url, bytes, type, keepalive, credentials, gzip, probe, done) {
+ * browser has `CompressionStream` and it makes the body smaller. Then tells the engine numbered
+ * `engine` how `attempt` went, once, as `settled` says (`pt_answered`: the status, the
+ * Retry-After header, whether a probe reached the server, the bytes sent, whether gzipped, and
+ * the body's length, which the engine copies back with `copyAnswered` if it keeps it). */
+export function post(fetch, url, bytes, type, keepalive, credentials, gzip, probe, engine, attempt) {
   let sent = bytes.length, zipped = false;
   const send = (body, z) => {
     sent = body.length;
@@ -232,7 +236,14 @@ export function post(fetch, url, bytes, type, keepalive, credentials, gzip, prob
   } else {
     answer = send(bytes, false);
   }
-  settled(answer, (status, retryAfter, answered) => done(status, retryAfter, answered, sent, zipped), probe, url);
+  settled(answer, (status, retryAfter, answered) => {
+    answering = bytes;
+    try {
+      X.pt_answered(engine, attempt, status, put(retryAfter), answered ? 1 : 0, sent, zipped ? 1 : 0, bytes.length);
+    } finally {
+      answering = new Uint8Array(0);
+    }
+  }, probe, url);
 }
 
 let debugging; // Promise of debug.js, imported at debug's first need

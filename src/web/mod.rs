@@ -29,7 +29,8 @@ pub mod propagation;
 pub mod runtime;
 #[doc(hidden)]
 pub mod scratch;
-mod transport;
+#[doc(hidden)]
+pub mod transport;
 mod types;
 #[doc(hidden)]
 pub mod websocket;

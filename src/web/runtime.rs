@@ -98,6 +98,8 @@ pub struct Runtime {
     credentials: bool,
     /// The session's ID is not read yet ([`Runtime::bind_session`]).
     unbound: Cell<bool>,
+    /// This runtime's number ([`Runtime::number`]), by which JS names it.
+    number: Cell<u32>,
 }
 
 /// The endpoint as an absolute http(s) URL, resolved against the page.
@@ -192,6 +194,7 @@ impl Runtime {
             content_type,
             credentials: config.credentials,
             unbound: Cell::new(true),
+            number: Cell::new(0),
         });
         if config.sampler.by_session() {
             rt.bind_session();
@@ -230,11 +233,13 @@ impl Runtime {
 
     /// Numbers this runtime, for its tracer's JS object ([`Runtime::numbered`]).
     pub(crate) fn number(self: &Rc<Self>) -> u32 {
-        MADE.with(|m| {
+        let n = MADE.with(|m| {
             let mut m = m.borrow_mut();
             m.push(Rc::clone(self));
             m.len() as u32 - 1
-        })
+        });
+        self.number.set(n);
+        n
     }
 
     /// The runtime numbered `n`, if any.

@@ -24,7 +24,9 @@ use playtrace::core::http::ResourceTiming;
 use playtrace::core::layout::*;
 use playtrace::web::runtime::Runtime;
 use playtrace::web::scratch::{self, handle, interned, kind, parent_rule, read_context, write_context};
-use playtrace::web::{api, attributes, errors, frames, http_span, lifecycle, page_load, propagation, websocket};
+use playtrace::web::{
+    api, attributes, errors, frames, http_span, lifecycle, page_load, propagation, transport, websocket,
+};
 
 // The scratch buffer and counters.
 
@@ -254,6 +256,22 @@ pub extern "C" fn pt_trace_headers() {
 #[no_mangle]
 pub extern "C" fn pt_extract(traceparent_len: u32, tracestate_len: u32) -> u32 {
     websocket::extract(traceparent_len, tracestate_len)
+}
+
+/// A body's `fetch` settled (see `transport::fetch::answered`).
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn pt_answered(
+    engine: u32,
+    attempt: u32,
+    status: u32,
+    retry_len: u32,
+    probed: u32,
+    sent: u32,
+    gzipped: u32,
+    body_len: u32,
+) {
+    transport::fetch::answered(engine, attempt, status, retry_len, probed, sent, gzipped, body_len);
 }
 
 /// The page was hidden, is going away or has loaded (`core::layout::PAGE_*`).

@@ -5,12 +5,12 @@
 //! the tracer from inside. Every decision is the engine's; this only talks to the browser.
 
 use gloo_timers::callback::Timeout;
-use js_sys::{Promise, Uint8Array};
+use js_sys::Promise;
 use wasm_bindgen::JsValue;
 
 use super::{page_hidden, print, Runtime};
 use crate::core::diagnostics::Decision;
-use crate::core::engine::export::{keeps_body, Command, Event, Reply};
+use crate::core::engine::export::{Command, Event, Reply};
 use crate::core::preflight::preflight_repeats;
 use crate::core::transport::{PendingBody, Transport};
 use crate::web::clock;
@@ -148,7 +148,7 @@ impl Runtime {
         promise
     }
 
-    /// Posts a body; the answer goes to the engine.
+    /// Posts a body; the answer comes back by `pt_answered` ([`Runtime::answered`]).
     fn post(&self, attempt: u32, url: &str, body: String, keepalive: bool, gzip: bool, probe: bool) {
         let Some(fetch) = self.fetch.clone() else { return };
         // The body leaves wasm memory here: while the request is in flight only the browser's
@@ -165,18 +165,11 @@ impl Runtime {
             gzip,
             probe: probe.then(|| fetch.clone()),
         };
-        let weak = self.me.clone();
-        let request = bytes.clone();
-        post.send(&request, move |reply| {
-            if let Some(rt) = weak.upgrade() {
-                rt.answered(attempt, bytes, reply);
-            }
-        });
+        post.send(&bytes, self.number.get(), attempt);
     }
 
-    fn answered(&self, attempt: u32, bytes: Uint8Array, reply: Reply) {
-        let body = keeps_body(&reply).then(|| transport::body_text(&bytes));
-        drop(bytes);
+    /// A post settled: `body` is its body where the engine keeps it to try again.
+    pub(crate) fn answered(&self, attempt: u32, reply: Reply, body: Option<String>) {
         // Read before the state is borrowed: a page may define `visibilityState` itself.
         let hidden = page_hidden();
         self.export(Event::Answered { attempt, reply, body, hidden }, clock::now_ns());

@@ -5,14 +5,13 @@ use js_sys::{Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::core::delivery::Answer;
-use crate::core::engine::export::Reply;
+use crate::core::engine::export::{keeps_body, Reply};
 use crate::core::transport::parse_retry_after_seconds;
 
-// `post` (boundary.js): compresses where asked and possible, sends, and calls
-// `done(status, retryAfter, answered, sentBytes, gzipped)` once the request settles. A request
-// that got no answer, when `probe` is given, is followed by a `no-cors` GET of the same URL: its
-// opaque answer cannot be read but is seen to arrive, which tells a CORS refusal (the server is
-// there) from nothing listening.
+// `post` (boundary.js): compresses where asked and possible, sends, and calls `pt_answered`
+// (see [`answered`]) once the request settles. A request that got no answer, when `probe` is
+// given, is followed by a `no-cors` GET of the same URL: its opaque answer cannot be read but is
+// seen to arrive, which tells a CORS refusal (the server is there) from nothing listening.
 #[wasm_bindgen(module = "/src/web/boundary.js")]
 extern "C" {
     #[allow(clippy::too_many_arguments)]
@@ -26,8 +25,13 @@ extern "C" {
         credentials: bool,
         gzip: bool,
         probe: Option<Function>,
-        done: JsValue,
+        engine: u32,
+        attempt: u32,
     );
+
+    /// Copies the body `post` is answering for back into wasm memory at `at`.
+    #[wasm_bindgen(js_name = copyAnswered)]
+    fn copy_answered(memory: &JsValue, at: *mut u8);
 }
 
 fn reply(status: u16, retry_after: &str, answered: bool, sent_bytes: u32, gzipped: bool) -> Reply {
@@ -61,13 +65,9 @@ pub(crate) struct Post<'a> {
 }
 
 impl Post<'_> {
-    /// Posts `body` (see [`super::body_bytes`]) and calls `done` once with the answer.
-    pub(crate) fn send(self, body: &Uint8Array, done: impl FnOnce(Reply) + 'static) {
-        let done = Closure::once_into_js(
-            move |status: u16, retry_after: String, answered: bool, bytes: u32, gzipped: bool| {
-                done(reply(status, &retry_after, answered, bytes, gzipped))
-            },
-        );
+    /// Posts `body` (see [`super::body_bytes`]); its answer goes to the runtime numbered `engine`
+    /// as that of `attempt` ([`answered`]).
+    pub(crate) fn send(self, body: &Uint8Array, engine: u32, attempt: u32) {
         post_js(
             self.fetch,
             self.url,
@@ -77,7 +77,38 @@ impl Post<'_> {
             self.credentials,
             self.gzip,
             self.probe,
-            done,
+            engine,
+            attempt,
         );
     }
+}
+
+/// `pt_answered` (see wasm/src/lib.rs): the request of `attempt` by the runtime numbered `engine`
+/// settled with `status` (0: no response; the `Retry-After` header's `retry_len` bytes in the
+/// scratch buffer), `answered` where a probe reached the server, `sent` bytes sent, `gzipped`.
+/// The body (`body_len` bytes) is copied back only where the engine keeps it to try again.
+#[allow(clippy::too_many_arguments)]
+pub fn answered(
+    engine: u32,
+    attempt: u32,
+    status: u32,
+    retry_len: u32,
+    probed: u32,
+    sent: u32,
+    gzipped: u32,
+    body_len: u32,
+) {
+    let Some(rt) = crate::web::runtime::Runtime::numbered(engine) else { return };
+    let [retry_after] = crate::web::scratch::scratch_strings([retry_len]);
+    let reply = reply(status.min(u32::from(u16::MAX)) as u16, &retry_after, probed != 0, sent, gzipped != 0);
+    let body = keeps_body(&reply).then(|| {
+        let len = body_len as usize;
+        let mut out = Vec::<u8>::with_capacity(len);
+        copy_answered(&wasm_bindgen::memory(), out.as_mut_ptr());
+        // SAFETY: the copy wrote exactly `len` bytes into the capacity reserved for them. (Not
+        // `to_vec`: its length check pulls panic formatting into the module.)
+        unsafe { out.set_len(len) };
+        String::from_utf8(out).unwrap_or_default()
+    });
+    rt.answered(attempt, reply, body);
 }
