@@ -11,7 +11,7 @@
 // own: `withSpan` and `action` call `fn`, and what it throws reaches the caller as before.
 
 import {
-  X, BASE, W, U8, encoder, decoder, words, put, putContext, intern, taken, text, counted, COUNT_CONVERSION_ERROR,
+  X, BASE, W, U8, encoder, decoder, words, written, put, putContext, intern, taken, text, counted, COUNT_CONVERSION_ERROR,
   PARENT_IMPLICIT, PARENT_ACTIVE_ONLY, PARENT_ROOT, PARENT_GIVEN, sockets,
 } from "./boundary.js";
 import { frame } from "./frames.js";
@@ -362,7 +362,7 @@ const isHeaders = (carrier) => typeof Headers !== "undefined" && carrier instanc
  * tracestate and baggage where there are any), as [name, value, ...]. */
 function traceHeaders() {
   X.pt_trace_headers();
-  const bytes = words()[W];
+  const bytes = written();
   return bytes > 0 ? taken(bytes).split("\n") : [];
 }
 

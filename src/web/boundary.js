@@ -144,9 +144,16 @@ export function numberText(v) {
   return String(v);
 }
 
-/** Reads a string the engine wrote to the string area. */
+/** The length of the text the engine has just written for JS (`scratch::write_text`, in the
+ * first context word), with the views bound again: writing a long text may have moved the
+ * buffer. */
+export function written() {
+  views(X.pt_scratch(0));
+  return U32[W];
+}
+
+/** Reads a string of `len` bytes the engine wrote to the string area (`written()` first). */
 export function taken(len) {
-  words();
   return decoder.decode(STR.subarray(0, len));
 }
 

@@ -8,7 +8,7 @@
 // How a request's URL, method and Resource Timing are read is exported for the early tracer
 // (early.js), whose recorded requests the engine replays.
 
-import { X, W, words, put, putContext, taken, PARENT_IMPLICIT, PARENT_ROOT, PARENT_GIVEN } from "./boundary.js";
+import { X, written, put, putContext, taken, PARENT_IMPLICIT, PARENT_ROOT, PARENT_GIVEN } from "./boundary.js";
 
 const MARK = "__playtrace_wrapped";
 // `pt_http_start`'s flags (core/layout.rs): the caller set its own traceparent; a request made
@@ -94,7 +94,7 @@ function failed(h, error, endMs = NaN) {
 function startRequest(url, method, rule, flags, out, startMs = NaN) {
   const n = put(url);
   const h = X.pt_http_start(n, put(method, n), rule, flags, startMs);
-  const headerBytes = words()[W];
+  const headerBytes = written();
   if (h >= 0 && headerBytes > 0) out.push(...taken(headerBytes).split("\n"));
   return h;
 }

@@ -826,6 +826,38 @@ async fn without_credentials_no_beacon_is_used_and_fetch_omits_cookies() {
 }
 
 #[wasm_bindgen_test]
+async fn inject_writes_baggage_of_any_size_whole() {
+    let w = World::new(&format!("{{ serviceName: 's', {BIG} }}"));
+    // 60 members of 125 bytes: a header of about 7.5 KB, under W3C's 8192.
+    for i in 0..60 {
+        assert!(w.tracer.set_baggage(&format!("k{i:02}"), &"v".repeat(120)));
+    }
+    let span: JsValue = w.tracer.start_span("carrier", None).into();
+    let carrier = js("({})");
+    w.tracer.inject(carrier.unchecked_ref(), Some(span.clone().unchecked_into()));
+    let baggage = text(&carrier, "baggage");
+    let members: Vec<&str> = baggage.split(',').collect();
+    assert_eq!(members.len(), 60, "every member");
+    assert!(
+        members.iter().all(|m| m.len() == 124 && m.starts_with('k')),
+        "each whole: {}",
+        &baggage[..80.min(baggage.len())]
+    );
+    assert!(text(&carrier, "traceparent").starts_with("00-"));
+    // The engine wrote past the scratch buffer's first size, which moved it: what JS writes next
+    // must still reach the engine.
+    let after = w.tracer.start_span("after", Some(js("{ attributes: { weapon: 'sword' } }").unchecked_into()));
+    after.set_attribute("level", &JsValue::from(3));
+    after.end(None);
+    w.tracer.flush();
+    let spans = w.spans().await;
+    let after = span_named(&spans, "after");
+    assert_eq!(text(&attr(after, "weapon"), "stringValue"), "sword");
+    assert_eq!(text(&attr(after, "level"), "intValue"), "3");
+    w.finish();
+}
+
+#[wasm_bindgen_test]
 async fn js_values_of_any_type_never_throw() {
     let w = World::new(&format!("{{ serviceName: 's', {BIG} }}"));
     let s = w.tracer.start_span(
