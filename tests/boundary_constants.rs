@@ -33,18 +33,14 @@ fn shared() -> Vec<(&'static str, u64)> {
         ("PAGE_LOADED", u64::from(PAGE_LOADED)),
         ("OP_SET_ATTRIBUTE_VALUE", u64::from(OP_SET_ATTRIBUTE_VALUE)),
         ("OP_ADD_EVENT", u64::from(OP_ADD_EVENT)),
-        ("OP_RECORD_EXCEPTION", u64::from(OP_RECORD_EXCEPTION)),
-        ("OP_FAIL", u64::from(OP_FAIL)),
-        ("OP_SET_STATUS", u64::from(OP_SET_STATUS)),
-        ("OP_UPDATE_NAME", u64::from(OP_UPDATE_NAME)),
         ("OP_LINK", u64::from(OP_LINK)),
         ("OP_BAGGAGE_OF", u64::from(OP_BAGGAGE_OF)),
-        ("OP_SET_BAGGAGE", u64::from(OP_SET_BAGGAGE)),
-        ("OP_GET_BAGGAGE", u64::from(OP_GET_BAGGAGE)),
-        ("OP_REMOVE_BAGGAGE", u64::from(OP_REMOVE_BAGGAGE)),
         ("OP_FLUSH", u64::from(OP_FLUSH)),
         ("OP_SHUTDOWN", u64::from(OP_SHUTDOWN)),
         ("OP_STATS", u64::from(OP_STATS)),
+        ("BAGGAGE_SET", u64::from(BAGGAGE_SET)),
+        ("BAGGAGE_GET", u64::from(BAGGAGE_GET)),
+        ("BAGGAGE_REMOVE", u64::from(BAGGAGE_REMOVE)),
     ]
 }
 

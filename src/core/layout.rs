@@ -60,38 +60,31 @@ pub const PAGE_HIDE: u32 = 1;
 pub const PAGE_LOADED: u32 = 2;
 
 // What `pt_engine` does, for the tracer it names: everything off the hot path that takes JS
-// values (attributes of any type, errors, status objects, baggage). The operands: `span` a
+// values (attributes of any type, attribute objects) or answers with one. The operands: `span` a
 // span's handle, `a` and `b` JS values, `time` page or epoch milliseconds (NaN: now).
 
 /// An attribute of any JS type: `a` the key, `b` the value.
 pub const OP_SET_ATTRIBUTE_VALUE: u32 = 0;
 /// An event: `a` its name, `b` its attributes, at `time`.
 pub const OP_ADD_EVENT: u32 = 1;
-/// An `exception` event from `a`, at `time`.
-pub const OP_RECORD_EXCEPTION: u32 = 2;
-/// An action failed with `a` at `time`: an exception event and an error status.
-pub const OP_FAIL: u32 = 3;
-/// The span's status (`a`).
-pub const OP_SET_STATUS: u32 = 4;
-/// The span's new name (`a`).
-pub const OP_UPDATE_NAME: u32 = 5;
 /// A link to the context in the scratch buffer with the attributes `b`, if `a` is true (the
 /// context was valid); a dropped link, counted, if not.
-pub const OP_LINK: u32 = 6;
+pub const OP_LINK: u32 = 2;
 /// The entries of the `baggage` header `a`, as an object.
-pub const OP_BAGGAGE_OF: u32 = 7;
-/// Baggage `a` set to `b`; true if kept.
-pub const OP_SET_BAGGAGE: u32 = 8;
-/// Baggage `a`'s value, or undefined.
-pub const OP_GET_BAGGAGE: u32 = 9;
-/// Baggage `a` removed; true if it was there.
-pub const OP_REMOVE_BAGGAGE: u32 = 10;
+pub const OP_BAGGAGE_OF: u32 = 3;
 /// `flush()`.
-pub const OP_FLUSH: u32 = 11;
+pub const OP_FLUSH: u32 = 4;
 /// `shutdown()`: its promise.
-pub const OP_SHUTDOWN: u32 = 12;
+pub const OP_SHUTDOWN: u32 = 5;
 /// `stats()`: the counters.
-pub const OP_STATS: u32 = 13;
+pub const OP_STATS: u32 = 6;
+
+/// `pt_baggage`'s operation: set the entry; 1 if kept.
+pub const BAGGAGE_SET: u32 = 0;
+/// `pt_baggage`'s operation: the entry's value, written back; its length, or -1 if none.
+pub const BAGGAGE_GET: u32 = 1;
+/// `pt_baggage`'s operation: remove the entry; 1 if it was there.
+pub const BAGGAGE_REMOVE: u32 = 2;
 
 /// What `config.js` answers for `init`'s config: the value of each key at its place in this list
 /// (undefined where not set), the config's keys first, then the engine's own slots (the

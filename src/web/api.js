@@ -11,7 +11,7 @@
 // own: `withSpan` and `action` call `fn`, and what it throws reaches the caller as before.
 
 import {
-  X, BASE, W, U8, encoder, decoder, words, written, put, putContext, intern, taken, text, counted, COUNT_CONVERSION_ERROR,
+  X, BASE, W, U8, encoder, decoder, words, written, put, putContext, intern, taken, text, str, counted, COUNT_CONVERSION_ERROR,
   PARENT_IMPLICIT, PARENT_ACTIVE_ONLY, PARENT_ROOT, PARENT_GIVEN, sockets,
 } from "./boundary.js";
 import { frame } from "./frames.js";
@@ -38,9 +38,9 @@ export function wrapSockets(tracer) {
 // Numbers shared with the engine (core/layout.rs; tests/boundary_constants.rs checks them).
 const CONTEXT_BYTES = 32, STRING_AT = 544;
 const KIND_INTERNAL = 0, KIND_SERVER = 1, KIND_CLIENT = 2, KIND_PRODUCER = 3, KIND_CONSUMER = 4;
-const OP_SET_ATTRIBUTE_VALUE = 0, OP_ADD_EVENT = 1, OP_RECORD_EXCEPTION = 2, OP_FAIL = 3, OP_SET_STATUS = 4;
-const OP_UPDATE_NAME = 5, OP_LINK = 6, OP_BAGGAGE_OF = 7, OP_SET_BAGGAGE = 8, OP_GET_BAGGAGE = 9;
-const OP_REMOVE_BAGGAGE = 10, OP_FLUSH = 11, OP_SHUTDOWN = 12, OP_STATS = 13;
+const OP_SET_ATTRIBUTE_VALUE = 0, OP_ADD_EVENT = 1, OP_LINK = 2, OP_BAGGAGE_OF = 3, OP_FLUSH = 4;
+const OP_SHUTDOWN = 5, OP_STATS = 6;
+const BAGGAGE_SET = 0, BAGGAGE_GET = 1, BAGGAGE_REMOVE = 2;
 
 /**
  * What `tracer`'s engine does with JS values off the hot path: `op` (OP_*) with `span` (a
@@ -131,23 +131,45 @@ export class Span {
   }
 
   recordException(exception, time) {
-    if (this._live()) guarded(() => engine(this.t, OP_RECORD_EXCEPTION, this.h, exception, undefined, ms(time)));
+    if (this._live()) guarded(() => this._exception(exception, time, 0));
+  }
+
+  /** An `exception` event from `value` (an Error's name, message and stack; else the text of a
+   * string) at `time`, else now; `fail` 1 also sets an error status with its message. */
+  _exception(value, time, fail) {
+    let type = "", message = "", stack = "";
+    if (value !== null && typeof value === "object") {
+      type = str(value.name);
+      message = str(value.message);
+      stack = str(value.stack);
+    } else {
+      message = str(value);
+    }
+    const t = put(type), m = put(message, t);
+    X.pt_exception(this.h, t, m, put(stack, t + m), ms(time), fail);
   }
 
   setStatus(status) {
-    if (this._live()) guarded(() => engine(this.t, OP_SET_STATUS, this.h, status));
+    if (this._live()) {
+      guarded(() => {
+        const s = status !== null && typeof status === "object" ? status : {};
+        const code = s.code;
+        const c = code === "ok" || code === 1 ? 1 : code === "error" || code === 2 ? 2 : 0;
+        X.pt_status(this.h, c, c === 2 ? put(str(s.message)) : 0);
+      });
+    }
     return this;
   }
 
   /** The action failed with `error` (at `time`, else now): its exception and error status. */
   _fail(error, time) {
-    if (this._live()) engine(this.t, OP_FAIL, this.h, error, undefined, ms(time));
+    if (this._live()) guarded(() => this._exception(error, time, 1));
   }
 
   updateName(name) {
     if (this._live()) {
       const n = text(name, null); // a name that cannot be read is skipped: the span keeps its own
-      if (n !== null) engine(this.t, OP_UPDATE_NAME, this.h, n);
+      if (n !== null) X.pt_rename(this.h, put(n));
     }
     return this;
   }
@@ -335,9 +357,12 @@ export class Tracer {
       return context;
     }, null);
   }
-  setBaggage(key, value) { return engine(this, OP_SET_BAGGAGE, 0, text(key), text(value)); }
-  getBaggage(key) { return engine(this, OP_GET_BAGGAGE, 0, text(key)); }
-  removeBaggage(key) { return engine(this, OP_REMOVE_BAGGAGE, 0, text(key)); }
+  setBaggage(key, value) {
+    const k = put(text(key));
+    return X.pt_baggage(this.e, BAGGAGE_SET, k, put(text(value), k)) === 1;
+  }
+  getBaggage(key) { return X.pt_baggage(this.e, BAGGAGE_GET, put(text(key)), 0) < 0 ? undefined : taken(written()); }
+  removeBaggage(key) { return X.pt_baggage(this.e, BAGGAGE_REMOVE, put(text(key)), 0) === 1; }
   flush() { if (!this.d) engine(this, OP_FLUSH); }
   /** A request made before the engine loaded, recorded by the package's early tracer. */
   _replayRequest(record) { if (!this.d) replayRequest(record); }

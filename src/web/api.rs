@@ -8,13 +8,14 @@ use js_sys::Object;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use wasm_bindgen::prelude::*;
 
-use super::js::{get, set};
+use super::js::set;
 use super::runtime::Runtime;
 use super::scratch;
 use super::{attributes, config, errors, frames, input, instrument, lifecycle, websocket};
 use crate::core::errors::exception_attributes;
+use crate::core::layout::{BAGGAGE_REMOVE, BAGGAGE_SET};
 use crate::core::propagation::Baggage;
-use crate::core::span::{AttributeValue, Status};
+use crate::core::span::Status;
 
 #[wasm_bindgen(module = "/src/web/api.js")]
 extern "C" {
@@ -111,46 +112,63 @@ pub fn add_event(rt: &Rc<Runtime>, span: f64, name: String, attributes: JsValue,
     });
 }
 
-/// Records an `exception` event with `exception.type`, `exception.message` and
-/// `exception.stacktrace` from an Error (or a message from anything else). The status is
-/// left to the caller, as in OpenTelemetry.
-pub fn record_exception(rt: &Rc<Runtime>, span: f64, exception: JsValue, time: f64) {
-    let Some(h) = scratch::handle(span) else { return };
+/// `pt_exception` (see wasm/src/lib.rs): an `exception` event with `exception.type`,
+/// `exception.message` and `exception.stacktrace` from the texts of the given lengths in the
+/// scratch buffer, at `time` (NaN: now). `fail` also sets an error status with the message (an
+/// action that threw or rejected); otherwise the status is left to the caller, as in
+/// OpenTelemetry.
+pub fn exception(span: f64, lengths: [u32; 3], time: f64, fail: bool) {
+    let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) else { return };
     let t = rt.time_ns(time);
-    let attrs = exception_attributes_of(&exception);
-    rt.with_span(h, |s| s.add_event("exception", t, attrs));
-}
-
-/// Records `error` as an exception at `time` (NaN: now) and sets an error status with its
-/// message (a rejected or throwing action).
-pub fn fail(rt: &Rc<Runtime>, span: f64, error: JsValue, time: f64) {
-    let Some(h) = scratch::handle(span) else { return };
-    let t = rt.time_ns(time);
-    let attrs = exception_attributes_of(&error);
-    let message = get(&error, "message").as_string().or_else(|| error.as_string()).unwrap_or_default();
+    let [error_type, message, stack] = scratch::scratch_strings(lengths);
+    let attrs = exception_attributes(&error_type, &message, &stack);
     rt.with_span(h, |s| {
         s.add_event("exception", t, attrs);
-        s.set_status(Status::Error(message));
+        if fail {
+            s.set_status(Status::Error(message));
+        }
     });
 }
 
-/// Sets the status: `{code: "ok"}`, `{code: "error", message}` or `{code: "unset"}`.
-pub fn set_status(rt: &Rc<Runtime>, span: f64, status: JsValue) {
-    let Some(h) = scratch::handle(span) else { return };
-    let code = get(&status, "code");
-    let message = get(&status, "message").as_string().unwrap_or_default();
-    let status = match (code.as_string().as_deref(), code.as_f64()) {
-        (Some("ok"), _) | (_, Some(1.0)) => Status::Ok,
-        (Some("error"), _) | (_, Some(2.0)) => Status::Error(message),
+/// `pt_status` (see wasm/src/lib.rs): `code` 1 ok, 2 an error with the message of `message_len`
+/// bytes in the scratch buffer, anything else unset.
+pub fn set_status(span: f64, code: u32, message_len: u32) {
+    let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) else { return };
+    let status = match code {
+        1 => Status::Ok,
+        2 => {
+            let [message] = scratch::scratch_strings([message_len]);
+            Status::Error(message)
+        }
         _ => Status::Unset,
     };
     rt.with_span(h, |s| s.set_status(status));
 }
 
-/// Renames the span (the seeds' SetOperationName).
-pub fn update_name(rt: &Rc<Runtime>, span: f64, name: String) {
-    if let Some(h) = scratch::handle(span) {
-        rt.with_span(h, |s| s.update_name(&name));
+/// `pt_rename` (see wasm/src/lib.rs): the span's new name, of `name_len` bytes in the scratch
+/// buffer (the seeds' SetOperationName).
+pub fn rename(span: f64, name_len: u32) {
+    let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) else { return };
+    let [name] = scratch::scratch_strings([name_len]);
+    rt.with_span(h, |s| s.update_name(&name));
+}
+
+/// `pt_baggage` (see wasm/src/lib.rs), for the tracer numbered `engine`, with the key and value
+/// of the given lengths in the scratch buffer: `BAGGAGE_SET` (1 if kept), `BAGGAGE_REMOVE` (1 if
+/// it was there), `BAGGAGE_GET` (the value's length, written back for JS, or -1 if none).
+pub fn baggage(engine: u32, op: u32, key_len: u32, value_len: u32) -> i32 {
+    let Some(rt) = Runtime::numbered(engine) else { return -1 };
+    let [key, value] = scratch::scratch_strings([key_len, value_len]);
+    match op {
+        BAGGAGE_SET => i32::from(rt.set_baggage(&key, &value)),
+        BAGGAGE_REMOVE => i32::from(rt.remove_baggage(&key)),
+        _ => match rt.baggage(&key) {
+            Some(v) => {
+                scratch::write_text(&v);
+                v.len() as i32
+            }
+            None => -1,
+        },
     }
 }
 
@@ -162,21 +180,6 @@ pub fn baggage_of(header: &str) -> JsValue {
         set(&bag, &e.key, &e.value.as_str().into());
     }
     bag
-}
-
-/// Sets a baggage entry sent with every `inject`. Returns false for an invalid key.
-pub fn set_baggage(rt: &Rc<Runtime>, key: String, value: String) -> bool {
-    rt.set_baggage(&key, &value)
-}
-
-/// A baggage entry.
-pub fn get_baggage(rt: &Rc<Runtime>, key: String) -> Option<String> {
-    rt.baggage(&key)
-}
-
-/// Removes a baggage entry.
-pub fn remove_baggage(rt: &Rc<Runtime>, key: String) -> bool {
-    rt.remove_baggage(&key)
 }
 
 /// Sends every queued span now.
@@ -196,15 +199,4 @@ pub fn stats(rt: &Rc<Runtime>) -> JsValue {
     let counters = Counters(rt.counters());
     let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
     counters.serialize(&serializer).unwrap_or_else(|_| Object::new().into())
-}
-
-/// `exception.type`, `exception.message` and `exception.stacktrace` of an Error, or the message
-/// of anything else.
-fn exception_attributes_of(exception: &JsValue) -> Vec<(String, AttributeValue)> {
-    if exception.is_object() {
-        let text = |prop| get(exception, prop).as_string().unwrap_or_default();
-        exception_attributes(&text("name"), &text("message"), &text("stack"))
-    } else {
-        exception_attributes("", &exception.as_string().unwrap_or_default(), "")
-    }
 }

@@ -19,7 +19,8 @@ export let BASE = 0; // the scratch buffer's address; words [BASE/4, BASE/4 + 8)
 export let W = 0; // BASE / 4
 let U32 = new Uint32Array(0);
 export let U8 = new Uint8Array(0);
-let STR = new Uint8Array(0); // the string area of the scratch buffer
+let STR = new Uint8Array(0); // the string area of the scratch buffer, as far as the engine made room
+let room = 0; // bytes of string area the engine has made room for (pt_scratch); it never shrinks
 const MAX_INTERNED = 4096; // names and keys interned at once; the table starts over past it
 const MAX_INTERNED_CHARS = 1 << 20; // and characters of them
 export const MAX_NAME_CHARS = 1024; // a longer name or key is cut to this (stats().namesCut)
@@ -34,7 +35,7 @@ function views(base) {
   const buffer = X.memory.buffer;
   U32 = new Uint32Array(buffer);
   U8 = new Uint8Array(buffer);
-  STR = new Uint8Array(buffer, base + STRING_AT, U8.length - base - STRING_AT);
+  STR = new Uint8Array(buffer, base + STRING_AT, room);
 }
 
 // Views of a grown memory are detached (length 0) and are made again.
@@ -47,7 +48,10 @@ export function words() {
 export function put(s, at = 0) {
   if (typeof s !== "string") s = text(s);
   const n = s.length;
-  if (STR.length === 0 || at + n * 3 > STR.length) views(X.pt_scratch(at + n * 3));
+  if (STR.length === 0 || at + n * 3 > STR.length) {
+    room = Math.max(room, at + n * 3);
+    views(X.pt_scratch(room));
+  }
   const area = STR;
   // Short ASCII, the usual attribute value (and a traceparent, 55), is copied by hand: cheaper
   // than a TextEncoder call, which costs microseconds to set up.
@@ -76,7 +80,7 @@ export function text(v, fallback = "") {
 }
 
 /** A string, or "" for anything else. */
-const str = (v) => (typeof v === "string" ? v : "");
+export const str = (v) => (typeof v === "string" ? v : "");
 
 /**
  * Writes the context of `v` where the engine reads a parent or a link: a span of this tracer
@@ -148,8 +152,13 @@ export function numberText(v) {
  * first context word), with the views bound again: writing a long text may have moved the
  * buffer. */
 export function written() {
-  views(X.pt_scratch(0));
-  return U32[W];
+  views(X.pt_scratch(room));
+  const len = U32[W];
+  if (len > room) {
+    room = len; // the engine made room for it
+    views(BASE);
+  }
+  return len;
 }
 
 /** Reads a string of `len` bytes the engine wrote to the string area (`written()` first). */

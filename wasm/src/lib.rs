@@ -258,6 +258,32 @@ pub extern "C" fn pt_extract(traceparent_len: u32, tracestate_len: u32) -> u32 {
     websocket::extract(traceparent_len, tracestate_len)
 }
 
+/// An `exception` event on the span from the error's type, message and stack in the scratch
+/// buffer, at `time` (NaN: now); `fail` 1 also sets an error status with the message.
+#[no_mangle]
+pub extern "C" fn pt_exception(span: f64, type_len: u32, message_len: u32, stack_len: u32, time: f64, fail: u32) {
+    api::exception(span, [type_len, message_len, stack_len], time, fail != 0);
+}
+
+/// The span's status: `code` 0 unset, 1 ok, 2 error with the message in the scratch buffer.
+#[no_mangle]
+pub extern "C" fn pt_status(span: f64, code: u32, message_len: u32) {
+    api::set_status(span, code, message_len);
+}
+
+/// The span's new name, in the scratch buffer.
+#[no_mangle]
+pub extern "C" fn pt_rename(span: f64, name_len: u32) {
+    api::rename(span, name_len);
+}
+
+/// Baggage of the tracer numbered `engine`: `op` one of `core::layout::BAGGAGE_*`, with the key
+/// and value in the scratch buffer.
+#[no_mangle]
+pub extern "C" fn pt_baggage(engine: u32, op: u32, key_len: u32, value_len: u32) -> i32 {
+    api::baggage(engine, op, key_len, value_len)
+}
+
 /// A body's `fetch` settled (see `transport::fetch::answered`).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
@@ -359,30 +385,11 @@ pub fn pt_engine(engine: u32, op: u32, span: f64, a: JsValue, b: JsValue, time: 
             api::add_event(rt, span, text(a), b, time);
             done
         }
-        OP_RECORD_EXCEPTION => {
-            api::record_exception(rt, span, a, time);
-            done
-        }
-        OP_FAIL => {
-            api::fail(rt, span, a, time);
-            done
-        }
-        OP_SET_STATUS => {
-            api::set_status(rt, span, a);
-            done
-        }
-        OP_UPDATE_NAME => {
-            api::update_name(rt, span, text(a));
-            done
-        }
         OP_LINK => {
             api::add_link(rt, span, a.is_truthy(), b);
             done
         }
         OP_BAGGAGE_OF => api::baggage_of(&text(a)),
-        OP_SET_BAGGAGE => api::set_baggage(rt, text(a), text(b)).into(),
-        OP_GET_BAGGAGE => api::get_baggage(rt, text(a)).map_or(done, JsValue::from),
-        OP_REMOVE_BAGGAGE => api::remove_baggage(rt, text(a)).into(),
         OP_FLUSH => {
             api::flush(rt);
             done

@@ -826,6 +826,28 @@ async fn without_credentials_no_beacon_is_used_and_fetch_omits_cookies() {
 }
 
 #[wasm_bindgen_test]
+async fn long_strings_arrive_whole_and_harm_nothing_else() {
+    let w = World::new(&format!("{{ serviceName: 's', {BIG} }}"));
+    // Longer than the scratch buffer's first 4 KB: JS must make room before it writes.
+    let ascii = "z".repeat(20_000);
+    let wide = "\u{20ac}".repeat(5_000); // 15,000 bytes of UTF-8
+    let s = w.tracer.start_span("long", None);
+    s.set_attribute("ascii", &JsValue::from_str(&ascii));
+    s.set_attribute("wide", &JsValue::from_str(&wide));
+    s.set_attribute("after", &JsValue::from_str("short"));
+    s.end(None);
+    w.tracer.start_span("next", Some(js("{ attributes: { n: 1 } }").unchecked_into())).end(None);
+    w.tracer.flush();
+    let spans = w.spans().await;
+    let long = span_named(&spans, "long");
+    assert_eq!(text(&attr(long, "ascii"), "stringValue").len(), 20_000);
+    assert_eq!(text(&attr(long, "wide"), "stringValue"), wide);
+    assert_eq!(text(&attr(long, "after"), "stringValue"), "short");
+    assert_eq!(text(&attr(span_named(&spans, "next"), "n"), "intValue"), "1");
+    w.finish();
+}
+
+#[wasm_bindgen_test]
 async fn inject_writes_baggage_of_any_size_whole() {
     let w = World::new(&format!("{{ serviceName: 's', {BIG} }}"));
     // 60 members of 125 bytes: a header of about 7.5 KB, under W3C's 8192.
