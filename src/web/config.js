@@ -128,3 +128,22 @@ export function readConfig(config) {
   if (out[0] === undefined) throw fail("serviceName", "is required");
   return out;
 }
+
+/**
+ * `endpoint` resolved against the page, as the engine sends to it: its absolute URL; "" where it
+ * is not http(s); undefined where it is no URL at all.
+ * @param {string} endpoint
+ */
+export function resolveUrl(endpoint) {
+  let url;
+  try {
+    url = new URL(endpoint, globalThis.location?.href);
+  } catch {
+    try {
+      url = new URL(endpoint);
+    } catch {
+      return undefined;
+    }
+  }
+  return url.protocol === "http:" || url.protocol === "https:" ? url.href : "";
+}

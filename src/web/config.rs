@@ -16,6 +16,11 @@ extern "C" {
     /// The config with every key of the right JS type, or the Error naming the first that is not.
     #[wasm_bindgen(catch, js_name = readConfig)]
     fn read_config(config: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// The endpoint resolved against the page: its absolute URL, "" where it is not http(s),
+    /// `None` where it is no URL.
+    #[wasm_bindgen(js_name = resolveUrl)]
+    pub(crate) fn resolve_url(endpoint: &str) -> Option<String>;
 }
 
 /// The place of a key's value in `config.js`'s answer, fixed at compile time.

@@ -19,7 +19,7 @@ use js_sys::Function;
 use wasm_bindgen::JsValue;
 
 use super::clock;
-use super::js::{get, global, method, page_href};
+use super::js::{get, global, method};
 use crate::core::background::Background;
 use crate::core::config::TracerConfig;
 use crate::core::context::ContextStack;
@@ -104,12 +104,12 @@ pub struct Runtime {
 
 /// The endpoint as an absolute http(s) URL, resolved against the page.
 fn resolve_endpoint(endpoint: &str) -> Result<String, String> {
-    let url = web_sys::Url::new_with_base(endpoint, &page_href())
-        .or_else(|_| web_sys::Url::new(endpoint))
-        .map_err(|_| "playtrace config: endpoint: is not a valid URL".to_owned())?;
-    match url.protocol().as_str() {
-        "http:" | "https:" => Ok(url.href()),
-        _ => Err("playtrace config: endpoint: must be an http(s) URL or a path on this origin".to_owned()),
+    match super::config::resolve_url(endpoint) {
+        None => Err("playtrace config: endpoint: is not a valid URL".to_owned()),
+        Some(url) if url.is_empty() => {
+            Err("playtrace config: endpoint: must be an http(s) URL or a path on this origin".to_owned())
+        }
+        Some(url) => Ok(url),
     }
 }
 
