@@ -2,8 +2,6 @@
 //! status, links, propagation, baggage, stats. The exports that reach these are in
 //! `wasm/src/lib.rs`. Nothing here throws into game code except `init` on a bad config.
 
-use std::rc::Rc;
-
 use js_sys::Object;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use wasm_bindgen::prelude::*;
@@ -39,22 +37,22 @@ pub fn start(config: &JsValue) -> Result<JsValue, JsValue> {
     let engine = rt.number();
     scratch::bind_js();
     if config.capture_errors {
-        errors::install(&rt);
+        errors::install(rt);
     }
-    frames::install(&rt, &config);
+    frames::install(rt, &config);
     if config.input_timing {
-        input::install(&rt);
+        input::install(rt);
     }
     if config.instrument_fetch || config.instrument_xhr {
-        instrument::install(&rt, config.instrument_fetch, config.instrument_xhr);
+        instrument::install(rt, config.instrument_fetch, config.instrument_xhr);
     }
     let tracer = make_tracer(engine);
     if config.instrument_websocket {
-        websocket::install(&rt, &tracer);
+        websocket::install(rt, &tracer);
     }
     rt.install(tracer.clone());
     // After the install: the page load's span, if any, is started on the installed tracer.
-    lifecycle::install(&rt);
+    lifecycle::install(rt);
     Ok(tracer)
 }
 
@@ -73,7 +71,7 @@ impl Serialize for Counters {
 
 /// A link from the span to the context in the scratch buffer, with `attributes`, where `valid`
 /// (JS found a context); otherwise a dropped link, counted as OpenTelemetry counts them.
-pub fn add_link(rt: &Rc<Runtime>, span: f64, valid: bool, attributes: JsValue) {
+pub fn add_link(rt: &Runtime, span: f64, valid: bool, attributes: JsValue) {
     let Some(h) = scratch::handle(span) else { return };
     let cx = if valid { scratch::read_context() } else { None };
     let (list, dropped) = attributes::from_object(&attributes);
@@ -90,7 +88,7 @@ pub fn add_link(rt: &Rc<Runtime>, span: f64, valid: bool, attributes: JsValue) {
 
 /// Sets an attribute of any JS type (arrays, BigInt); one without an attribute type is
 /// dropped and counted.
-pub fn set_attribute_value(rt: &Rc<Runtime>, span: f64, key: String, value: JsValue) {
+pub fn set_attribute_value(rt: &Runtime, span: f64, key: String, value: JsValue) {
     let Some(h) = scratch::handle(span) else { return };
     let value = attributes::from_js(&value);
     rt.with_span(h, |s| match value {
@@ -100,7 +98,7 @@ pub fn set_attribute_value(rt: &Rc<Runtime>, span: f64, key: String, value: JsVa
 }
 
 /// Records an event (the seeds' LogKV/LogFields), at `time` or now.
-pub fn add_event(rt: &Rc<Runtime>, span: f64, name: String, attributes: JsValue, time: f64) {
+pub fn add_event(rt: &Runtime, span: f64, name: String, attributes: JsValue, time: f64) {
     let Some(h) = scratch::handle(span) else { return };
     let t = rt.time_ns(time);
     let (list, dropped) = attributes::from_object(&attributes);
@@ -183,19 +181,19 @@ pub fn baggage_of(header: &str) -> JsValue {
 }
 
 /// Sends every queued span now.
-pub fn flush(rt: &Rc<Runtime>) {
+pub fn flush(rt: &Runtime) {
     rt.flush_now();
 }
 
 /// Sends every queued span, removes listeners, timers and instrumentation, and uninstalls
 /// the tracer so that `init` can install a new one. The promise resolves once every body
 /// has been answered, handed to a beacon, or kept for the next visit.
-pub fn shutdown(rt: &Rc<Runtime>) -> js_sys::Promise {
+pub fn shutdown(rt: &Runtime) -> js_sys::Promise {
     Runtime::uninstall(rt)
 }
 
 /// Counters since `init`, and the spans queued now, as a plain object of numbers.
-pub fn stats(rt: &Rc<Runtime>) -> JsValue {
+pub fn stats(rt: &Runtime) -> JsValue {
     let counters = Counters(rt.counters());
     let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
     counters.serialize(&serializer).unwrap_or_else(|_| Object::new().into())

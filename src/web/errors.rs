@@ -3,8 +3,6 @@
 //! rate-limits them. The listeners are JS (`errors.js`): they read the thrown value where a
 //! getter may throw, and cost no Rust closures. `captureErrors: false` installs none.
 
-use std::rc::Rc;
-
 use wasm_bindgen::prelude::*;
 
 use super::lifecycle::Restore;
@@ -18,7 +16,7 @@ extern "C" {
 }
 
 /// Listens for `error` and `unhandledrejection` on the global object until shutdown.
-pub(crate) fn install(rt: &Rc<Runtime>) {
+pub(crate) fn install(rt: &Runtime) {
     rt.keep(Box::new(Restore::new(install_errors())));
 }
 

@@ -3,8 +3,6 @@
 //! (`frames.js`, into [`frame_ring`]) or opts in to a `requestAnimationFrame` loop; a game that
 //! does neither, in a browser without Long Animation Frames, pays nothing here.
 
-use std::rc::Rc;
-
 use wasm_bindgen::prelude::*;
 
 use super::frame_ring;
@@ -25,7 +23,7 @@ extern "C" {
 
 /// Starts the opt-in `requestAnimationFrame` loop and the Long Animation Frame observer, as
 /// configured, until shutdown.
-pub(crate) fn install(rt: &Rc<Runtime>, config: &TracerConfig) {
+pub(crate) fn install(rt: &Runtime, config: &TracerConfig) {
     if config.observe_frames {
         rt.watch_frames();
         rt.keep(Box::new(Restore::new(observe_frames())));

@@ -3,8 +3,6 @@
 //! the browser reports them, its Resource Timing phases. The JS wrappers (`http.js`) call it
 //! through the `pt_http_*` exports, with numbers and scratch strings.
 
-use std::rc::Rc;
-
 use super::clock;
 use super::runtime::Runtime;
 use super::scratch;
@@ -30,7 +28,7 @@ struct ClientSpan {
 /// given on the call (`Some(None)` for none); otherwise the implicit one. `caller_traceparent`:
 /// the caller set its own header (or the request has gone already), so none is decided here.
 fn start(
-    rt: &Rc<Runtime>,
+    rt: &Runtime,
     href: &str,
     method: &str,
     explicit: Option<Option<SpanContext>>,
@@ -104,7 +102,7 @@ pub fn begin(url_len: u32, method_len: u32, parent: u32, flags: u32, start_ms: f
         _ => None,
     };
     let [url, method] = scratch::scratch_strings([url_len, method_len]);
-    let Some(span) = start(&rt, &url, &method, explicit, flags != 0, start_ms) else { return -1.0 };
+    let Some(span) = start(rt, &url, &method, explicit, flags != 0, start_ms) else { return -1.0 };
     scratch::write_headers(span.headers.as_deref().unwrap_or_default());
     let Some(h) = span.handle else { return 0.0 };
     if flags & HTTP_BEFORE_READY != 0 {
@@ -116,7 +114,7 @@ pub fn begin(url_len: u32, method_len: u32, parent: u32, flags: u32, start_ms: f
 /// `pt_http_response` (see wasm/src/lib.rs).
 pub fn answered(span: f64, status: u32, end_ms: f64) {
     if let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) {
-        respond(&rt, h, HttpOutcome::Response(status.min(u32::from(u16::MAX)) as u16), end_ms);
+        respond(rt, h, HttpOutcome::Response(status.min(u32::from(u16::MAX)) as u16), end_ms);
     }
 }
 
@@ -124,11 +122,11 @@ pub fn answered(span: f64, status: u32, end_ms: f64) {
 pub fn failed(span: f64, name_len: u32, message_len: u32, end_ms: f64) {
     let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) else { return };
     let [error_type, message] = scratch::scratch_strings([name_len, message_len]);
-    respond(&rt, h, failure(error_type, message), end_ms);
+    respond(rt, h, failure(error_type, message), end_ms);
 }
 
 /// `pt_http_settle`: the request's Resource Timing entry, if it has one, and the span ends.
 pub fn timed(span: f64, timing: Option<ResourceTiming>) {
     let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) else { return };
-    settle(&rt, h, timing);
+    settle(rt, h, timing);
 }

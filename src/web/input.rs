@@ -2,8 +2,6 @@
 //! breakdown and the latency to the frame that can show their result (`input.js`).
 //! `inputTiming: false` installs nothing, and actions end when they settle.
 
-use std::rc::Rc;
-
 use wasm_bindgen::prelude::*;
 
 use super::lifecycle::Restore;
@@ -16,7 +14,7 @@ extern "C" {
 }
 
 /// Observes Event Timing entries until shutdown.
-pub(crate) fn install(rt: &Rc<Runtime>) {
+pub(crate) fn install(rt: &Runtime) {
     if let Some(stop) = observe_input() {
         rt.keep(Box::new(Restore::new(stop)));
     }

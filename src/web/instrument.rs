@@ -5,8 +5,6 @@
 //! trace headers, outcome) is the engine's (`http_span`). One import from `http.js`, so the
 //! generated glue names the module once.
 
-use std::rc::Rc;
-
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -21,7 +19,7 @@ extern "C" {
 }
 
 /// Wraps the global `fetch` and patches `XMLHttpRequest.prototype`, as asked, until shutdown.
-pub(crate) fn install(rt: &Rc<Runtime>, fetch: bool, xhr: bool) {
+pub(crate) fn install(rt: &Runtime, fetch: bool, xhr: bool) {
     for restore in install_http(fetch, xhr).iter() {
         if let Ok(restore) = restore.dyn_into::<Function>() {
             // Restores what a wrapper replaced, if it is still ours (`http.js` checks).

@@ -2,8 +2,6 @@
 //! loading, and calls `pt_page`. Hidden or going away, the engine sends everything by what
 //! survives the page; going away, it first ends the spans still open, so they are not lost.
 
-use std::rc::Rc;
-
 use wasm_bindgen::prelude::*;
 
 use super::runtime::Runtime;
@@ -35,7 +33,7 @@ impl Drop for Restore {
 
 /// Installs the listeners (and starts the page load's span where the page carries a context);
 /// the runtime keeps them until shutdown. The runtime must be the installed one.
-pub(crate) fn install(rt: &Rc<Runtime>) {
+pub(crate) fn install(rt: &Runtime) {
     rt.keep(Box::new(Restore::new(watch_page())));
 }
 
@@ -51,6 +49,6 @@ pub fn event(kind: u32) {
             rt.end_open_spans();
             rt.on_page_leaving();
         }
-        _ => super::page_load::loaded(&rt),
+        _ => super::page_load::loaded(rt),
     }
 }

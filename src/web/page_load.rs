@@ -2,8 +2,6 @@
 //! server (which `page.js` reads) makes a `documentLoad` span, from navigation start to `load`,
 //! its child; requests made meanwhile are children of the page load.
 
-use std::rc::Rc;
-
 use super::js::page_href;
 use super::runtime::Runtime;
 use super::scratch;
@@ -35,7 +33,7 @@ pub fn begin(traceparent_len: u32, tracestate_len: u32) -> u32 {
 }
 
 /// The page loaded: its span ends, and requests are no longer its children.
-pub(crate) fn loaded(rt: &Rc<Runtime>) {
+pub(crate) fn loaded(rt: &Runtime) {
     let Some((action, handle)) = rt.take_page_load() else { return };
     rt.close_action(action);
     if let Some(h) = handle {

@@ -12,7 +12,6 @@
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
 use js_sys::Function;
@@ -47,10 +46,10 @@ pub(crate) use http_rules::{HttpRules, UrlPatterns};
 
 thread_local! {
     /// The installed tracer and its JS object: one per JS realm, however often `init` is called.
-    static INSTALLED: RefCell<Option<(Rc<Runtime>, JsValue)>> = const { RefCell::new(None) };
+    static INSTALLED: RefCell<Option<(&'static Runtime, JsValue)>> = const { RefCell::new(None) };
     /// Every tracer `init` made, by number: a tracer's JS object names its engine so. One shut
     /// down stays, for its `stats()`.
-    static MADE: RefCell<Vec<Rc<Runtime>>> = const { RefCell::new(Vec::new()) };
+    static MADE: RefCell<Vec<&'static Runtime>> = const { RefCell::new(Vec::new()) };
 }
 
 const SESSION_KEY: &str = "playtrace.session.id";
@@ -83,8 +82,6 @@ struct State {
 
 /// One installed tracer.
 pub struct Runtime {
-    /// This runtime, for the timer and the requests it starts (they must not keep it alive).
-    me: Weak<Runtime>,
     state: RefCell<State>,
     /// The armed timer and the deadline it fires for (the driver's, not the engine's state).
     timer: RefCell<Option<(u64, Timeout)>>,
@@ -147,7 +144,7 @@ fn print(texts: Vec<String>) {
 
 impl Runtime {
     /// A runtime for a validated config; nothing is installed yet.
-    pub(crate) fn start(config: &TracerConfig, patterns: UrlPatterns) -> Result<Rc<Self>, String> {
+    pub(crate) fn start(config: &TracerConfig, patterns: UrlPatterns) -> Result<&'static Self, String> {
         let endpoint = resolve_endpoint(&config.endpoint)?;
         let now = clock::now_ns();
         let resource = resource(config);
@@ -171,8 +168,9 @@ impl Runtime {
             redact_query_params: config.redact_query_params.clone(),
             endpoint,
         };
-        let rt = Rc::new_cyclic(|me| Self {
-            me: me.clone(),
+        // Kept for the page's life (a tracer shut down still answers `stats()`), so never freed:
+        // no reference counts to keep on every call, and no destructor in the wasm.
+        let rt: &'static Self = Box::leak(Box::new(Self {
             state: RefCell::new(State {
                 core,
                 contexts: ContextStack::default(),
@@ -195,7 +193,7 @@ impl Runtime {
             credentials: config.credentials,
             unbound: Cell::new(true),
             number: Cell::new(0),
-        });
+        }));
         if config.sampler.by_session() {
             rt.bind_session();
         }
@@ -226,16 +224,16 @@ impl Runtime {
 
     /// Makes this the page's tracer, with `tracer` its JS object; what an earlier page of this
     /// origin could not send goes a second later.
-    pub(crate) fn install(self: &Rc<Self>, tracer: JsValue) {
-        INSTALLED.with(|i| *i.borrow_mut() = Some((Rc::clone(self), tracer)));
+    pub(crate) fn install(&'static self, tracer: JsValue) {
+        INSTALLED.with(|i| *i.borrow_mut() = Some((self, tracer)));
         self.started();
     }
 
     /// Numbers this runtime, for its tracer's JS object ([`Runtime::numbered`]).
-    pub(crate) fn number(self: &Rc<Self>) -> u32 {
+    pub(crate) fn number(&'static self) -> u32 {
         let n = MADE.with(|m| {
             let mut m = m.borrow_mut();
-            m.push(Rc::clone(self));
+            m.push(self);
             m.len() as u32 - 1
         });
         self.number.set(n);
@@ -243,14 +241,14 @@ impl Runtime {
     }
 
     /// The runtime numbered `n`, if any.
-    pub fn numbered(n: u32) -> Option<Rc<Self>> {
-        MADE.with(|m| m.borrow().get(n as usize).cloned())
+    pub fn numbered(n: u32) -> Option<&'static Self> {
+        MADE.with(|m| m.borrow().get(n as usize).copied())
     }
 
     /// The installed runtime, if any.
     #[inline]
-    pub fn installed() -> Option<Rc<Self>> {
-        INSTALLED.with(|i| i.borrow().as_ref().map(|(rt, _)| Rc::clone(rt)))
+    pub fn installed() -> Option<&'static Self> {
+        INSTALLED.with(|i| i.borrow().as_ref().map(|(rt, _)| *rt))
     }
 
     /// The installed tracer's JS object, if any.
@@ -260,11 +258,11 @@ impl Runtime {
 
     /// Sends what is queued, undoes listeners, timers and instrumentation, and uninstalls `rt`;
     /// the promise resolves once every request in flight has settled.
-    pub(crate) fn uninstall(rt: &Rc<Self>) -> js_sys::Promise {
+    pub(crate) fn uninstall(rt: &Self) -> js_sys::Promise {
         let settled = rt.shut_down();
         INSTALLED.with(|i| {
             let mut i = i.borrow_mut();
-            if i.as_ref().is_some_and(|(r, _)| Rc::ptr_eq(r, rt)) {
+            if i.as_ref().is_some_and(|(r, _)| std::ptr::eq(*r, rt)) {
                 *i = None;
             }
         });

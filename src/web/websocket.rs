@@ -2,8 +2,6 @@
 //! message carries, CONSUMER spans for received messages that carry one, and the connection's
 //! open, close and errors. The engine only counts the hooks that threw.
 
-use std::rc::Rc;
-
 use wasm_bindgen::prelude::*;
 
 use super::api::wrap_sockets;
@@ -15,7 +13,7 @@ use crate::core::span_context::SpanContext;
 
 /// `instrument: { webSocket: true }`: every socket the page opens is traced, until shutdown.
 /// Where `playtrace/websocket` was not imported (it ships apart) api.js says so, once.
-pub(crate) fn install(rt: &Rc<Runtime>, tracer: &JsValue) {
+pub(crate) fn install(rt: &Runtime, tracer: &JsValue) {
     if let Some(undo) = wrap_sockets(tracer) {
         rt.keep(Box::new(Restore::new(undo)));
     }

@@ -373,7 +373,6 @@ pub fn get_tracer() -> JsValue {
 #[wasm_bindgen(skip_typescript)]
 pub fn pt_engine(engine: u32, op: u32, span: f64, a: JsValue, b: JsValue, time: f64) -> JsValue {
     let Some(rt) = Runtime::numbered(engine) else { return JsValue::UNDEFINED };
-    let rt = &rt;
     let text = |v: JsValue| v.as_string().unwrap_or_default();
     let done = JsValue::UNDEFINED;
     match op {

@@ -79,9 +79,9 @@ impl Runtime {
     /// Arms the timer, keeping whichever of it and an armed one fires first (a wrapper of
     /// `setTimeout` may have armed an earlier one meanwhile).
     fn arm(&self, at_ns: u64, ms: u32) {
-        let weak = self.me.clone();
+        let number = self.number.get();
         let armed = Timeout::new(ms, move || {
-            if let Some(rt) = weak.upgrade() {
+            if let Some(rt) = Runtime::numbered(number) {
                 rt.on_timer();
             }
         });
