@@ -300,6 +300,13 @@ pub extern "C" fn pt_answered(
     transport::fetch::answered(engine, attempt, status, retry_len, probed, sent, gzipped, body_len);
 }
 
+/// One body kept in storage by an earlier page, its URL and text in the scratch buffer (see
+/// `transport::storage`).
+#[no_mangle]
+pub extern "C" fn pt_stored(url_len: u32, spans: f64, body_len: u32) {
+    transport::storage::stored(url_len, spans, body_len);
+}
+
 /// The page was hidden, is going away or has loaded (`core::layout::PAGE_*`).
 #[no_mangle]
 pub extern "C" fn pt_page(event: u32) {

@@ -5,7 +5,7 @@ pub(crate) mod beacon;
 pub mod fetch;
 pub(crate) mod fetch_later;
 pub(crate) mod preflight;
-pub(crate) mod storage;
+pub mod storage;
 
 use js_sys::Uint8Array;
 

@@ -1,31 +1,63 @@
 //! `localStorage` as the last resort while the page goes away: bodies wait there for the next
-//! `init` on this origin. What to keep within the bounds is the core's `PendingBodies`.
+//! `init` on this origin. `storage.js` reads and writes it; what to keep within the bounds is the
+//! core's `PendingBodies`.
 
-use js_sys::{Array, Object, JSON};
-use wasm_bindgen::JsValue;
+use std::cell::RefCell;
 
+use wasm_bindgen::prelude::*;
+
+use crate::core::encode::json::{write_str, write_u64};
 use crate::core::transport::{PendingBodies, PendingBody};
-use crate::web::js::{get, set};
+use crate::web::scratch;
 
-/// Where bodies that could not be sent while the page was hiding wait for the next `init`.
-pub(crate) const STORAGE_KEY: &str = "playtrace:pending:v1";
+#[wasm_bindgen(module = "/src/web/storage.js")]
+extern "C" {
+    /// Hands every stored body to [`stored`], and removes them where `take`; false where there is
+    /// no storage.
+    #[wasm_bindgen(js_name = readStored)]
+    fn read_stored(take: bool) -> bool;
 
-fn storage() -> Option<web_sys::Storage> {
-    crate::web::js::storage("localStorage")
+    /// Stores the list; false where storage refused it (its quota).
+    #[wasm_bindgen(js_name = writeStored)]
+    fn write_stored(text: &str) -> bool;
+}
+
+thread_local! {
+    /// The bodies `storage.js` is handing over.
+    static READ: RefCell<Vec<PendingBody>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `pt_stored` (see wasm/src/lib.rs): one stored body, its URL and text of the given lengths in
+/// the scratch buffer.
+pub fn stored(url_len: u32, spans: f64, json_len: u32) {
+    let [url, json] = scratch::scratch_strings([url_len, json_len]);
+    let spans = if spans.is_finite() && spans >= 0.0 { spans as usize } else { 0 };
+    READ.with(|r| r.borrow_mut().push(PendingBody { url, spans, json }));
+}
+
+/// The stored bodies, taken out of storage where `take`; `None` where there is no storage.
+fn read(take: bool) -> Option<PendingBodies> {
+    if !read_stored(take) {
+        return None;
+    }
+    let mut pending = PendingBodies::default();
+    for body in READ.with(|r| std::mem::take(&mut *r.borrow_mut())) {
+        pending.push(body, |_, _| false);
+    }
+    Some(pending)
 }
 
 /// Appends bodies to storage within its bounds, each merged into the newest stored one where
 /// `merge` can. Returns the spans dropped to stay within them, or `Err` with the spans of
 /// `bodies` when there is no storage at all.
 pub(crate) fn append(bodies: Vec<PendingBody>, merge: impl Fn(&mut String, &str) -> bool) -> Result<u64, u64> {
-    let Some(storage) = storage() else { return Err(bodies.iter().map(|b| b.spans as u64).sum()) };
-    let mut pending = read(&storage);
+    let Some(mut pending) = read(false) else { return Err(bodies.iter().map(|b| b.spans as u64).sum()) };
     let mut dropped = 0;
     for body in bodies {
         dropped += pending.push(body, &merge);
     }
     // Over the browser's quota: make room, oldest first.
-    while !pending.is_empty() && storage.set_item(STORAGE_KEY, &write(&pending)).is_err() {
+    while !pending.is_empty() && !write_stored(&write(&pending)) {
         dropped += pending.drop_oldest();
     }
     Ok(dropped)
@@ -33,40 +65,24 @@ pub(crate) fn append(bodies: Vec<PendingBody>, merge: impl Fn(&mut String, &str)
 
 /// Takes every stored body out of storage.
 pub(crate) fn take() -> PendingBodies {
-    let Some(storage) = storage() else { return PendingBodies::default() };
-    let pending = read(&storage);
-    if !pending.is_empty() {
-        let _ = storage.remove_item(STORAGE_KEY);
-    }
-    pending
+    read(true).unwrap_or_default()
 }
 
-/// The stored bodies; anything unreadable is ignored.
-fn read(storage: &web_sys::Storage) -> PendingBodies {
-    let mut pending = PendingBodies::default();
-    let Some(text) = storage.get_item(STORAGE_KEY).ok().flatten() else { return pending };
-    let Ok(list) = JSON::parse(&text) else { return pending };
-    if !Array::is_array(&list) {
-        return pending;
-    }
-    for e in Array::from(&list).iter() {
-        if let (Some(url), Some(spans), Some(json)) =
-            (get(&e, "url").as_string(), get(&e, "spans").as_f64(), get(&e, "body").as_string())
-        {
-            pending.push(PendingBody { url, spans: spans as usize, json }, |_, _| false);
-        }
-    }
-    pending
-}
-
+/// The list as JSON: `[{"url":...,"spans":...,"body":...}, ...]`.
 fn write(pending: &PendingBodies) -> String {
-    let list = Array::new();
+    let mut out = String::from("[");
     for b in pending.bodies() {
-        let o: JsValue = Object::new().into();
-        set(&o, "url", &b.url.as_str().into());
-        set(&o, "spans", &(b.spans as f64).into());
-        set(&o, "body", &b.json.as_str().into());
-        list.push(&o);
+        if out.len() > 1 {
+            out.push(',');
+        }
+        out.push_str("{\"url\":");
+        write_str(&mut out, &b.url);
+        out.push_str(",\"spans\":");
+        write_u64(&mut out, b.spans as u64);
+        out.push_str(",\"body\":");
+        write_str(&mut out, &b.json);
+        out.push('}');
     }
-    JSON::stringify(&list).ok().and_then(|s| s.as_string()).unwrap_or_default()
+    out.push(']');
+    out
 }
