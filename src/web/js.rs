@@ -47,11 +47,3 @@ pub(crate) fn object(value: &JsValue) -> Option<&Object> {
     }
     Some(value.unchecked_ref())
 }
-
-/// `globalThis[name]` as a `Storage`, where it is an object (`localStorage`, `sessionStorage`).
-/// Not checked further: a `Storage` method called on anything else throws, which every caller
-/// reads as no storage.
-pub(crate) fn storage(name: &str) -> Option<web_sys::Storage> {
-    let s = get(&global(), name);
-    s.is_object().then(|| s.unchecked_into())
-}

@@ -52,8 +52,6 @@ thread_local! {
     static MADE: RefCell<Vec<&'static Runtime>> = const { RefCell::new(Vec::new()) };
 }
 
-const SESSION_KEY: &str = "playtrace.session.id";
-
 struct State {
     core: TracerCore,
     contexts: ContextStack,
@@ -209,16 +207,9 @@ impl Runtime {
         }
         // `session.id`: random, kept in `sessionStorage` for the life of the tab. Storage is
         // called with nothing borrowed.
-        let storage = super::js::storage("sessionStorage");
-        let stored = storage.as_ref().and_then(|s| s.get_item(SESSION_KEY).ok().flatten()).filter(|id| !id.is_empty());
-        let id = stored.unwrap_or_else(|| {
-            let mut id = String::with_capacity(32);
-            self.state.borrow_mut().core.ids().trace_id().write_hex(&mut id);
-            if let Some(s) = storage {
-                let _ = s.set_item(SESSION_KEY, &id);
-            }
-            id
-        });
+        let mut fresh = String::with_capacity(32);
+        self.state.borrow_mut().core.ids().trace_id().write_hex(&mut fresh);
+        let id = super::transport::storage::session_id(&fresh);
         self.state.borrow_mut().core.bind_session(&id);
     }
 

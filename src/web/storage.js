@@ -1,12 +1,15 @@
 // @ts-check
-// `localStorage` for the engine (transport/storage.rs): the bodies a page going away could not
-// send wait there for the next visit on this origin. Only the reading and writing is here; which
-// bodies to keep, merge or drop within the bounds is the engine's.
+// Storage for the engine: in `localStorage` the bodies a page going away could not send wait for
+// the next visit on this origin (transport/storage.rs); `sessionStorage` keeps the tab's session
+// ID. Only the reading and writing is here; which bodies to keep, merge or drop within the bounds
+// is the engine's.
 
 import { X, put } from "./boundary.js";
 
 // Where the bodies wait: the engine writes the list as JSON, `[{url, spans, body}, ...]`.
 const KEY = "playtrace:pending:v1";
+// Where the tab's session ID is kept.
+const SESSION_KEY = "playtrace.session.id";
 
 /** `localStorage`, or undefined where there is none (a worker) or it may not be used. */
 function store() {
@@ -61,4 +64,21 @@ export function writeStored(text) {
   } catch {
     return false;
   }
+}
+
+/**
+ * The play session's ID: the one this tab's `sessionStorage` holds, else `fresh`, stored there
+ * for the rest of the tab's life (where there is no storage, `fresh` for this page alone).
+ * @param {string} fresh
+ */
+export function sessionId(fresh) {
+  try {
+    const s = globalThis.sessionStorage;
+    const held = s.getItem(SESSION_KEY);
+    if (held) return held;
+    s.setItem(SESSION_KEY, fresh);
+  } catch {
+    // no storage, or it may not be used
+  }
+  return fresh;
 }

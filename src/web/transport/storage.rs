@@ -20,6 +20,10 @@ extern "C" {
     /// Stores the list; false where storage refused it (its quota).
     #[wasm_bindgen(js_name = writeStored)]
     fn write_stored(text: &str) -> bool;
+
+    /// The tab's session ID from `sessionStorage`, else `fresh`, stored there.
+    #[wasm_bindgen(js_name = sessionId)]
+    pub(crate) fn session_id(fresh: &str) -> String;
 }
 
 thread_local! {
