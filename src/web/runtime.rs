@@ -111,25 +111,25 @@ fn resolve_endpoint(endpoint: &str) -> Result<String, String> {
 /// The resource; `session.id` is empty until [`Runtime::bind_session`] reads it.
 fn resource(config: &TracerConfig) -> Resource {
     let navigator = get(&global(), "navigator");
-    let mut r = Resource::default()
-        .with("telemetry.sdk.name", SCOPE_NAME.into())
-        .with("telemetry.sdk.language", "webjs".into())
-        .with("telemetry.sdk.version", SCOPE_VERSION.into())
-        .with("session.id", "".into());
+    let mut r = Resource::default();
+    r.set("telemetry.sdk.name", SCOPE_NAME.into());
+    r.set("telemetry.sdk.language", "webjs".into());
+    r.set("telemetry.sdk.version", SCOPE_VERSION.into());
+    r.set("session.id", "".into());
     for (key, prop) in [("user_agent.original", "userAgent"), ("browser.language", "language")] {
         if let Some(v) = get(&navigator, prop).as_string() {
-            r = r.with(key, v.into());
+            r.set(key, v.into());
         }
     }
     for (k, v) in &config.resource_attributes {
-        r = r.with(k, v.clone());
+        r.set(k, v.clone());
     }
-    r = r.with("service.name", config.service_name.as_str().into());
+    r.set("service.name", config.service_name.as_str().into());
     if let Some(v) = &config.service_version {
-        r = r.with("service.version", v.as_str().into());
+        r.set("service.version", v.as_str().into());
     }
     if let Some(v) = &config.environment {
-        r = r.with("deployment.environment.name", v.as_str().into());
+        r.set("deployment.environment.name", v.as_str().into());
     }
     r
 }

@@ -41,8 +41,13 @@ impl Resource {
     /// Adds or replaces an attribute (at most 128; no value length limit).
     #[must_use]
     pub fn with(mut self, key: &str, value: super::span::AttributeValue) -> Self {
-        self.attributes.set(key, value, 128, None);
+        self.set(key, value);
         self
+    }
+
+    /// Adds or replaces an attribute in place (at most 128; no value length limit).
+    pub fn set(&mut self, key: &str, value: super::span::AttributeValue) {
+        self.attributes.set(key, value, 128, None);
     }
 
     /// `service.name` if it is a string, else OpenTelemetry's `unknown_service`.
