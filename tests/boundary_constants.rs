@@ -28,6 +28,8 @@ fn shared() -> Vec<(&'static str, u64)> {
         ("FRAME_TICK", FRAME_TICK as u64),
         ("HTTP_CALLER_TRACEPARENT", u64::from(HTTP_CALLER_TRACEPARENT)),
         ("HTTP_BEFORE_READY", u64::from(HTTP_BEFORE_READY)),
+        ("ANSWER_PROBED", u64::from(ANSWER_PROBED)),
+        ("ANSWER_GZIPPED", u64::from(ANSWER_GZIPPED)),
         ("PAGE_HIDDEN", u64::from(PAGE_HIDDEN)),
         ("PAGE_HIDE", u64::from(PAGE_HIDE)),
         ("PAGE_LOADED", u64::from(PAGE_LOADED)),

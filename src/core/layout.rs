@@ -52,6 +52,12 @@ pub const HTTP_CALLER_TRACEPARENT: u32 = 1;
 /// loaded, replayed: it went out without trace headers, and its span says so.
 pub const HTTP_BEFORE_READY: u32 = 2;
 
+/// `pt_answered`'s flag: a request that got no answer was followed by a probe that reached the
+/// server (so CORS refused it).
+pub const ANSWER_PROBED: u32 = 1;
+/// `pt_answered`'s flag: the body went gzipped.
+pub const ANSWER_GZIPPED: u32 = 2;
+
 /// `pt_page`'s event: the page was hidden.
 pub const PAGE_HIDDEN: u32 = 0;
 /// `pt_page`'s event: `pagehide`, the page is going away.

@@ -7,6 +7,8 @@
 // Numbers shared with the engine (core/layout.rs; tests/boundary_constants.rs checks every JS
 // declaration of one): the string area's offset, pt_count's codes, pt_start's parent codes.
 const STRING_AT = 544;
+// pt_answered's flags.
+const ANSWER_PROBED = 1, ANSWER_GZIPPED = 2;
 export const COUNT_CONVERSION_ERROR = 0;
 const COUNT_NAME_CUT = 1;
 export const PARENT_IMPLICIT = 0;
@@ -255,7 +257,8 @@ export function post(fetch, url, bytes, type, keepalive, credentials, gzip, prob
   settled(answer, (status, retryAfter, answered) => {
     answering = bytes;
     try {
-      X.pt_answered(engine, attempt, status, put(retryAfter), answered ? 1 : 0, sent, zipped ? 1 : 0, bytes.length);
+      const flags = (answered ? ANSWER_PROBED : 0) | (zipped ? ANSWER_GZIPPED : 0);
+      X.pt_answered(engine, attempt, status, put(retryAfter), flags, sent, bytes.length);
     } finally {
       answering = new Uint8Array(0);
     }

@@ -24,18 +24,16 @@ export function watchPage() {
   // The page load joins the server's trace when the server rendered its context into the page.
   const meta = (name) => d.querySelector(`meta[name="${name}"]`)?.getAttribute("content");
   const traceparent = meta("traceparent");
-  let loading = false;
   if (typeof traceparent === "string") {
     const n = put(traceparent), tracestate = meta("tracestate");
     if (X.pt_page_load(n, typeof tracestate === "string" ? put(tracestate, n) : 0) === 1) {
       if (d.readyState === "complete") onLoad();
       else addEventListener("load", onLoad, { once: true });
-      loading = true;
     }
   }
   return () => {
     d.removeEventListener("visibilitychange", onVisibility);
     removeEventListener("pagehide", onHide);
-    if (loading) removeEventListener("load", onLoad);
+    removeEventListener("load", onLoad); // where it was not added, nothing
   };
 }

@@ -284,20 +284,18 @@ pub extern "C" fn pt_baggage(engine: u32, op: u32, key_len: u32, value_len: u32)
     api::baggage(engine, op, key_len, value_len)
 }
 
-/// A body's `fetch` settled (see `transport::fetch::answered`).
+/// A body's `fetch` settled (see `transport::fetch::answered`); `flags` the `core::layout::ANSWER_*`.
 #[no_mangle]
-#[allow(clippy::too_many_arguments)]
 pub extern "C" fn pt_answered(
     engine: u32,
     attempt: u32,
     status: u32,
     retry_len: u32,
-    probed: u32,
+    flags: u32,
     sent: u32,
-    gzipped: u32,
     body_len: u32,
 ) {
-    transport::fetch::answered(engine, attempt, status, retry_len, probed, sent, gzipped, body_len);
+    transport::fetch::answered(engine, attempt, status, retry_len, flags, sent, body_len);
 }
 
 /// One body kept in storage by an earlier page, its URL and text in the scratch buffer (see

@@ -6,6 +6,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::core::delivery::Answer;
 use crate::core::engine::export::{keeps_body, Reply};
+use crate::core::layout::{ANSWER_GZIPPED, ANSWER_PROBED};
 use crate::core::transport::parse_retry_after_seconds;
 
 // `post` (boundary.js): compresses where asked and possible, sends, and calls `pt_answered`
@@ -85,22 +86,14 @@ impl Post<'_> {
 
 /// `pt_answered` (see wasm/src/lib.rs): the request of `attempt` by the runtime numbered `engine`
 /// settled with `status` (0: no response; the `Retry-After` header's `retry_len` bytes in the
-/// scratch buffer), `answered` where a probe reached the server, `sent` bytes sent, `gzipped`.
-/// The body (`body_len` bytes) is copied back only where the engine keeps it to try again.
-#[allow(clippy::too_many_arguments)]
-pub fn answered(
-    engine: u32,
-    attempt: u32,
-    status: u32,
-    retry_len: u32,
-    probed: u32,
-    sent: u32,
-    gzipped: u32,
-    body_len: u32,
-) {
+/// scratch buffer), `sent` bytes sent, and `flags`: `ANSWER_PROBED` where a probe reached the
+/// server, `ANSWER_GZIPPED`. The body (`body_len` bytes) is copied back only where the engine
+/// keeps it to try again.
+pub fn answered(engine: u32, attempt: u32, status: u32, retry_len: u32, flags: u32, sent: u32, body_len: u32) {
     let Some(rt) = crate::web::runtime::Runtime::numbered(engine) else { return };
     let [retry_after] = crate::web::scratch::scratch_strings([retry_len]);
-    let reply = reply(status.min(u32::from(u16::MAX)) as u16, &retry_after, probed != 0, sent, gzipped != 0);
+    let (probed, gzipped) = (flags & ANSWER_PROBED != 0, flags & ANSWER_GZIPPED != 0);
+    let reply = reply(status.min(u32::from(u16::MAX)) as u16, &retry_after, probed, sent, gzipped);
     let body = keeps_body(&reply).then(|| {
         let len = body_len as usize;
         let mut out = Vec::<u8>::with_capacity(len);
