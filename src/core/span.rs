@@ -80,18 +80,6 @@ impl SpanKind {
             Self::Consumer => 5,
         }
     }
-
-    /// Parses the lowercase names used in configuration and the JS API.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "internal" => Self::Internal,
-            "server" => Self::Server,
-            "client" => Self::Client,
-            "producer" => Self::Producer,
-            "consumer" => Self::Consumer,
-            _ => return None,
-        })
-    }
 }
 
 /// A typed attribute value. Arrays are homogeneous by construction.
@@ -599,7 +587,5 @@ mod tests {
         let child = SpanData::new(p.clone(), Some(&remote), "c", SpanKind::Client, 0, SpanLimits::default());
         assert_eq!(child.parent_span_id, Some(p.span_id));
         assert!(child.parent_is_remote);
-        assert_eq!(SpanKind::from_name("client"), Some(SpanKind::Client));
-        assert_eq!(SpanKind::from_name("CLIENT"), None);
     }
 }

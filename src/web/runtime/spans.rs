@@ -47,8 +47,8 @@ impl Runtime {
         (cx, handle)
     }
 
-    /// [`start_span`](Self::start_span) with a name not interned yet (HTTP spans, spans with
-    /// links or foreign parents): the name is shared first.
+    /// [`start_span`](Self::start_span) with a name not interned yet (the spans the engine names
+    /// itself: HTTP spans, the background group): the name is shared first.
     #[inline(never)]
     pub(crate) fn start_span_outlined(
         &self,
