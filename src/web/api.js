@@ -11,7 +11,7 @@
 // own: `withSpan` and `action` call `fn`, and what it throws reaches the caller as before.
 
 import {
-  X, BASE, W, U8, encoder, decoder, words, written, put, putContext, intern, taken, text, str, counted, COUNT_CONVERSION_ERROR,
+  X, BASE, W, U8, encoder, decoder, words, written, put, putContext, putError, intern, taken, text, str, counted, COUNT_CONVERSION_ERROR,
   PARENT_IMPLICIT, PARENT_ACTIVE_ONLY, PARENT_ROOT, PARENT_GIVEN, sockets,
 } from "./boundary.js";
 import { frame } from "./frames.js";
@@ -134,19 +134,10 @@ export class Span {
     if (this._live()) guarded(() => this._exception(exception, time, 0));
   }
 
-  /** An `exception` event from `value` (an Error's name, message and stack; else the text of a
-   * string) at `time`, else now; `fail` 1 also sets an error status with its message. */
+  /** An `exception` event from `value` (see `putError`) at `time`, else now; `fail` 1 also sets
+   * an error status with its message. */
   _exception(value, time, fail) {
-    let type = "", message = "", stack = "";
-    if (value !== null && typeof value === "object") {
-      type = str(value.name);
-      message = str(value.message);
-      stack = str(value.stack);
-    } else {
-      message = str(value);
-    }
-    const t = put(type), m = put(message, t);
-    X.pt_exception(this.h, t, m, put(stack, t + m), ms(time), fail);
+    X.pt_exception(this.h, ...putError(value), ms(time), fail);
   }
 
   setStatus(status) {

@@ -84,6 +84,28 @@ export function text(v, fallback = "") {
 /** A string, or "" for anything else. */
 export const str = (v) => (typeof v === "string" ? v : "");
 
+// Longer stacks are cut here rather than copied whole; the span limits cut further.
+const MAX_STACK = 8192;
+
+/**
+ * Writes what the engine records of a thrown or given error to the string area: its type
+ * (`fallbackType` where it has none), message (`fallbackMessage` where it has none; a thrown
+ * string's or number's text) and stack. Returns their lengths. Reading it may throw (a getter, a
+ * Proxy, a Symbol): the caller guards.
+ */
+export function putError(value, fallbackType = "", fallbackMessage = "") {
+  let type = "", message = fallbackMessage, stack = "";
+  if (value !== null && (typeof value === "object" || typeof value === "function")) {
+    type = str(value.name);
+    message = typeof value.message === "string" ? value.message : message;
+    stack = str(value.stack).slice(0, MAX_STACK);
+  } else if (value !== undefined && value !== null) {
+    message = String(value);
+  }
+  const t = put(type || fallbackType), m = put(message, t);
+  return [t, m, put(stack, t + m)];
+}
+
 /**
  * Writes the context of `v` where the engine reads a parent or a link: a span of this tracer
  * (it has `_put`), or a context from `extract()` or another SDK (a `SpanContextInfo`, or anything

@@ -6,6 +6,8 @@
 // text and RegExps. The engine (core::config) applies the defaults and checks ranges and
 // combinations, with the same kind of Error.
 
+import { absolute } from "./http.js";
+
 const CONFIG_KEYS = "serviceName,serviceVersion,environment,endpoint,format,compression,sampler,queueSize,batchSize,batchBytes,flushIntervalMs,spanTimeoutMs,attributeValueLengthLimit,enabled,debug,captureErrors,frameBudgetMs,observeFrames,longAnimationFrames,inputTiming,credentials,resourceAttributes,instrument,propagateTo,ignoreUrls,redactQueryParams,background,fetch,xhr,webSocket,propagatePatterns,ignorePatterns";
 const KEYS = CONFIG_KEYS.split(",");
 /** What each config key is, by its place in KEYS (the keys after these are the engine's slots
@@ -135,15 +137,6 @@ export function readConfig(config) {
  * @param {string} endpoint
  */
 export function resolveUrl(endpoint) {
-  let url;
-  try {
-    url = new URL(endpoint, globalThis.location?.href);
-  } catch {
-    try {
-      url = new URL(endpoint);
-    } catch {
-      return undefined;
-    }
-  }
-  return url.protocol === "http:" || url.protocol === "https:" ? url.href : "";
+  const href = absolute(endpoint);
+  return href === undefined || /^https?:/.test(href) ? href : "";
 }
