@@ -90,9 +90,10 @@ fn settle(rt: &Runtime, handle: SpanHandle, timing: Option<ResourceTiming>) {
 
 /// A request to the absolute URL (`url_len` bytes) with the method (`method_len` bytes after
 /// it) in the scratch buffer, its parent by the `pt_start` rule, started at `start_ms` (NaN:
-/// now). `flags`: `core::layout::HTTP_*` (either means no trace headers are decided here). Returns -1 when it is not traced, else the span's handle (0
-/// when not sampled). The trace headers it should carry, as `name\nvalue\n...`, are written for
-/// JS with their length in the first context word (0: none).
+/// now). `flags`: `core::layout::HTTP_*` (either means no trace headers are decided here).
+/// Returns -1 when it is not traced, else the span's handle (0 when not sampled). The trace
+/// headers it should carry, as `name\nvalue\n...`, are written for JS with their length in the
+/// first context word (0: none).
 pub fn begin(url_len: u32, method_len: u32, parent: u32, flags: u32, start_ms: f64) -> f64 {
     let Some(rt) = Runtime::installed() else { return -1.0 };
     let rule = scratch::parent_rule(parent);
