@@ -8,41 +8,44 @@ use std::path::{Path, PathBuf};
 use playtrace::core::diagnostics::Decision;
 use playtrace::core::layout::*;
 
-/// The shared numbers JS uses. (`FLAG_REMOTE` is the engine's alone: JS never reads it.)
-fn shared() -> Vec<(&'static str, u64)> {
+/// The shared numbers JS uses (`PENDING`, a handle, is the one below zero). (`FLAG_REMOTE` is the engine's alone: JS never reads it.)
+fn shared() -> Vec<(&'static str, i64)> {
     vec![
-        ("CONTEXT_BYTES", CONTEXT_BYTES as u64),
-        ("STRING_AT", STRING_AT as u64),
-        ("KIND_INTERNAL", u64::from(KIND_INTERNAL)),
-        ("KIND_SERVER", u64::from(KIND_SERVER)),
-        ("KIND_CLIENT", u64::from(KIND_CLIENT)),
-        ("KIND_PRODUCER", u64::from(KIND_PRODUCER)),
-        ("KIND_CONSUMER", u64::from(KIND_CONSUMER)),
-        ("PARENT_IMPLICIT", u64::from(PARENT_IMPLICIT)),
-        ("PARENT_ACTIVE_ONLY", u64::from(PARENT_ACTIVE_ONLY)),
-        ("PARENT_ROOT", u64::from(PARENT_ROOT)),
-        ("PARENT_GIVEN", u64::from(PARENT_GIVEN)),
-        ("COUNT_CONVERSION_ERROR", u64::from(COUNT_CONVERSION_ERROR)),
-        ("COUNT_NAME_CUT", u64::from(COUNT_NAME_CUT)),
-        ("FRAME_RING", FRAME_RING as u64),
-        ("FRAME_TICK", FRAME_TICK as u64),
-        ("HTTP_CALLER_TRACEPARENT", u64::from(HTTP_CALLER_TRACEPARENT)),
-        ("HTTP_BEFORE_READY", u64::from(HTTP_BEFORE_READY)),
-        ("ANSWER_PROBED", u64::from(ANSWER_PROBED)),
-        ("ANSWER_GZIPPED", u64::from(ANSWER_GZIPPED)),
-        ("PAGE_HIDDEN", u64::from(PAGE_HIDDEN)),
-        ("PAGE_HIDE", u64::from(PAGE_HIDE)),
-        ("PAGE_LOADED", u64::from(PAGE_LOADED)),
-        ("OP_SET_ATTRIBUTE_VALUE", u64::from(OP_SET_ATTRIBUTE_VALUE)),
-        ("OP_ADD_EVENT", u64::from(OP_ADD_EVENT)),
-        ("OP_LINK", u64::from(OP_LINK)),
-        ("OP_BAGGAGE_OF", u64::from(OP_BAGGAGE_OF)),
-        ("OP_FLUSH", u64::from(OP_FLUSH)),
-        ("OP_SHUTDOWN", u64::from(OP_SHUTDOWN)),
-        ("OP_STATS", u64::from(OP_STATS)),
-        ("BAGGAGE_SET", u64::from(BAGGAGE_SET)),
-        ("BAGGAGE_GET", u64::from(BAGGAGE_GET)),
-        ("BAGGAGE_REMOVE", u64::from(BAGGAGE_REMOVE)),
+        ("CONTEXT_BYTES", CONTEXT_BYTES as i64),
+        ("STRING_AT", STRING_AT as i64),
+        ("KIND_INTERNAL", i64::from(KIND_INTERNAL)),
+        ("KIND_SERVER", i64::from(KIND_SERVER)),
+        ("KIND_CLIENT", i64::from(KIND_CLIENT)),
+        ("KIND_PRODUCER", i64::from(KIND_PRODUCER)),
+        ("KIND_CONSUMER", i64::from(KIND_CONSUMER)),
+        ("PARENT_IMPLICIT", i64::from(PARENT_IMPLICIT)),
+        ("PARENT_ACTIVE_ONLY", i64::from(PARENT_ACTIVE_ONLY)),
+        ("PARENT_ROOT", i64::from(PARENT_ROOT)),
+        ("PARENT_GIVEN", i64::from(PARENT_GIVEN)),
+        ("COUNT_CONVERSION_ERROR", i64::from(COUNT_CONVERSION_ERROR)),
+        ("COUNT_NAME_CUT", i64::from(COUNT_NAME_CUT)),
+        ("FRAME_RING", FRAME_RING as i64),
+        ("FRAME_TICK", FRAME_TICK as i64),
+        ("HTTP_CALLER_TRACEPARENT", i64::from(HTTP_CALLER_TRACEPARENT)),
+        ("HTTP_BEFORE_READY", i64::from(HTTP_BEFORE_READY)),
+        ("ANSWER_PROBED", i64::from(ANSWER_PROBED)),
+        ("ANSWER_GZIPPED", i64::from(ANSWER_GZIPPED)),
+        ("PAGE_HIDDEN", i64::from(PAGE_HIDDEN)),
+        ("PAGE_HIDE", i64::from(PAGE_HIDE)),
+        ("PAGE_LOADED", i64::from(PAGE_LOADED)),
+        ("OP_BAGGAGE_OF", i64::from(OP_BAGGAGE_OF)),
+        ("OP_FLUSH", i64::from(OP_FLUSH)),
+        ("OP_SHUTDOWN", i64::from(OP_SHUTDOWN)),
+        ("OP_STATS", i64::from(OP_STATS)),
+        ("BAGGAGE_SET", i64::from(BAGGAGE_SET)),
+        ("BAGGAGE_GET", i64::from(BAGGAGE_GET)),
+        ("BAGGAGE_REMOVE", i64::from(BAGGAGE_REMOVE)),
+        ("PENDING", PENDING as i64),
+        ("LIST_NONE", i64::from(LIST_NONE)),
+        ("LIST_STRINGS", i64::from(LIST_STRINGS)),
+        ("LIST_BOOLS", i64::from(LIST_BOOLS)),
+        ("LIST_NUMBERS", i64::from(LIST_NUMBERS)),
+        ("LIST_INT64", i64::from(LIST_INT64)),
     ]
 }
 
@@ -73,9 +76,9 @@ fn declarations(js: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn number(text: &str) -> Option<u64> {
+fn number(text: &str) -> Option<i64> {
     match text.strip_prefix("0x") {
-        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        Some(hex) => i64::from_str_radix(hex, 16).ok(),
         None => text.parse().ok(),
     }
 }

@@ -65,17 +65,9 @@ pub const PAGE_HIDE: u32 = 1;
 /// `pt_page`'s event: the page loaded (its `documentLoad` span ends).
 pub const PAGE_LOADED: u32 = 2;
 
-// What `pt_engine` does, for the tracer it names: everything off the hot path that takes JS
-// values (attributes of any type, attribute objects) or answers with one. The operands: `span` a
-// span's handle, `a` and `b` JS values, `time` page or epoch milliseconds (NaN: now).
+// What `pt_engine` does, for the tracer it names: everything off the hot path that answers with
+// a JS value.
 
-/// An attribute of any JS type: `a` the key, `b` the value.
-pub const OP_SET_ATTRIBUTE_VALUE: u32 = 0;
-/// An event: `a` its name, `b` its attributes, at `time`.
-pub const OP_ADD_EVENT: u32 = 1;
-/// A link to the context in the scratch buffer with the attributes `b`, if `a` is true (the
-/// context was valid); a dropped link, counted, if not.
-pub const OP_LINK: u32 = 2;
 /// The entries of the `baggage` header `a`, as an object.
 pub const OP_BAGGAGE_OF: u32 = 3;
 /// `flush()`.
@@ -84,6 +76,22 @@ pub const OP_FLUSH: u32 = 4;
 pub const OP_SHUTDOWN: u32 = 5;
 /// `stats()`: the counters.
 pub const OP_STATS: u32 = 6;
+
+/// The span handle that `pt_attr_*` take for the attributes given to the next event
+/// (`pt_event`), link (`pt_link`) or resource (`init`), kept until then.
+pub const PENDING: f64 = -1.0;
+
+/// `pt_attr_list`'s kind: a value with no attribute type (dropped and counted).
+pub const LIST_NONE: u32 = 0;
+/// `pt_attr_list`'s kind: an array of the strings given by `pt_item`.
+pub const LIST_STRINGS: u32 = 1;
+/// `pt_attr_list`'s kind: an array of booleans (items 0 or 1).
+pub const LIST_BOOLS: u32 = 2;
+/// `pt_attr_list`'s kind: an array of numbers (integers where every one is integral).
+pub const LIST_NUMBERS: u32 = 3;
+/// `pt_attr_list`'s kind: a 64-bit integer (a BigInt) as two items, its high 32 bits signed and
+/// its low 32 bits.
+pub const LIST_INT64: u32 = 4;
 
 /// `pt_baggage`'s operation: set the entry; 1 if kept.
 pub const BAGGAGE_SET: u32 = 0;

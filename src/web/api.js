@@ -11,7 +11,8 @@
 // own: `withSpan` and `action` call `fn`, and what it throws reaches the caller as before.
 
 import {
-  X, BASE, W, U8, encoder, decoder, words, written, put, putContext, putError, intern, taken, text, str, counted, COUNT_CONVERSION_ERROR,
+  X, BASE, W, U8, encoder, decoder, words, written, put, putContext, putError, taken, text, str, counted, COUNT_CONVERSION_ERROR,
+  setValue, readAttributes, pend, intern,
   PARENT_IMPLICIT, PARENT_ACTIVE_ONLY, PARENT_ROOT, PARENT_GIVEN, sockets,
 } from "./boundary.js";
 import { frame } from "./frames.js";
@@ -38,17 +39,15 @@ export function wrapSockets(tracer) {
 // Numbers shared with the engine (core/layout.rs; tests/boundary_constants.rs checks them).
 const CONTEXT_BYTES = 32, STRING_AT = 544;
 const KIND_INTERNAL = 0, KIND_SERVER = 1, KIND_CLIENT = 2, KIND_PRODUCER = 3, KIND_CONSUMER = 4;
-const OP_SET_ATTRIBUTE_VALUE = 0, OP_ADD_EVENT = 1, OP_LINK = 2, OP_BAGGAGE_OF = 3, OP_FLUSH = 4;
-const OP_SHUTDOWN = 5, OP_STATS = 6;
+const OP_BAGGAGE_OF = 3, OP_FLUSH = 4, OP_SHUTDOWN = 5, OP_STATS = 6;
 const BAGGAGE_SET = 0, BAGGAGE_GET = 1, BAGGAGE_REMOVE = 2;
 
 /**
- * What `tracer`'s engine does with JS values off the hot path: `op` (OP_*) with `span` (a
- * handle), `a`, `b` and `time` (wasm/src/lib.rs, `pt_engine`).
- * @param {Tracer} tracer @param {number} op @param {number} [span] @param {unknown} [a]
- * @param {unknown} [b] @param {number} [time]
+ * What `tracer`'s engine does off the hot path that answers with a JS value: `op` (OP_*) with
+ * `a` (wasm/src/lib.rs, `pt_engine`).
+ * @param {Tracer} tracer @param {number} op @param {unknown} [a]
  */
-const engine = (tracer, op, span, a, b, time) => X.pt_engine(tracer.e, op, span, a, b, time);
+const engine = (tracer, op, a) => X.pt_engine(tracer.e, op, a);
 
 const KINDS = new Map([
   ["internal", KIND_INTERNAL], ["server", KIND_SERVER], ["client", KIND_CLIENT], ["producer", KIND_PRODUCER], ["consumer", KIND_CONSUMER],
@@ -91,12 +90,7 @@ export class Span {
         case "number": X.pt_attr_num(this.h, intern(key), value); break;
         case "string": { const k = intern(key); X.pt_attr_str(this.h, k, put(value)); break; }
         case "boolean": X.pt_attr_bool(this.h, intern(key), value ? 1 : 0); break;
-        default:
-          try {
-            engine(this.t, OP_SET_ATTRIBUTE_VALUE, this.h, text(key), value);
-          } catch {
-            counted(COUNT_CONVERSION_ERROR); // an array Proxy, a throwing element
-          }
+        default: guarded(() => setValue(this.h, key, value)); // an array Proxy, a throwing element
       }
     }
     return this;
@@ -126,7 +120,13 @@ export class Span {
   }
 
   addEvent(name, attributes, time) {
-    if (this._live()) guarded(() => engine(this.t, OP_ADD_EVENT, this.h, text(name), attributes, ms(time)));
+    if (this._live()) {
+      guarded(() => {
+        const n = text(name), pairs = readAttributes(attributes);
+        pend(pairs);
+        X.pt_event(this.h, put(n), ms(time));
+      });
+    }
     return this;
   }
 
@@ -244,7 +244,7 @@ export class Tracer {
     const startTime = options.startTime;
     const attributes = options.attributes;
     const links = Array.isArray(options.links)
-      ? options.links.map((l) => (l !== null && typeof l === "object" ? [l.context, l.attributes] : []))
+      ? options.links.map((l) => (l !== null && typeof l === "object" ? [l.context, readAttributes(l.attributes)] : [undefined, []]))
       : [];
     let mode = rule;
     if (parent === null) mode = PARENT_ROOT;
@@ -252,8 +252,12 @@ export class Tracer {
     const start = typeof startTime === "number" ? startTime : performance.now();
     const span = new Span(this, X.pt_start(n, kind === undefined ? KIND_INTERNAL : kind, mode, start), words());
     if (attributes !== undefined) span.setAttributes(attributes);
-    for (const [context, attrs] of links) {
-      if (span._live()) engine(this, OP_LINK, span.h, guarded(() => putContext(context), false), attrs);
+    for (const [context, pairs] of links) {
+      if (span._live()) {
+        const valid = guarded(() => putContext(context), false);
+        pend(pairs);
+        X.pt_link(span.h, valid ? 1 : 0);
+      }
     }
     return span;
   }
@@ -344,7 +348,7 @@ export class Tracer {
       const context = new Span(this, 0, words()).spanContext();
       context.isRemote = true;
       const baggage = read("baggage");
-      if (typeof baggage === "string") context.baggage = engine(this, OP_BAGGAGE_OF, 0, baggage);
+      if (typeof baggage === "string") context.baggage = engine(this, OP_BAGGAGE_OF, baggage);
       return context;
     }, null);
   }

@@ -32,10 +32,10 @@ pub fn start(config: &JsValue) -> Result<JsValue, JsValue> {
     if let Some(tracer) = Runtime::installed_tracer() {
         return Ok(tracer);
     }
+    scratch::bind_js(); // config.js gives the resource's attributes through the boundary
     let (config, patterns) = config::parse(config)?;
     let rt = Runtime::start(&config, patterns).map_err(|e| js_sys::Error::new(&e))?;
     let engine = rt.number();
-    scratch::bind_js();
     if config.capture_errors {
         errors::install(rt);
     }
@@ -69,12 +69,13 @@ impl Serialize for Counters {
     }
 }
 
-/// A link from the span to the context in the scratch buffer, with `attributes`, where `valid`
-/// (JS found a context); otherwise a dropped link, counted as OpenTelemetry counts them.
-pub fn add_link(rt: &Runtime, span: f64, valid: bool, attributes: JsValue) {
-    let Some(h) = scratch::handle(span) else { return };
+/// `pt_link` (see wasm/src/lib.rs): a link from the span to the context in the scratch buffer,
+/// with the attributes JS gave as `PENDING`, where `valid` (JS found a context); otherwise a
+/// dropped link, counted as OpenTelemetry counts them.
+pub fn add_link(span: f64, valid: bool) {
+    let (list, dropped) = scratch::take_pending();
+    let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) else { return };
     let cx = if valid { scratch::read_context() } else { None };
-    let (list, dropped) = attributes::from_object(&attributes);
     rt.with_span(h, |s| match cx {
         Some(cx) => {
             s.add_link(cx, list);
@@ -86,22 +87,29 @@ pub fn add_link(rt: &Runtime, span: f64, valid: bool, attributes: JsValue) {
     });
 }
 
-/// Sets an attribute of any JS type (arrays, BigInt); one without an attribute type is
-/// dropped and counted.
-pub fn set_attribute_value(rt: &Runtime, span: f64, key: String, value: JsValue) {
-    let Some(h) = scratch::handle(span) else { return };
-    let value = attributes::from_js(&value);
-    rt.with_span(h, |s| match value {
-        Some(v) => s.set_attribute(key.as_str(), v),
-        None => s.attributes.count_dropped(1),
-    });
+/// `pt_attr_list` (see wasm/src/lib.rs): an array attribute or a BigInt, from the items JS gave;
+/// one without an attribute type is dropped and counted.
+pub fn set_list(span: f64, key: u32, kind: u32) {
+    let (numbers, strings) = scratch::take_items();
+    let value = attributes::list(kind, numbers, strings);
+    let key = scratch::interned(key);
+    match (Runtime::installed(), scratch::handle(span)) {
+        (Some(rt), Some(h)) => rt.with_span(h, |s| match value {
+            Some(v) => s.set_attribute(key, v),
+            None => s.attributes.count_dropped(1),
+        }),
+        _ => scratch::pend(span, key, value),
+    }
 }
 
-/// Records an event (the seeds' LogKV/LogFields), at `time` or now.
-pub fn add_event(rt: &Runtime, span: f64, name: String, attributes: JsValue, time: f64) {
-    let Some(h) = scratch::handle(span) else { return };
+/// `pt_event` (see wasm/src/lib.rs): an event (the seeds' LogKV/LogFields) named by the
+/// `name_len` bytes in the scratch buffer, with the attributes JS gave as `PENDING`, at `time`
+/// or now.
+pub fn add_event(span: f64, name_len: u32, time: f64) {
+    let (list, dropped) = scratch::take_pending();
+    let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) else { return };
     let t = rt.time_ns(time);
-    let (list, dropped) = attributes::from_object(&attributes);
+    let [name] = scratch::scratch_strings([name_len]);
     rt.with_span(h, |s| {
         s.add_event(&name, t, list);
         if let Some(e) = s.events.last_mut() {

@@ -1,79 +1,79 @@
-//! Attribute values from JavaScript: typed as OpenTelemetry JS types them, and anything that has
-//! no attribute type is dropped and counted, never trapped on.
+//! Attribute values from JavaScript, typed as OpenTelemetry JS types them. `boundary.js`
+//! (`setValue`) tells a value's JS type and gives it as a number, a scratch string or the items
+//! of an array; the rules of what each becomes are here. Anything without an attribute type is
+//! dropped and counted, never trapped on.
 
-use js_sys::{Array, Object};
-use wasm_bindgen::{JsCast, JsValue};
-
+use crate::core::layout::{LIST_BOOLS, LIST_INT64, LIST_NUMBERS, LIST_STRINGS};
 use crate::core::span::AttributeValue;
 
 /// Largest integer a JS number holds exactly; integral numbers up to it become `intValue`.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
+/// Whether a JS number is an integer: integral, and no larger than 2^53.
+#[inline]
+fn integral(n: f64) -> bool {
+    n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER
+}
+
 /// A JS number: integral values up to 2^53 are integers, the rest doubles.
 #[inline]
 pub fn number(n: f64) -> AttributeValue {
-    if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER {
+    if integral(n) {
         AttributeValue::Int(n as i64)
     } else {
         AttributeValue::Double(n)
     }
 }
 
-/// Converts one JS value. Strings with lone surrogates arrive with U+FFFD in their place.
-/// Arrays must be homogeneous (integral and fractional numbers may mix, and become doubles);
-/// `null`, `undefined`, objects, functions, symbols and mixed arrays give `None`.
-pub(crate) fn from_js(v: &JsValue) -> Option<AttributeValue> {
-    if let Some(s) = v.as_string() {
-        return Some(AttributeValue::String(s));
-    }
-    if let Some(b) = v.as_bool() {
-        return Some(AttributeValue::Bool(b));
-    }
-    if let Some(n) = v.as_f64() {
-        return Some(number(n));
-    }
-    if v.is_bigint() {
-        let big: js_sys::BigInt = v.clone().unchecked_into();
-        return i64::try_from(big).ok().map(AttributeValue::Int);
-    }
-    let array: &Array = v.dyn_ref()?;
-    let items: Vec<JsValue> = array.iter().collect();
-    let Some(first) = items.first() else {
-        return Some(AttributeValue::StringArray(Vec::new()));
-    };
-    if first.as_string().is_some() {
-        items.iter().map(JsValue::as_string).collect::<Option<Vec<_>>>().map(AttributeValue::StringArray)
-    } else if first.as_bool().is_some() {
-        items.iter().map(JsValue::as_bool).collect::<Option<Vec<_>>>().map(AttributeValue::BoolArray)
-    } else {
-        let numbers = items.iter().map(JsValue::as_f64).collect::<Option<Vec<_>>>()?;
-        match numbers.iter().map(|&n| number(n)).collect::<Vec<_>>() {
-            ints if ints.iter().all(|v| matches!(v, AttributeValue::Int(_))) => Some(AttributeValue::IntArray(
-                ints.into_iter().filter_map(|v| if let AttributeValue::Int(i) = v { Some(i) } else { None }).collect(),
-            )),
-            _ => Some(AttributeValue::DoubleArray(numbers)),
+/// The value JS gave as items (`pt_item`) of kind `kind` (`core::layout::LIST_*`): an array of
+/// strings, of booleans, or of numbers (integers where every one is integral, else doubles), or
+/// a BigInt's 64 bits. `None` for any other kind: a value with no attribute type.
+pub fn list(kind: u32, numbers: Vec<f64>, strings: Vec<String>) -> Option<AttributeValue> {
+    Some(match kind {
+        LIST_STRINGS => AttributeValue::StringArray(strings),
+        LIST_BOOLS => AttributeValue::BoolArray(numbers.iter().map(|&n| n != 0.0).collect()),
+        LIST_NUMBERS if numbers.iter().all(|&n| integral(n)) => {
+            AttributeValue::IntArray(numbers.iter().map(|&n| n as i64).collect())
         }
-    }
+        LIST_NUMBERS => AttributeValue::DoubleArray(numbers),
+        LIST_INT64 => match numbers[..] {
+            [high, low] => AttributeValue::Int(((high as i64) << 32) | (low as u32 as i64)),
+            _ => return None,
+        },
+        _ => return None,
+    })
 }
 
-/// Attributes read from JS, and how many were dropped for having no attribute type.
-pub(crate) type Converted = (Vec<(String, AttributeValue)>, u32);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::layout::LIST_NONE;
 
-/// The own enumerable properties of a plain object as attributes, and how many were dropped
-/// for having no attribute type. Anything that is not an object yields nothing.
-pub(crate) fn from_object(obj: &JsValue) -> Converted {
-    let mut out = Vec::new();
-    let mut dropped = 0u32;
-    let Some(obj) = super::js::object(obj) else {
-        return (out, 0);
-    };
-    for entry in Object::entries(obj).iter() {
-        let pair: Array = entry.unchecked_into();
-        let (Some(key), value) = (pair.get(0).as_string(), pair.get(1)) else { continue };
-        match from_js(&value) {
-            Some(v) => out.push((key, v)),
-            None => dropped = dropped.saturating_add(1),
-        }
+    #[test]
+    fn numbers_are_integers_where_every_one_is_integral() {
+        assert_eq!(list(LIST_NUMBERS, vec![1.0, -2.0], vec![]), Some(AttributeValue::IntArray(vec![1, -2])));
+        assert_eq!(list(LIST_NUMBERS, vec![1.0, 2.5], vec![]), Some(AttributeValue::DoubleArray(vec![1.0, 2.5])));
+        assert_eq!(
+            list(LIST_NUMBERS, vec![1.0, 2f64.powi(60)], vec![]),
+            Some(AttributeValue::DoubleArray(vec![1.0, 2f64.powi(60)]))
+        );
+        assert_eq!(number(3.0), AttributeValue::Int(3));
+        assert!(matches!(number(f64::NAN), AttributeValue::Double(n) if n.is_nan()));
     }
-    (out, dropped)
+
+    #[test]
+    fn a_bigint_is_its_two_halves() {
+        for v in [0i64, 1, -1, i64::MAX, i64::MIN, 1 << 40, -(1 << 40) + 7] {
+            let (high, low) = ((v >> 32) as f64, (v as u64 & 0xFFFF_FFFF) as f64);
+            assert_eq!(list(LIST_INT64, vec![high, low], vec![]), Some(AttributeValue::Int(v)), "{v}");
+        }
+        assert_eq!(list(LIST_INT64, vec![1.0], vec![]), None);
+    }
+
+    #[test]
+    fn strings_booleans_and_nothing() {
+        assert_eq!(list(LIST_STRINGS, vec![], vec![]), Some(AttributeValue::StringArray(vec![])));
+        assert_eq!(list(LIST_BOOLS, vec![1.0, 0.0], vec![]), Some(AttributeValue::BoolArray(vec![true, false])));
+        assert_eq!(list(LIST_NONE, vec![1.0], vec![]), None);
+    }
 }

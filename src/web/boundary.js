@@ -125,6 +125,59 @@ export function putContext(v) {
   return X.pt_context(t, s, put(str(info.traceState), t + s), flags, info.sampled === true ? 1 : 0, info.isRemote === false ? 0 : 1) === 1;
 }
 
+// The handle that gives attributes to the next event, link or resource rather than to a span,
+// and pt_attr_list's kinds.
+export const PENDING = -1;
+const LIST_NONE = 0, LIST_STRINGS = 1, LIST_BOOLS = 2, LIST_NUMBERS = 3, LIST_INT64 = 4;
+
+/**
+ * Sets attribute `key` to `value` on the span with handle `h`, or with PENDING keeps it for the
+ * next event, link or resource. A string, number, boolean, BigInt of 64 bits or an array of one
+ * of the first three has an attribute type; anything else is dropped, and counted by the engine.
+ * False if dropped. An array is copied before anything is handed over, so a Proxy that throws
+ * leaves nothing half given; the caller guards.
+ */
+export function setValue(h, key, value) {
+  const k = intern(key);
+  switch (typeof value) {
+    case "number": X.pt_attr_num(h, k, value); return true;
+    case "string": X.pt_attr_str(h, k, put(value)); return true;
+    case "boolean": X.pt_attr_bool(h, k, value ? 1 : 0); return true;
+  }
+  let kind = LIST_NONE, items = [];
+  if (typeof value === "bigint") {
+    if (BigInt.asIntN(64, value) === value) {
+      kind = LIST_INT64;
+      items = [Number(value >> BigInt(32)), Number(BigInt.asUintN(32, value))];
+    }
+  } else if (Array.isArray(value)) {
+    items = Array.from(value);
+    const type = items.length === 0 ? "string" : typeof items[0];
+    if (items.every((v) => typeof v === type)) {
+      kind = type === "string" ? LIST_STRINGS : type === "boolean" ? LIST_BOOLS : type === "number" ? LIST_NUMBERS : LIST_NONE;
+    }
+  }
+  if (kind !== LIST_NONE) for (const v of items) kind === LIST_STRINGS ? X.pt_item(put(v), 1) : X.pt_item(+v, 0);
+  X.pt_attr_list(h, k, kind);
+  return kind !== LIST_NONE;
+}
+
+/**
+ * The attributes of `attributes` (none unless it is an object) as [key, value] pairs, read and
+ * with arrays copied, so that giving them (`setValue` with PENDING) runs no game code. Reading
+ * may throw (a getter, a Proxy): the caller guards.
+ * @returns {[string, unknown][]}
+ */
+export function readAttributes(attributes) {
+  if (attributes === null || typeof attributes !== "object" || Array.isArray(attributes)) return [];
+  return Object.entries(attributes).map(([k, v]) => [k, Array.isArray(v) ? Array.from(v) : v]);
+}
+
+/** Keeps `pairs` (from readAttributes) for the next event or link (pt_event, pt_link). */
+export function pend(pairs) {
+  for (const [k, v] of pairs) setValue(PENDING, k, v);
+}
+
 /** Counts a value the API skipped or cut (core::layout COUNT_*). */
 export function counted(what) {
   if (X !== undefined) X.pt_count(what);

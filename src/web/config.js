@@ -7,6 +7,7 @@
 // combinations, with the same kind of Error.
 
 import { absolute } from "./http.js";
+import { setValue, PENDING } from "./boundary.js";
 
 const CONFIG_KEYS = "serviceName,serviceVersion,environment,endpoint,format,compression,sampler,queueSize,batchSize,batchBytes,flushIntervalMs,spanTimeoutMs,attributeValueLengthLimit,enabled,debug,captureErrors,frameBudgetMs,observeFrames,longAnimationFrames,inputTiming,credentials,resourceAttributes,instrument,propagateTo,ignoreUrls,redactQueryParams,background,fetch,xhr,webSocket,propagatePatterns,ignorePatterns";
 const KEYS = CONFIG_KEYS.split(",");
@@ -107,8 +108,13 @@ export function readConfig(config) {
       if (!isObject(v)) {
         throw fail(key, type === "i" ? "must be an object such as { fetch: true, xhr: true }" : "must be an object of attributes");
       }
-      value = entries(v); // attributes are typed by the engine, which names a bad one
-      if (type === "i") {
+      value = entries(v);
+      if (type === "a") {
+        // The resource's attributes go to the engine now, as PENDING; init takes them.
+        for (const [name, item] of value) {
+          if (!setValue(PENDING, name, item)) throw fail(`${key}.${name}`, "is not a string, number, boolean or homogeneous array");
+        }
+      } else {
         for (const [name, on] of value) {
           const sub = `${key}.${name}`;
           if (!["fetch", "xhr", "webSocket"].includes(name)) throw fail(sub, "is not an instrumentation (fetch, xhr, webSocket)");

@@ -7,6 +7,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::runtime::UrlPatterns;
+use super::scratch;
 use crate::core::background::BackgroundMode;
 use crate::core::config::{ConfigError, ExportFormat, SamplerConfig, TracerConfig};
 use crate::core::http::PropagationTarget;
@@ -14,6 +15,7 @@ use crate::core::http::PropagationTarget;
 #[wasm_bindgen(module = "/src/web/config.js")]
 extern "C" {
     /// The config with every key of the right JS type, or the Error naming the first that is not.
+    /// Its resource attributes are given to the engine as `PENDING`.
     #[wasm_bindgen(catch, js_name = readConfig)]
     fn read_config(config: &JsValue) -> Result<JsValue, JsValue>;
 
@@ -53,6 +55,7 @@ fn sampler(codes: &[f64]) -> SamplerConfig {
 /// Reads and validates a config object: its JS types are checked by `config.js`, the rest by the
 /// core. The Error names the key.
 pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), JsValue> {
+    scratch::take_pending(); // what a config that threw part way through its resource left
     let v: Array = read_config(input)?.unchecked_into();
     let text = |slot| v.get(slot).as_string();
     let number = |slot| v.get(slot).as_f64();
@@ -104,16 +107,8 @@ pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), JsVa
             *value = b;
         }
     }
-    for pair in items(&v.get(slot!("resourceAttributes"))) {
-        let pair: Array = pair.unchecked_into();
-        let name = pair.get(0).as_string().unwrap_or_default();
-        let Some(typed) = super::attributes::from_js(&pair.get(1)) else {
-            let mut key = String::from("resourceAttributes.");
-            key.push_str(&name);
-            return Err(error(ConfigError::new(&key, "is not a string, number, boolean or homogeneous array")));
-        };
-        c.resource_attributes.push((name, typed));
-    }
+    // config.js gave the resource's attributes as `PENDING` (and threw for one without a type).
+    c.resource_attributes = scratch::take_pending().0;
     let strings = |slot| items(&v.get(slot)).filter_map(|s| s.as_string());
     c.propagate_to = strings(slot!("propagateTo")).map(|t| PropagationTarget::from_config(&t)).collect();
     c.ignore_urls = strings(slot!("ignoreUrls")).collect();

@@ -1,7 +1,7 @@
 //! JS property helpers, in one place: reading and writing properties by name never throws
 //! into game code and never traps (a missing or throwing getter reads as `undefined`).
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -37,13 +37,4 @@ pub(crate) fn method(target: &JsValue, name: &str) -> Option<Function> {
 /// `location.href` of the page (or worker), or "".
 pub(crate) fn page_href() -> String {
     get(&get(&global(), "location"), "href").as_string().unwrap_or_default()
-}
-
-/// A plain object (not an array, not a primitive, not a function). `typeof` rather than
-/// `instanceof Object`, which an object from another frame or with a null prototype fails.
-pub(crate) fn object(value: &JsValue) -> Option<&Object> {
-    if Array::is_array(value) || !value.is_object() {
-        return None;
-    }
-    Some(value.unchecked_ref())
 }

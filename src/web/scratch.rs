@@ -14,7 +14,7 @@ use crate::core::context::ParentRule;
 use crate::core::ids::{SpanId, TraceId};
 use crate::core::layout::{self, CONTEXT_BYTES, FLAG_REMOTE, STRING_AT, TRACE_STATE_BYTES};
 use crate::core::propagation::TraceState;
-use crate::core::span::{SharedStr, SpanKind};
+use crate::core::span::{AttributeValue, SharedStr, SpanKind};
 use crate::core::span_context::{SpanContext, TraceFlags};
 use crate::core::tracer::SpanHandle;
 
@@ -39,17 +39,31 @@ pub(crate) fn bind_js() {
     crate::core::encode::json::use_double_writer(write_double);
 }
 
-/// The memory JS writes into and the strings it interned.
+/// The memory JS writes into, the strings it interned, the items of an array value it is giving
+/// (`pt_item`), and the attributes it gave for the next event, link or resource (`PENDING`).
 struct Shared {
     scratch: Vec<u8>,
     interned: Vec<SharedStr>,
+    numbers: Vec<f64>,
+    strings: Vec<String>,
+    pending: Vec<(String, AttributeValue)>,
+    dropped: u32,
 }
 
 thread_local! {
     // Initialised as a constant: a lazily initialised one checks its state on every access and
     // has its initialiser compiled into each crate that reads it. The buffer is allocated on
     // first use.
-    static SHARED: RefCell<Shared> = const { RefCell::new(Shared { scratch: Vec::new(), interned: Vec::new() }) };
+    static SHARED: RefCell<Shared> = const {
+        RefCell::new(Shared {
+            scratch: Vec::new(),
+            interned: Vec::new(),
+            numbers: Vec::new(),
+            strings: Vec::new(),
+            pending: Vec::new(),
+            dropped: 0,
+        })
+    };
 }
 
 #[inline]
@@ -159,6 +173,44 @@ pub fn intern(len: u32) -> u32 {
 /// Forgets every interned string (JS clears its own table at the same moment).
 pub fn intern_clear() {
     with_shared(|s| s.interned.clear());
+}
+
+/// An item of the array value JS is giving: the number `value`, or with `string` the string of
+/// `value` bytes in the string area.
+pub fn item(value: f64, string: bool) {
+    with_shared(|s| {
+        if string {
+            let text = s.string(value as u32);
+            s.strings.push(text);
+        } else {
+            s.numbers.push(value);
+        }
+    });
+}
+
+/// The items JS gave since the last call, numbers and strings.
+pub fn take_items() -> (Vec<f64>, Vec<String>) {
+    with_shared(|s| (std::mem::take(&mut s.numbers), std::mem::take(&mut s.strings)))
+}
+
+/// Keeps an attribute for the next event, link or resource where `span` is `PENDING` (any other
+/// handle that is not a span's is ignored); `None` is a value with no attribute type, counted
+/// as dropped.
+#[cold]
+#[inline(never)]
+pub fn pend(span: f64, key: SharedStr, value: Option<AttributeValue>) {
+    if span == layout::PENDING {
+        with_shared(|s| match value {
+            Some(v) => s.pending.push((String::from(&*key), v)),
+            None => s.dropped = s.dropped.saturating_add(1),
+        });
+    }
+}
+
+/// The attributes kept for the next event, link or resource, and how many were dropped for
+/// having no attribute type; none are kept after.
+pub fn take_pending() -> (Vec<(String, AttributeValue)>, u32) {
+    with_shared(|s| (std::mem::take(&mut s.pending), std::mem::take(&mut s.dropped)))
 }
 
 /// The interned string `key` and the string of `len` bytes JS wrote.

@@ -9,9 +9,12 @@
 //!   directly, with no glue, no copied objects and no allocation on the JS side; strings and
 //!   span contexts cross through the scratch buffer (`scratch.rs`, layout in `core::layout`,
 //!   which `boundary.js` shares and `tests/boundary_constants.rs` checks).
-//! - `init` and `getTracer`, through wasm-bindgen's glue, and `pt_engine`: what takes JS values
-//!   (attribute values of any type, errors, status objects), one export that JS calls directly,
-//!   with an operation code (`core::layout::OP_*`). Each calls the module that does the work.
+//! - `init` and `getTracer`, through wasm-bindgen's glue, and `pt_engine`: what takes the config
+//!   or answers with a JS value (baggage entries, `stats()`, `shutdown()`'s promise), one export
+//!   that JS calls directly, with an operation code (`core::layout::OP_*`). Each calls the module
+//!   that does the work. Attribute values of any type arrive as numbers, scratch strings and
+//!   array items (`pt_attr_*`, `pt_item`); an event's, a link's or the resource's attributes
+//!   are given first with the handle `PENDING`.
 //!   Span options, carriers and other SDKs' contexts are read in JS, which hands the engine their
 //!   fields as numbers and scratch strings (`pt_context`, `pt_extract`, `pt_trace_headers`).
 
@@ -22,6 +25,7 @@ use wasm_bindgen::prelude::*;
 use playtrace::core::context::ParentRule;
 use playtrace::core::http::ResourceTiming;
 use playtrace::core::layout::*;
+use playtrace::core::span::{AttributeValue, SharedStr};
 use playtrace::web::runtime::Runtime;
 use playtrace::web::scratch::{self, handle, interned, kind, parent_rule, read_context, write_context};
 use playtrace::web::{
@@ -84,26 +88,62 @@ pub extern "C" fn pt_start(name: u32, kind_code: u32, parent: u32, start_ms: f64
 /// Sets a number attribute (integral values become `intValue`).
 #[no_mangle]
 pub extern "C" fn pt_attr_num(span: f64, key: u32, value: f64) {
-    if let (Some(rt), Some(h)) = (Runtime::installed(), handle(span)) {
-        rt.set_attribute(h, interned(key), attributes::number(value));
-    }
+    set(span, interned(key), attributes::number(value));
 }
 
 /// Sets a boolean attribute (`value` 0 or 1).
 #[no_mangle]
 pub extern "C" fn pt_attr_bool(span: f64, key: u32, value: u32) {
-    if let (Some(rt), Some(h)) = (Runtime::installed(), handle(span)) {
-        rt.set_attribute(h, interned(key), (value != 0).into());
-    }
+    set(span, interned(key), (value != 0).into());
 }
 
 /// Sets a string attribute whose value JS wrote to the scratch buffer (`len` bytes).
 #[no_mangle]
 pub extern "C" fn pt_attr_str(span: f64, key: u32, len: u32) {
-    if let (Some(rt), Some(h)) = (Runtime::installed(), handle(span)) {
-        let (key, value) = scratch::key_and_string(key, len);
-        rt.set_attribute(h, key, value.into());
+    let (key, value) = scratch::key_and_string(key, len);
+    set(span, key, value.into());
+}
+
+/// Sets an attribute on a span, or keeps it for the next event, link or resource where `span`
+/// is `PENDING`.
+#[inline]
+fn set(span: f64, key: SharedStr, value: AttributeValue) {
+    match handle(span) {
+        Some(h) => {
+            if let Some(rt) = Runtime::installed() {
+                rt.set_attribute(h, key, value);
+            }
+        }
+        None => scratch::pend(span, key, Some(value)),
     }
+}
+
+/// An item of an array attribute JS is giving: the number `value`, or with `string` 1 the string
+/// of `value` bytes in the scratch buffer. `pt_attr_list` takes the items.
+#[no_mangle]
+pub extern "C" fn pt_item(value: f64, string: u32) {
+    scratch::item(value, string == 1);
+}
+
+/// Sets an attribute whose value JS gave as items (`pt_item`), of kind `kind`
+/// (`core::layout::LIST_*`: an array, a BigInt, or no attribute type, dropped and counted).
+#[no_mangle]
+pub extern "C" fn pt_attr_list(span: f64, key: u32, kind: u32) {
+    api::set_list(span, key, kind);
+}
+
+/// Records an event named by the `name_len` bytes in the scratch buffer, with the attributes
+/// given as `PENDING`, at `time` (NaN: now).
+#[no_mangle]
+pub extern "C" fn pt_event(span: f64, name_len: u32, time: f64) {
+    api::add_event(span, name_len, time);
+}
+
+/// Links the span to the context in the scratch buffer, with the attributes given as
+/// `PENDING`, if `valid` is 1 (JS found a context); a dropped link, counted, if not.
+#[no_mangle]
+pub extern "C" fn pt_link(span: f64, valid: u32) {
+    api::add_link(span, valid == 1);
 }
 
 /// Ends a span at `end_ms` (NaN: now). Later calls do nothing.
@@ -371,28 +411,16 @@ pub fn get_tracer() -> JsValue {
     Runtime::installed_tracer().unwrap_or(JsValue::UNDEFINED)
 }
 
-/// What a tracer's API (`api.js`) does off the hot path with JS values, for the tracer whose
-/// engine is numbered `engine`: `op` is one of `core::layout::OP_*`, which says what `span` (a
-/// span's handle), `a`, `b` and `time` are. One export for all of it, which `api.js` calls as
-/// the wasm function it is: no glue per operation, and no JS object per engine.
+/// What a tracer's API (`api.js`) does off the hot path that answers with a JS value, for the
+/// tracer whose engine is numbered `engine`: `op` is one of `core::layout::OP_*`, which says what
+/// `a` is. One export for all of it, which `api.js` calls as the wasm function it is: no glue per
+/// operation, and no JS object per engine.
 #[wasm_bindgen(skip_typescript)]
-pub fn pt_engine(engine: u32, op: u32, span: f64, a: JsValue, b: JsValue, time: f64) -> JsValue {
+pub fn pt_engine(engine: u32, op: u32, a: JsValue) -> JsValue {
     let Some(rt) = Runtime::numbered(engine) else { return JsValue::UNDEFINED };
     let text = |v: JsValue| v.as_string().unwrap_or_default();
     let done = JsValue::UNDEFINED;
     match op {
-        OP_SET_ATTRIBUTE_VALUE => {
-            api::set_attribute_value(rt, span, text(a), b);
-            done
-        }
-        OP_ADD_EVENT => {
-            api::add_event(rt, span, text(a), b, time);
-            done
-        }
-        OP_LINK => {
-            api::add_link(rt, span, a.is_truthy(), b);
-            done
-        }
         OP_BAGGAGE_OF => api::baggage_of(&text(a)),
         OP_FLUSH => {
             api::flush(rt);

@@ -242,17 +242,23 @@ const BIG: &str = "queueSize: 10000, batchSize: 10000, flushIntervalMs: 600000";
 
 #[wasm_bindgen_test]
 async fn spans_arrive_with_parents_attributes_events_status_and_resource() {
+    // A config refused part way through its resource leaves nothing for the next one.
+    assert!(init(js("{ serviceName: 's', resourceAttributes: { leftover: 1, region: {} } }").unchecked_ref()).is_err());
     let w = World::new(&format!(
         "{{ serviceName: 'arena', serviceVersion: '1.4.2', environment: 'staging', \
-           resourceAttributes: {{ 'game.build': 77 }}, {BIG} }}"
+           resourceAttributes: {{ 'game.build': 77, 'game.modes': ['duel', 'raid'] }}, {BIG} }}"
     ));
     let t = &w.tracer;
     let level = t.start_span("level", None);
     let opts = js("{ kind: 'client', attributes: { 'item.id': 42, price: 9.5, name: 'sword', vip: true, \
-                   tags: ['a', 'b'], nope: null, big: 9007199254740993n } }");
+                   tags: ['a', 'b'], nope: null, big: 9007199254740993n, low: -(2n ** 63n), \
+                   ints: [1, -2], mixed: [1, 2.5], flags: [true, false], none: [] } }");
     Reflect::set(&opts, &"parent".into(), &level.span_context()).unwrap();
+    let link = js("{ attributes: { why: 'combo', hits: [3, 4], huge: 2n ** 64n } }");
+    Reflect::set(&link, &"context".into(), &level.span_context()).unwrap();
+    Reflect::set(&opts, &"links".into(), &Array::of1(&link)).unwrap();
     let buy = t.start_span("buy_item", Some(opts.unchecked_into()));
-    buy.add_event("paid", Some(js("{ coins: 3 }").unchecked_into()), None);
+    buy.add_event("paid", Some(js("{ coins: 3, bag: ['gem', 'key'], odd: {} }").unchecked_into()), None);
     buy.record_exception(&js("new RangeError('not enough gold')"), None);
     buy.set_status(js("{ code: 'error', message: 'declined' }").unchecked_ref());
     buy.end(None);
@@ -280,6 +286,8 @@ async fn spans_arrive_with_parents_attributes_events_status_and_resource() {
     assert_eq!(text(&res_attr("telemetry.sdk.name").unwrap(), "stringValue"), "playtrace");
     assert_eq!(text(&res_attr("telemetry.sdk.language").unwrap(), "stringValue"), "webjs");
     assert_eq!(text(&res_attr("game.build").unwrap(), "intValue"), "77");
+    assert_eq!(text(&res_attr("game.modes").unwrap(), "arrayValue.values.1.stringValue"), "raid");
+    assert!(res_attr("leftover").is_none());
     let ua = text(&res_attr("user_agent.original").unwrap(), "stringValue");
     assert_eq!(ua, js("navigator.userAgent").as_string().unwrap());
     assert_eq!(
@@ -302,9 +310,21 @@ async fn spans_arrive_with_parents_attributes_events_status_and_resource() {
     assert_eq!(get(&attr(buy_s, "vip"), "boolValue"), true);
     assert_eq!(text(&attr(buy_s, "tags"), "arrayValue.values.1.stringValue"), "b");
     assert_eq!(text(&attr(buy_s, "big"), "intValue"), "9007199254740993");
+    assert_eq!(text(&attr(buy_s, "low"), "intValue"), "-9223372036854775808");
+    assert_eq!(text(&attr(buy_s, "ints"), "arrayValue.values.1.intValue"), "-2");
+    assert_eq!(num(&attr(buy_s, "mixed"), "arrayValue.values.0.doubleValue"), 1.0);
+    assert_eq!(num(&attr(buy_s, "mixed"), "arrayValue.values.1.doubleValue"), 2.5);
+    assert_eq!(get(&attr(buy_s, "flags"), "arrayValue.values.1.boolValue"), false);
+    assert!(get(&attr(buy_s, "none"), "arrayValue").is_object(), "an empty array is an array");
     assert_eq!(num(buy_s, "droppedAttributesCount"), 1.0, "null has no attribute type");
+    assert_eq!(text(buy_s, "links.0.spanId"), text(lvl, "spanId"));
+    assert_eq!(text(&attr(&get(buy_s, "links.0"), "why"), "stringValue"), "combo");
+    assert_eq!(text(&attr(&get(buy_s, "links.0"), "hits"), "arrayValue.values.0.intValue"), "3");
+    assert_eq!(num(buy_s, "links.0.droppedAttributesCount"), 1.0, "2^64 is no 64-bit integer");
     assert_eq!(text(buy_s, "events.0.name"), "paid");
     assert_eq!(text(buy_s, "events.0.attributes.0.value.intValue"), "3");
+    assert_eq!(text(&attr(&get(buy_s, "events.0"), "bag"), "arrayValue.values.1.stringValue"), "key");
+    assert_eq!(num(buy_s, "events.0.droppedAttributesCount"), 1.0, "an object has no attribute type");
     let exc = get(buy_s, "events.1");
     assert_eq!(text(&exc, "name"), "exception");
     let exc_attr = |k: &str| text(&attr(&exc, k), "stringValue");
