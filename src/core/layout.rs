@@ -93,6 +93,18 @@ pub const LIST_NUMBERS: u32 = 3;
 /// its low 32 bits.
 pub const LIST_INT64: u32 = 4;
 
+/// `pt_config`'s kind: the value is a number (a choice as its index, a boolean as 1 or 0).
+pub const CONFIG_NUMBER: u32 = 0;
+/// `pt_config`'s kind: the value is the text of that many bytes in the scratch buffer.
+pub const CONFIG_TEXT: u32 = 1;
+/// `pt_config`'s kind: the value is a list of that many items (`pt_item`).
+pub const CONFIG_LIST: u32 = 2;
+
+/// `pt_http_start`'s flag: one of `ignoreUrls`' RegExps matched the URL (config.js keeps them).
+pub const HTTP_IGNORE_MATCHED: u32 = 4;
+/// `pt_http_start`'s flag: one of `propagateTo`'s RegExps matched the URL.
+pub const HTTP_PROPAGATE_MATCHED: u32 = 8;
+
 /// `pt_baggage`'s operation: set the entry; 1 if kept.
 pub const BAGGAGE_SET: u32 = 0;
 /// `pt_baggage`'s operation: the entry's value, written back; its length, or -1 if none.
@@ -100,10 +112,9 @@ pub const BAGGAGE_GET: u32 = 1;
 /// `pt_baggage`'s operation: remove the entry; 1 if it was there.
 pub const BAGGAGE_REMOVE: u32 = 2;
 
-/// What `config.js` answers for `init`'s config: the value of each key at its place in this list
-/// (undefined where not set), the config's keys first, then the engine's own slots (the
-/// instrumentations of `instrument`, and the RegExps of `propagateTo` and `ignoreUrls`).
-pub const CONFIG_KEYS: &str = "serviceName,serviceVersion,environment,endpoint,format,compression,sampler,queueSize,batchSize,batchBytes,flushIntervalMs,spanTimeoutMs,attributeValueLengthLimit,enabled,debug,captureErrors,frameBudgetMs,observeFrames,longAnimationFrames,inputTiming,credentials,resourceAttributes,instrument,propagateTo,ignoreUrls,redactQueryParams,background,fetch,xhr,webSocket,propagatePatterns,ignorePatterns";
+/// The places of `init`'s config values, as `config.js` gives them (`pt_config`): the config's
+/// keys first, then the engine's own slots (the instrumentations of `instrument`).
+pub const CONFIG_KEYS: &str = "serviceName,serviceVersion,environment,endpoint,format,compression,sampler,queueSize,batchSize,batchBytes,flushIntervalMs,spanTimeoutMs,attributeValueLengthLimit,enabled,debug,captureErrors,frameBudgetMs,observeFrames,longAnimationFrames,inputTiming,credentials,resourceAttributes,instrument,propagateTo,ignoreUrls,redactQueryParams,background,fetch,xhr,webSocket";
 
 /// The place of `key` in [`CONFIG_KEYS`]; a key that is not there fails the build when this is
 /// evaluated as a constant.

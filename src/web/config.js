@@ -1,16 +1,20 @@
 // @ts-check
 // Reads `init`'s config object for the engine (config.rs): each key's JS type, with an Error that
-// names the key when it is wrong. What comes back is an array of the values in CONFIG_KEYS order
-// (`core::layout::CONFIG_KEYS`, checked equal by tests/boundary_constants.rs), each of the right
-// type or undefined: a choice as its index, a sampler as a list of numbers, a URL list split into
-// text and RegExps. The engine (core::config) applies the defaults and checks ranges and
-// combinations, with the same kind of Error.
+// names the key when it is wrong. Each value is given to the engine at its place in CONFIG_KEYS
+// (`core::layout::CONFIG_KEYS`, checked equal by tests/boundary_constants.rs) through the numeric
+// boundary (`pt_config`): a text, a number (a choice as its index, a boolean as 1 or 0), or a
+// list (a sampler's numbers, a URL list's texts); the resource's attributes as PENDING. A URL
+// list's RegExps stay here, with the fetch wrapper (http.js `usePatterns`). The engine
+// (core::config) applies the defaults and checks ranges and combinations, with the same kind of
+// Error.
 
-import { absolute } from "./http.js";
-import { setValue, PENDING } from "./boundary.js";
+import { absolute, usePatterns } from "./http.js";
+import { X, put, setValue, PENDING } from "./boundary.js";
 
-const CONFIG_KEYS = "serviceName,serviceVersion,environment,endpoint,format,compression,sampler,queueSize,batchSize,batchBytes,flushIntervalMs,spanTimeoutMs,attributeValueLengthLimit,enabled,debug,captureErrors,frameBudgetMs,observeFrames,longAnimationFrames,inputTiming,credentials,resourceAttributes,instrument,propagateTo,ignoreUrls,redactQueryParams,background,fetch,xhr,webSocket,propagatePatterns,ignorePatterns";
+const CONFIG_KEYS = "serviceName,serviceVersion,environment,endpoint,format,compression,sampler,queueSize,batchSize,batchBytes,flushIntervalMs,spanTimeoutMs,attributeValueLengthLimit,enabled,debug,captureErrors,frameBudgetMs,observeFrames,longAnimationFrames,inputTiming,credentials,resourceAttributes,instrument,propagateTo,ignoreUrls,redactQueryParams,background,fetch,xhr,webSocket";
 const KEYS = CONFIG_KEYS.split(",");
+// pt_config's kinds of value.
+const CONFIG_NUMBER = 0, CONFIG_TEXT = 1, CONFIG_LIST = 2;
 /** What each config key is, by its place in KEYS (the keys after these are the engine's slots
  * only): s string, b boolean, n number, w whole number, c a choice (CHOICES), u URLs, l strings,
  * S the sampler, a attributes, i the instrumentations. */
@@ -84,15 +88,25 @@ function originOrPrefix(text) {
   return text;
 }
 
+/** Gives the engine `value` for the key at `slot` (pt_config). */
+function give(slot, value) {
+  if (typeof value === "string") return X.pt_config(slot, put(value), CONFIG_TEXT);
+  if (!Array.isArray(value)) return X.pt_config(slot, +value, CONFIG_NUMBER);
+  for (const v of value) typeof v === "string" ? X.pt_item(put(v), 1) : X.pt_item(v, 0);
+  X.pt_config(slot, value.length, CONFIG_LIST);
+}
+
 /**
- * `config` read for the engine, or an Error naming the first key of a wrong type.
+ * Reads `config` and gives the engine its values, or throws an Error naming the first key of a
+ * wrong type.
  * @param {any} config
  */
 export function readConfig(config) {
   if (!isObject(config)) throw fail("config", "must be an object with a serviceName");
-  /** @type {any[]} */
-  const out = [];
   const slot = (key) => KEYS.indexOf(key);
+  /** @type {RegExp[][]} */
+  const patterns = [[], []]; // propagateTo's, ignoreUrls'
+  let named = false;
   for (const [key, v] of entries(config)) {
     const type = TYPES[slot(key)];
     let value = v;
@@ -108,33 +122,31 @@ export function readConfig(config) {
       if (!isObject(v)) {
         throw fail(key, type === "i" ? "must be an object such as { fetch: true, xhr: true }" : "must be an object of attributes");
       }
-      value = entries(v);
-      if (type === "a") {
-        // The resource's attributes go to the engine now, as PENDING; init takes them.
-        for (const [name, item] of value) {
-          if (!setValue(PENDING, name, item)) throw fail(`${key}.${name}`, "is not a string, number, boolean or homogeneous array");
-        }
-      } else {
-        for (const [name, on] of value) {
-          const sub = `${key}.${name}`;
+      for (const [name, item] of entries(v)) {
+        const sub = `${key}.${name}`;
+        if (type === "a") {
+          // The resource's attributes go to the engine now, as PENDING; init takes them.
+          if (!setValue(PENDING, name, item)) throw fail(sub, "is not a string, number, boolean or homogeneous array");
+        } else {
           if (!["fetch", "xhr", "webSocket"].includes(name)) throw fail(sub, "is not an instrumentation (fetch, xhr, webSocket)");
-          out[slot(name)] = typed(sub, on, "b");
+          give(slot(name), typed(sub, item, "b"));
         }
       }
+      continue;
     } else if (type === "u") {
-      const texts = [], patterns = [];
+      const texts = [];
       typed(key, v, type).forEach((item, i) => {
         if (typeof item === "string") texts.push(key === "ignoreUrls" ? item : originOrPrefix(item));
-        else if (item instanceof RegExp) patterns.push(item);
+        else if (item instanceof RegExp) patterns[key === "ignoreUrls" ? 1 : 0].push(item);
         else throw fail(`${key}[${i}]`, "must be a string or a RegExp");
       });
       value = texts;
-      out[slot(key === "ignoreUrls" ? "ignorePatterns" : "propagatePatterns")] = patterns;
     } else typed(key, v, type);
-    out[slot(key)] = value;
+    give(slot(key), value);
+    named ||= key === "serviceName";
   }
-  if (out[0] === undefined) throw fail("serviceName", "is required");
-  return out;
+  if (!named) throw fail("serviceName", "is required");
+  usePatterns(patterns[0], patterns[1]);
 }
 
 /**

@@ -1,23 +1,24 @@
 //! Reads `init`'s JS config into the core's [`TracerConfig`]. `config.js` checks each key's JS
 //! type (a wrong one throws an Error naming the key, and no deserializer with its formatted
-//! messages ships to players); the core checks ranges and combinations.
+//! messages ships to players) and gives the values through the numeric boundary (`pt_config`,
+//! by their place in `core::layout::CONFIG_KEYS`); the core checks ranges and combinations.
 
-use js_sys::{Array, RegExp};
+use std::cell::RefCell;
+
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
-use super::runtime::UrlPatterns;
 use super::scratch;
 use crate::core::background::BackgroundMode;
 use crate::core::config::{ConfigError, ExportFormat, SamplerConfig, TracerConfig};
 use crate::core::http::PropagationTarget;
+use crate::core::layout::{CONFIG_LIST, CONFIG_TEXT};
 
 #[wasm_bindgen(module = "/src/web/config.js")]
 extern "C" {
-    /// The config with every key of the right JS type, or the Error naming the first that is not.
-    /// Its resource attributes are given to the engine as `PENDING`.
+    /// Gives the engine the config's values (`give`), or throws the Error naming the first key
+    /// of a wrong type. Its resource attributes are given as `PENDING`.
     #[wasm_bindgen(catch, js_name = readConfig)]
-    fn read_config(config: &JsValue) -> Result<JsValue, JsValue>;
+    fn read_config(config: &JsValue) -> Result<(), JsValue>;
 
     /// The endpoint resolved against the page: its absolute URL, "" where it is not http(s),
     /// `None` where it is no URL.
@@ -25,17 +26,49 @@ extern "C" {
     pub(crate) fn resolve_url(endpoint: &str) -> Option<String>;
 }
 
-/// The place of a key's value in `config.js`'s answer, fixed at compile time.
+/// The place of a key's value, fixed at compile time.
 macro_rules! slot {
     ($key:literal) => {
-        const { crate::core::layout::config_slot($key) }
+        const { crate::core::layout::config_slot($key) as usize }
     };
 }
 
-/// The items of a JS array (none for anything else).
-fn items(list: &JsValue) -> js_sys::ArrayIntoIter {
-    let list = if Array::is_array(list) { list.clone() } else { Array::new().into() };
-    list.unchecked_into::<Array>().into_iter()
+/// A config value as `config.js` gave it.
+enum Given {
+    Unset,
+    Number(f64),
+    Text(String),
+    List(Vec<f64>, Vec<String>),
+}
+
+thread_local! {
+    /// The values `config.js` has given for the `init` under way, by slot.
+    static GIVEN: RefCell<Vec<Given>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `pt_config` (see wasm/src/lib.rs): the value of the key at `slot` is `value`, or, by `kind`
+/// (`core::layout::CONFIG_*`), the text of `value` bytes in the scratch buffer or the list of
+/// the items given (`pt_item`).
+pub fn give(slot: u32, value: f64, kind: u32) {
+    let given = match kind {
+        CONFIG_TEXT => {
+            let [text] = scratch::scratch_strings([value as u32]);
+            Given::Text(text)
+        }
+        CONFIG_LIST => {
+            let (numbers, strings) = scratch::take_items();
+            Given::List(numbers, strings)
+        }
+        _ => Given::Number(value),
+    };
+    GIVEN.with(|g| {
+        let mut g = g.borrow_mut();
+        let at = slot as usize;
+        if g.len() <= at {
+            g.resize_with(at + 1, || Given::Unset);
+        }
+        g[at] = given;
+    });
 }
 
 /// A sampler from `config.js`'s codes: pairs of (type, rate); a parent-based one is followed by
@@ -52,14 +85,29 @@ fn sampler(codes: &[f64]) -> SamplerConfig {
     }
 }
 
-/// Reads and validates a config object: its JS types are checked by `config.js`, the rest by the
-/// core. The Error names the key.
-pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), JsValue> {
-    scratch::take_pending(); // what a config that threw part way through its resource left
-    let v: Array = read_config(input)?.unchecked_into();
-    let text = |slot| v.get(slot).as_string();
-    let number = |slot| v.get(slot).as_f64();
+/// Reads and validates a config object: its JS types are checked by `config.js`, which gives
+/// the values; the rest is checked by the core. The Error names the key.
+pub(crate) fn parse(input: &JsValue) -> Result<TracerConfig, JsValue> {
+    // What a config that threw part way through left.
+    scratch::take_pending();
+    scratch::take_items();
+    GIVEN.with(|g| g.borrow_mut().clear());
+    read_config(input)?;
+    let mut v = GIVEN.with(|g| std::mem::take(&mut *g.borrow_mut()));
+    v.resize_with(slot!("webSocket") + 1, || Given::Unset);
+    let text = |slot: usize| match &v[slot] {
+        Given::Text(t) => Some(t.clone()),
+        _ => None,
+    };
+    let number = |slot: usize| match v[slot] {
+        Given::Number(n) => Some(n),
+        _ => None,
+    };
     let whole = |slot| number(slot).map(|n| n as u32);
+    let list = |slot: usize| match &v[slot] {
+        Given::List(numbers, strings) => (numbers.as_slice(), strings.as_slice()),
+        _ => (&[][..], &[][..]),
+    };
     let mut c = TracerConfig::new(&text(slot!("serviceName")).unwrap_or_default());
     c.service_version = text(slot!("serviceVersion"));
     c.environment = text(slot!("environment"));
@@ -68,9 +116,9 @@ pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), JsVa
     }
     let format = number(slot!("format")).unwrap_or(0.0) as usize;
     c.format = [ExportFormat::Otlp, ExportFormat::Zipkin, ExportFormat::Console][format.min(2)];
-    let codes: Vec<f64> = items(&v.get(slot!("sampler"))).filter_map(|n| n.as_f64()).collect();
+    let codes = list(slot!("sampler")).0;
     if !codes.is_empty() {
-        c.sampler = sampler(&codes);
+        c.sampler = sampler(codes);
     }
     for (slot, value) in [
         (slot!("queueSize"), &mut c.queue_size),
@@ -103,21 +151,15 @@ pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), JsVa
         (slot!("xhr"), &mut c.instrument_xhr),
         (slot!("webSocket"), &mut c.instrument_websocket),
     ] {
-        if let Some(b) = v.get(slot).as_bool() {
-            *value = b;
+        if let Some(b) = number(slot) {
+            *value = b != 0.0;
         }
     }
     // config.js gave the resource's attributes as `PENDING` (and threw for one without a type).
     c.resource_attributes = scratch::take_pending().0;
-    let strings = |slot| items(&v.get(slot)).filter_map(|s| s.as_string());
-    c.propagate_to = strings(slot!("propagateTo")).map(|t| PropagationTarget::from_config(&t)).collect();
-    c.ignore_urls = strings(slot!("ignoreUrls")).collect();
-    c.redact_query_params = strings(slot!("redactQueryParams")).collect();
-    let patterns = |slot| items(&v.get(slot)).map(JsCast::unchecked_into::<RegExp>).collect();
-    let regexps = UrlPatterns {
-        propagate_to: patterns(slot!("propagatePatterns")),
-        ignore_urls: patterns(slot!("ignorePatterns")),
-    };
+    c.propagate_to = list(slot!("propagateTo")).1.iter().map(|t| PropagationTarget::from_config(t)).collect();
+    c.ignore_urls = list(slot!("ignoreUrls")).1.to_vec();
+    c.redact_query_params = list(slot!("redactQueryParams")).1.to_vec();
     if let Some(n) = number(slot!("background")) {
         c.background = [BackgroundMode::Group, BackgroundMode::Trace, BackgroundMode::Off][(n as usize).min(2)];
     }
@@ -126,7 +168,7 @@ pub(crate) fn parse(input: &JsValue) -> Result<(TracerConfig, UrlPatterns), JsVa
     c.credentials = number(slot!("credentials")).map_or(c.format != ExportFormat::Zipkin, |n| n == 0.0);
     c.gzip = number(slot!("compression")).map_or(c.format != ExportFormat::Zipkin, |n| n == 0.0);
     c.validate().map_err(error)?;
-    Ok((c, regexps))
+    Ok(c)
 }
 
 /// The JS Error for a problem the core found.

@@ -14,6 +14,19 @@ const MARK = "__playtrace_wrapped";
 // `pt_http_start`'s flags (core/layout.rs): the caller set its own traceparent; a request made
 // before the engine loaded.
 const HTTP_CALLER_TRACEPARENT = 1, HTTP_BEFORE_READY = 2;
+// and the URL matched one of `ignoreUrls`' or `propagateTo`'s RegExps.
+const HTTP_IGNORE_MATCHED = 4, HTTP_PROPAGATE_MATCHED = 8;
+
+/** @type {RegExp[]} */
+let propagatePatterns = [];
+/** @type {RegExp[]} */
+let ignorePatterns = [];
+
+/** The RegExps of the config's `propagateTo` and `ignoreUrls` (config.js, at init). */
+export function usePatterns(propagate, ignore) {
+  propagatePatterns = propagate;
+  ignorePatterns = ignore;
+}
 
 // Looks for a request's Resource Timing entry, in ms after it settled; its body may still be
 // arriving. Responses that never get one (cache, service worker) cost four looks.
@@ -92,6 +105,9 @@ function failed(h, error, endMs = NaN) {
  * headers it should carry as [name, value, ...] in `out`.
  */
 function startRequest(url, method, rule, flags, out, startMs = NaN) {
+  const matched = (list) => list.some((re) => re.test(url));
+  if (matched(ignorePatterns)) flags |= HTTP_IGNORE_MATCHED;
+  if (matched(propagatePatterns)) flags |= HTTP_PROPAGATE_MATCHED;
   const n = put(url);
   const h = X.pt_http_start(n, put(method, n), rule, flags, startMs);
   const headerBytes = written();

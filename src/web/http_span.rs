@@ -12,7 +12,7 @@ use crate::core::http::{
     failure, fetch_normalized_method, record_outcome, timing_events, url_parts, HttpOutcome, HttpRequest,
     ResourceTiming,
 };
-use crate::core::layout::HTTP_BEFORE_READY;
+use crate::core::layout::{HTTP_BEFORE_READY, HTTP_CALLER_TRACEPARENT, HTTP_IGNORE_MATCHED, HTTP_PROPAGATE_MATCHED};
 use crate::core::span::SpanKind;
 use crate::core::span_context::SpanContext;
 use crate::core::tracer::SpanHandle;
@@ -25,19 +25,20 @@ struct ClientSpan {
 
 /// Starts the client span for a request to the absolute `href`, at `start_ms` (NaN: now):
 /// `None` when it is not traced (ignored, not http(s), tracer shut down). `explicit`: a parent
-/// given on the call (`Some(None)` for none); otherwise the implicit one. `caller_traceparent`:
-/// the caller set its own header (or the request has gone already), so none is decided here.
+/// given on the call (`Some(None)` for none); otherwise the implicit one. `flags`:
+/// `core::layout::HTTP_*`; with `HTTP_CALLER_TRACEPARENT` or `HTTP_BEFORE_READY` the caller set
+/// its own header (or the request has gone already), so none is decided here.
 fn start(
     rt: &Runtime,
     href: &str,
     method: &str,
     explicit: Option<Option<SpanContext>>,
-    caller_traceparent: bool,
+    flags: u32,
     start_ms: f64,
 ) -> Option<ClientSpan> {
     let parts = url_parts(href)?;
     let http = rt.http();
-    if rt.is_shut_down() || http.is_ignored(href) {
+    if rt.is_shut_down() || http.is_ignored(href, flags & HTTP_IGNORE_MATCHED != 0) {
         return None;
     }
     let request = HttpRequest {
@@ -53,7 +54,9 @@ fn start(
     };
     let (context, handle) =
         rt.start_child(request.span_name(), SpanKind::Client, rule, given, request.attributes(), start_ms);
-    let propagate = !caller_traceparent && http.should_propagate(href, &parts.origin);
+    let caller_traceparent = flags & (HTTP_CALLER_TRACEPARENT | HTTP_BEFORE_READY) != 0;
+    let propagate =
+        !caller_traceparent && http.should_propagate(href, &parts.origin, flags & HTTP_PROPAGATE_MATCHED != 0);
     if !caller_traceparent && !propagate {
         rt.debug(Decision::NotPropagated, || String::from(&*parts.origin));
     }
@@ -90,7 +93,7 @@ fn settle(rt: &Runtime, handle: SpanHandle, timing: Option<ResourceTiming>) {
 
 /// A request to the absolute URL (`url_len` bytes) with the method (`method_len` bytes after
 /// it) in the scratch buffer, its parent by the `pt_start` rule, started at `start_ms` (NaN:
-/// now). `flags`: `core::layout::HTTP_*` (either means no trace headers are decided here).
+/// now). `flags`: `core::layout::HTTP_*`.
 /// Returns -1 when it is not traced, else the span's handle (0 when not sampled). The trace
 /// headers it should carry, as `name\nvalue\n...`, are written for JS with their length in the
 /// first context word (0: none).
@@ -103,7 +106,7 @@ pub fn begin(url_len: u32, method_len: u32, parent: u32, flags: u32, start_ms: f
         _ => None,
     };
     let [url, method] = scratch::scratch_strings([url_len, method_len]);
-    let Some(span) = start(rt, &url, &method, explicit, flags != 0, start_ms) else { return -1.0 };
+    let Some(span) = start(rt, &url, &method, explicit, flags, start_ms) else { return -1.0 };
     scratch::write_headers(span.headers.as_deref().unwrap_or_default());
     let Some(h) = span.handle else { return 0.0 };
     if flags & HTTP_BEFORE_READY != 0 {

@@ -7,7 +7,7 @@ pub mod api;
 #[doc(hidden)]
 pub mod attributes;
 mod clock;
-mod config;
+pub mod config;
 mod debug;
 #[doc(hidden)]
 pub mod errors;

@@ -42,7 +42,7 @@ mod http_rules;
 mod jank;
 mod spans;
 
-pub(crate) use http_rules::{HttpRules, UrlPatterns};
+pub(crate) use http_rules::HttpRules;
 
 thread_local! {
     /// The installed tracer and its JS object: one per JS realm, however often `init` is called.
@@ -142,7 +142,7 @@ fn print(texts: Vec<String>) {
 
 impl Runtime {
     /// A runtime for a validated config; nothing is installed yet.
-    pub(crate) fn start(config: &TracerConfig, patterns: UrlPatterns) -> Result<&'static Self, String> {
+    pub(crate) fn start(config: &TracerConfig) -> Result<&'static Self, String> {
         let endpoint = resolve_endpoint(&config.endpoint)?;
         let now = clock::now_ns();
         let resource = resource(config);
@@ -160,9 +160,7 @@ impl Runtime {
         let http = HttpRules {
             page_origin,
             propagate_to: config.propagate_to.clone(),
-            propagate_patterns: patterns.propagate_to,
             ignore_urls: config.ignore_urls.clone(),
-            ignore_patterns: patterns.ignore_urls,
             redact_query_params: config.redact_query_params.clone(),
             endpoint,
         };

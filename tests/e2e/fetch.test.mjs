@@ -127,6 +127,19 @@ test("allowed origins get trace headers, other origins none, and a caller's trac
   assert.ok(spanOf(spans, "tag=other"), "a third-party call is still traced, without headers");
 });
 
+test("a propagateTo RegExp gives trace headers to the URLs it matches only", async () => {
+  const out = await run(
+    { serviceName: "patterns", propagateTo: [/tag=pattern/] },
+    async (tracer, pt, o) => {
+      const get = async (url) => (await (await fetch(url)).json()).headers;
+      return { matched: await get(`${o.allowed}/echo?tag=pattern`), plain: await get(`${o.allowed}/echo?tag=plain`) };
+    },
+    h.origins,
+  );
+  assert.match(out.matched.traceparent, TP);
+  assert.equal(out.plain.traceparent, undefined, "a URL the RegExp does not match gets none");
+});
+
 test("a fetch after two awaits in an action is its child; outside it is grouped; explicit parents win", async () => {
   const out = await run({ serviceName: "actions" }, async (tracer) => {
     const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -29,7 +29,7 @@ use playtrace::core::span::{AttributeValue, SharedStr};
 use playtrace::web::runtime::Runtime;
 use playtrace::web::scratch::{self, handle, interned, kind, parent_rule, read_context, write_context};
 use playtrace::web::{
-    api, attributes, errors, frames, http_span, lifecycle, page_load, propagation, transport, websocket,
+    api, attributes, config, errors, frames, http_span, lifecycle, page_load, propagation, transport, websocket,
 };
 
 // The scratch buffer and counters.
@@ -123,6 +123,14 @@ fn set(span: f64, key: SharedStr, value: AttributeValue) {
 #[no_mangle]
 pub extern "C" fn pt_item(value: f64, string: u32) {
     scratch::item(value, string == 1);
+}
+
+/// `init`'s config value for the key at `slot` (`core::layout::CONFIG_KEYS`): `value`, or by
+/// `kind` (`core::layout::CONFIG_*`) the text of `value` bytes in the scratch buffer or the
+/// list of the items given (`pt_item`). `config.js` gives them while `init` reads its config.
+#[no_mangle]
+pub extern "C" fn pt_config(slot: u32, value: f64, kind: u32) {
+    config::give(slot, value, kind);
 }
 
 /// Sets an attribute whose value JS gave as items (`pt_item`), of kind `kind`
