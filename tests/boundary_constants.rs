@@ -33,10 +33,6 @@ fn shared() -> Vec<(&'static str, i64)> {
         ("PAGE_HIDDEN", i64::from(PAGE_HIDDEN)),
         ("PAGE_HIDE", i64::from(PAGE_HIDE)),
         ("PAGE_LOADED", i64::from(PAGE_LOADED)),
-        ("OP_BAGGAGE_OF", i64::from(OP_BAGGAGE_OF)),
-        ("OP_FLUSH", i64::from(OP_FLUSH)),
-        ("OP_SHUTDOWN", i64::from(OP_SHUTDOWN)),
-        ("OP_STATS", i64::from(OP_STATS)),
         ("BAGGAGE_SET", i64::from(BAGGAGE_SET)),
         ("BAGGAGE_GET", i64::from(BAGGAGE_GET)),
         ("BAGGAGE_REMOVE", i64::from(BAGGAGE_REMOVE)),
@@ -117,6 +113,21 @@ fn config_js_keys_are_the_engines() {
     assert_eq!(declared, Some(format!("\"{CONFIG_KEYS}\"")), "config.js declares CONFIG_KEYS as the engine does");
     let types = declarations(&js).into_iter().find(|(name, _)| name == "TYPES").map(|(_, v)| v.len() - 2);
     assert_eq!(types, Some(config_slot("fetch") as usize), "one type for each config key, none for the engine's slots");
+}
+
+/// `boundary.js` names `stats()`'s counters, which the engine gives as an array, in the order
+/// of `Stats::NAMES`.
+#[test]
+fn boundary_js_names_the_counters_as_the_engine_orders_them() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/boundary.js");
+    let js = fs::read_to_string(path).unwrap();
+    let declared = declarations(&js).into_iter().find(|(name, _)| name == "STATS").map(|(_, v)| v);
+    let names = playtrace::core::stats::Stats::NAMES;
+    assert_eq!(
+        declared,
+        Some(format!("\"{names}\".split(\",\")")),
+        "boundary.js declares STATS as the engine names them"
+    );
 }
 
 /// `debug.js`'s texts are indexed by the engine's decision codes: each text is marked with the

@@ -65,18 +65,6 @@ pub const PAGE_HIDE: u32 = 1;
 /// `pt_page`'s event: the page loaded (its `documentLoad` span ends).
 pub const PAGE_LOADED: u32 = 2;
 
-// What `pt_engine` does, for the tracer it names: everything off the hot path that answers with
-// a JS value.
-
-/// The entries of the `baggage` header `a`, as an object.
-pub const OP_BAGGAGE_OF: u32 = 3;
-/// `flush()`.
-pub const OP_FLUSH: u32 = 4;
-/// `shutdown()`: its promise.
-pub const OP_SHUTDOWN: u32 = 5;
-/// `stats()`: the counters.
-pub const OP_STATS: u32 = 6;
-
 /// The span handle that `pt_attr_*` take for the attributes given to the next event
 /// (`pt_event`), link (`pt_link`) or resource (`init`), kept until then.
 pub const PENDING: f64 = -1.0;

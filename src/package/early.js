@@ -14,6 +14,7 @@
 
 import { TIMING_WAITS, absolute, requestMethod, resourceTiming } from "SNIPPETS/http.js";
 import { inputEvent } from "SNIPPETS/input.js";
+import { STATS } from "SNIPPETS/boundary.js";
 
 const PENDING_SPANS_MAX = 2048; // as the engine's default queue; beyond it spans are not recorded
 const ZERO_TRACE = "00000000000000000000000000000000";
@@ -424,6 +425,4 @@ export class EarlyTracer {
   }
 }
 
-// The counters of `stats()`, all zero before the engine runs (kept equal to the engine's list
-// by the start-up test), one text as the engine keeps it.
-const STATS = "spansStarted,spansEnded,sampledOut,timedOut,trimmed,droppedQueueFull,droppedTooLarge,droppedSendFailed,droppedStorageFull,queued,sending,waiting,exported,beaconed,bodiesSent,bytesSent,bodiesGzipped,beaconsSent,beaconsRefused,fetchKeepalive,fetchPlain,fetchLater,sendFailures,retries,persisted,recovered,printed,errorsRecorded,errorsSuppressed,hookErrors,conversionErrors,namesCut".split(",");
+

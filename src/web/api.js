@@ -12,7 +12,7 @@
 
 import {
   X, BASE, W, U8, encoder, decoder, words, written, put, putContext, putError, taken, text, str, counted, COUNT_CONVERSION_ERROR,
-  setValue, readAttributes, pend, intern,
+  setValue, readAttributes, pend, intern, stats,
   PARENT_IMPLICIT, PARENT_ACTIVE_ONLY, PARENT_ROOT, PARENT_GIVEN, sockets,
 } from "./boundary.js";
 import { frame } from "./frames.js";
@@ -39,15 +39,7 @@ export function wrapSockets(tracer) {
 // Numbers shared with the engine (core/layout.rs; tests/boundary_constants.rs checks them).
 const CONTEXT_BYTES = 32, STRING_AT = 544;
 const KIND_INTERNAL = 0, KIND_SERVER = 1, KIND_CLIENT = 2, KIND_PRODUCER = 3, KIND_CONSUMER = 4;
-const OP_BAGGAGE_OF = 3, OP_FLUSH = 4, OP_SHUTDOWN = 5, OP_STATS = 6;
 const BAGGAGE_SET = 0, BAGGAGE_GET = 1, BAGGAGE_REMOVE = 2;
-
-/**
- * What `tracer`'s engine does off the hot path that answers with a JS value: `op` (OP_*) with
- * `a` (wasm/src/lib.rs, `pt_engine`).
- * @param {Tracer} tracer @param {number} op @param {unknown} [a]
- */
-const engine = (tracer, op, a) => X.pt_engine(tracer.e, op, a);
 
 const KINDS = new Map([
   ["internal", KIND_INTERNAL], ["server", KIND_SERVER], ["client", KIND_CLIENT], ["producer", KIND_PRODUCER], ["consumer", KIND_CONSUMER],
@@ -348,7 +340,10 @@ export class Tracer {
       const context = new Span(this, 0, words()).spanContext();
       context.isRemote = true;
       const baggage = read("baggage");
-      if (typeof baggage === "string") context.baggage = engine(this, OP_BAGGAGE_OF, baggage);
+      if (typeof baggage === "string") {
+        X.pt_baggage_of(put(baggage));
+        context.baggage = JSON.parse(taken(written()));
+      }
       return context;
     }, null);
   }
@@ -358,10 +353,10 @@ export class Tracer {
   }
   getBaggage(key) { return X.pt_baggage(this.e, BAGGAGE_GET, put(text(key)), 0) < 0 ? undefined : taken(written()); }
   removeBaggage(key) { return X.pt_baggage(this.e, BAGGAGE_REMOVE, put(text(key)), 0) === 1; }
-  flush() { if (!this.d) engine(this, OP_FLUSH); }
+  flush() { if (!this.d) X.pt_flush(this.e); }
   /** A request made before the engine loaded, recorded by the package's early tracer. */
   _replayRequest(record) { if (!this.d) replayRequest(record); }
-  stats() { return engine(this, OP_STATS); }
+  stats() { return stats(this.e); }
 
   /** Resolves once every span has been answered by the endpoint, handed to a beacon, or kept
    * for the next visit. */
@@ -369,10 +364,22 @@ export class Tracer {
     if (!this.d) {
       finishAll(); // actions waiting for their result frame are sent with the rest
       this.d = true;
-      this.p = engine(this, OP_SHUTDOWN);
+      // Registered first: with nothing in flight the engine settles at once.
+      this.p = new Promise((resolve) => settling.set(this.e, resolve));
+      X.pt_shutdown(this.e);
     }
     return this.p;
   }
+}
+
+/** `shutdown()`'s resolves, by engine number, until the engine settles. */
+const settling = new Map();
+
+/** Called by the engine numbered `e` once nothing of it is in flight after `shutdown()`. */
+export function settled(e) {
+  const resolve = settling.get(e);
+  settling.delete(e);
+  if (resolve !== undefined) resolve();
 }
 
 /** Whether `carrier` is a `Headers`. */

@@ -2,14 +2,13 @@
 //! status, links, propagation, baggage, stats. The exports that reach these are in
 //! `wasm/src/lib.rs`. Nothing here throws into game code except `init` on a bad config.
 
-use js_sys::Object;
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::ser::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::js::set;
 use super::runtime::Runtime;
 use super::scratch;
 use super::{attributes, config, errors, frames, input, instrument, lifecycle, websocket};
+use crate::core::encode::json::write_str;
 use crate::core::errors::exception_attributes;
 use crate::core::layout::{BAGGAGE_REMOVE, BAGGAGE_SET};
 use crate::core::propagation::Baggage;
@@ -54,19 +53,6 @@ pub fn start(config: &JsValue) -> Result<JsValue, JsValue> {
     // After the install: the page load's span, if any, is started on the installed tracer.
     lifecycle::install(rt);
     Ok(tracer)
-}
-
-/// Counters as a plain JS object of numbers, named by `Stats::NAMES`.
-struct Counters([u64; 32]);
-
-impl Serialize for Counters {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (key, value) in crate::core::stats::Stats::NAMES.split(',').zip(self.0) {
-            map.serialize_entry(key, &(value as f64))?;
-        }
-        map.end()
-    }
 }
 
 /// `pt_link` (see wasm/src/lib.rs): a link from the span to the context in the scratch buffer,
@@ -178,31 +164,43 @@ pub fn baggage(engine: u32, op: u32, key_len: u32, value_len: u32) -> i32 {
     }
 }
 
-/// The entries of a `baggage` header, as an object of strings (what `extract` returns beside the
-/// context); a malformed entry is skipped, as W3C Baggage says.
-pub fn baggage_of(header: &str) -> JsValue {
-    let bag: JsValue = Object::new().into();
-    for e in Baggage::parse(header).entries() {
-        set(&bag, &e.key, &e.value.as_str().into());
+/// `pt_baggage_of` (see wasm/src/lib.rs): the entries of the `baggage` header of `len` bytes in
+/// the scratch buffer, written back as a JSON object of strings.
+pub fn baggage_of(len: u32) {
+    let [header] = scratch::scratch_strings([len]);
+    let mut json = String::from("{");
+    for e in Baggage::parse(&header).entries() {
+        if json.len() > 1 {
+            json.push(',');
+        }
+        write_str(&mut json, &e.key);
+        json.push(':');
+        write_str(&mut json, e.value.as_str());
     }
-    bag
+    json.push('}');
+    scratch::write_text(&json);
 }
 
-/// Sends every queued span now.
-pub fn flush(rt: &Runtime) {
-    rt.flush_now();
+/// `pt_flush` (see wasm/src/lib.rs): sends every queued span now.
+pub fn flush(engine: u32) {
+    if let Some(rt) = Runtime::numbered(engine) {
+        rt.flush_now();
+    }
 }
 
-/// Sends every queued span, removes listeners, timers and instrumentation, and uninstalls
-/// the tracer so that `init` can install a new one. The promise resolves once every body
-/// has been answered, handed to a beacon, or kept for the next visit.
-pub fn shutdown(rt: &Runtime) -> js_sys::Promise {
-    Runtime::uninstall(rt)
+/// `pt_shutdown` (see wasm/src/lib.rs): sends every queued span, removes listeners, timers and
+/// instrumentation, and uninstalls the tracer so that `init` can install a new one. api.js's
+/// promise resolves (`settled`) once every body has been answered, handed to a beacon, or kept
+/// for the next visit.
+pub fn shutdown(engine: u32) {
+    if let Some(rt) = Runtime::numbered(engine) {
+        Runtime::uninstall(rt);
+    }
 }
 
-/// Counters since `init`, and the spans queued now, as a plain object of numbers.
+/// Counters since `init`, and the spans queued now, as a JS array of numbers in the order of
+/// `Stats::NAMES` (api.js names them).
 pub fn stats(rt: &Runtime) -> JsValue {
-    let counters = Counters(rt.counters());
-    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-    counters.serialize(&serializer).unwrap_or_else(|_| Object::new().into())
+    let counters = rt.counters().map(|n| n as f64);
+    counters.serialize(&serde_wasm_bindgen::Serializer::new()).unwrap_or(JsValue::UNDEFINED)
 }

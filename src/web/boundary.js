@@ -178,6 +178,17 @@ export function pend(pairs) {
   for (const [k, v] of pairs) setValue(PENDING, k, v);
 }
 
+// The counters of `stats()`, in the order the engine gives them (`core::stats::Stats::NAMES`,
+// checked equal by tests/boundary_constants.rs); the early tracer's are these, all zero.
+export const STATS = "spansStarted,spansEnded,sampledOut,timedOut,trimmed,droppedQueueFull,droppedTooLarge,droppedSendFailed,droppedStorageFull,queued,sending,waiting,exported,beaconed,bodiesSent,bytesSent,bodiesGzipped,beaconsSent,beaconsRefused,fetchKeepalive,fetchPlain,fetchLater,sendFailures,retries,persisted,recovered,printed,errorsRecorded,errorsSuppressed,hookErrors,conversionErrors,namesCut".split(",");
+
+/** `stats()` of the engine numbered `e`: its counters (pt_stats), named. */
+export function stats(e) {
+  const values = X.pt_stats(e), out = {};
+  STATS.forEach((key, i) => { out[key] = values === undefined ? 0 : values[i]; });
+  return out;
+}
+
 /** Counts a value the API skipped or cut (core::layout COUNT_*). */
 export function counted(what) {
   if (X !== undefined) X.pt_count(what);

@@ -24,11 +24,6 @@ pub(crate) fn get(target: &JsValue, key: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// `target[key] = value`, ignoring failures (frozen objects, throwing setters).
-pub(crate) fn set(target: &JsValue, key: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
-}
-
 /// A function-valued property of `target`, if there is one.
 pub(crate) fn method(target: &JsValue, name: &str) -> Option<Function> {
     get(target, name).dyn_into::<Function>().ok()

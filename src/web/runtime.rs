@@ -83,8 +83,6 @@ pub struct Runtime {
     state: RefCell<State>,
     /// The armed timer and the deadline it fires for (the driver's, not the engine's state).
     timer: RefCell<Option<(u64, Timeout)>>,
-    /// `shutdown()`'s promises, resolved once nothing is in flight.
-    waiters: RefCell<Vec<Function>>,
     http: HttpRules,
     /// The page's own `fetch` as it was at `init`, so later instrumentation never sees ours.
     fetch: Option<Function>,
@@ -182,7 +180,6 @@ impl Runtime {
                 page_load: None,
             }),
             timer: RefCell::new(None),
-            waiters: RefCell::new(Vec::new()),
             http,
             fetch,
             content_type,
@@ -246,16 +243,15 @@ impl Runtime {
     }
 
     /// Sends what is queued, undoes listeners, timers and instrumentation, and uninstalls `rt`;
-    /// the promise resolves once every request in flight has settled.
-    pub(crate) fn uninstall(rt: &Self) -> js_sys::Promise {
-        let settled = rt.shut_down();
+    /// `shutdown()`'s promise resolves once every request in flight has settled.
+    pub(crate) fn uninstall(rt: &Self) {
+        rt.shut_down();
         INSTALLED.with(|i| {
             let mut i = i.borrow_mut();
             if i.as_ref().is_some_and(|(r, _)| std::ptr::eq(*r, rt)) {
                 *i = None;
             }
         });
-        settled
     }
 
     /// Keeps a listener or a hook until shutdown, when dropping it undoes it.

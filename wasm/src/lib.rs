@@ -9,10 +9,8 @@
 //!   directly, with no glue, no copied objects and no allocation on the JS side; strings and
 //!   span contexts cross through the scratch buffer (`scratch.rs`, layout in `core::layout`,
 //!   which `boundary.js` shares and `tests/boundary_constants.rs` checks).
-//! - `init` and `getTracer`, through wasm-bindgen's glue, and `pt_engine`: what takes the config
-//!   or answers with a JS value (baggage entries, `stats()`, `shutdown()`'s promise), one export
-//!   that JS calls directly, with an operation code (`core::layout::OP_*`). Each calls the module
-//!   that does the work. Attribute values of any type arrive as numbers, scratch strings and
+//! - `init`, `getTracer` and `pt_stats`, through wasm-bindgen: what takes the config or answers
+//!   with a JS value. Each calls the module that does the work. Attribute values of any type arrive as numbers, scratch strings and
 //!   array items (`pt_attr_*`, `pt_item`); an event's, a link's or the resource's attributes
 //!   are given first with the handle `PENDING`.
 //!   Span options, carriers and other SDKs' contexts are read in JS, which hands the engine their
@@ -24,7 +22,6 @@ use wasm_bindgen::prelude::*;
 
 use playtrace::core::context::ParentRule;
 use playtrace::core::http::ResourceTiming;
-use playtrace::core::layout::*;
 use playtrace::core::span::{AttributeValue, SharedStr};
 use playtrace::web::runtime::Runtime;
 use playtrace::web::scratch::{self, handle, interned, kind, parent_rule, read_context, write_context};
@@ -123,6 +120,27 @@ fn set(span: f64, key: SharedStr, value: AttributeValue) {
 #[no_mangle]
 pub extern "C" fn pt_item(value: f64, string: u32) {
     scratch::item(value, string == 1);
+}
+
+/// The entries of the `baggage` header of `len` bytes in the scratch buffer (what `extract`
+/// returns beside the context), written back for JS as a JSON object of strings; a malformed
+/// entry is skipped, as W3C Baggage says.
+#[no_mangle]
+pub extern "C" fn pt_baggage_of(len: u32) {
+    api::baggage_of(len);
+}
+
+/// `flush()` of the tracer whose engine is numbered `engine`.
+#[no_mangle]
+pub extern "C" fn pt_flush(engine: u32) {
+    api::flush(engine);
+}
+
+/// `shutdown()` of the tracer whose engine is numbered `engine`; api.js's promise resolves once
+/// nothing is in flight.
+#[no_mangle]
+pub extern "C" fn pt_shutdown(engine: u32) {
+    api::shutdown(engine);
 }
 
 /// `init`'s config value for the key at `slot` (`core::layout::CONFIG_KEYS`): `value`, or by
@@ -419,23 +437,9 @@ pub fn get_tracer() -> JsValue {
     Runtime::installed_tracer().unwrap_or(JsValue::UNDEFINED)
 }
 
-/// What a tracer's API (`api.js`) does off the hot path that answers with a JS value, for the
-/// tracer whose engine is numbered `engine`: `op` is one of `core::layout::OP_*`, which says what
-/// `a` is. One export for all of it, which `api.js` calls as the wasm function it is: no glue per
-/// operation, and no JS object per engine.
+/// `stats()` of the tracer whose engine is numbered `engine`: its counters as a plain object of
+/// numbers (undefined for no such engine).
 #[wasm_bindgen(skip_typescript)]
-pub fn pt_engine(engine: u32, op: u32, a: JsValue) -> JsValue {
-    let Some(rt) = Runtime::numbered(engine) else { return JsValue::UNDEFINED };
-    let text = |v: JsValue| v.as_string().unwrap_or_default();
-    let done = JsValue::UNDEFINED;
-    match op {
-        OP_BAGGAGE_OF => api::baggage_of(&text(a)),
-        OP_FLUSH => {
-            api::flush(rt);
-            done
-        }
-        OP_SHUTDOWN => api::shutdown(rt).into(),
-        OP_STATS => api::stats(rt),
-        _ => done,
-    }
+pub fn pt_stats(engine: u32) -> JsValue {
+    Runtime::numbered(engine).map_or(JsValue::UNDEFINED, api::stats)
 }

@@ -5,8 +5,7 @@
 //! the tracer from inside. Every decision is the engine's; this only talks to the browser.
 
 use gloo_timers::callback::Timeout;
-use js_sys::Promise;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 
 use super::{page_hidden, print, Runtime};
 use crate::core::diagnostics::Decision;
@@ -16,6 +15,12 @@ use crate::core::transport::{PendingBody, Transport};
 use crate::web::clock;
 use crate::web::transport;
 use crate::web::transport::fetch::Post;
+
+#[wasm_bindgen(module = "/src/web/api.js")]
+extern "C" {
+    /// Resolves `shutdown()`'s promise for the engine numbered `engine`: nothing is in flight.
+    fn settled(engine: u32);
+}
 
 impl Runtime {
     /// Gives the exporter one event with the state borrowed, then applies its commands. A
@@ -67,12 +72,7 @@ impl Runtime {
             Command::Say(decision, detail) => self.debug(decision, || detail),
             Command::Warn(text) => web_sys::console::warn_1(&JsValue::from_str(&text)),
             Command::ProbePreflight { body } => self.probe_preflight(body),
-            Command::Settled => {
-                let waiters = std::mem::take(&mut *self.waiters.borrow_mut());
-                for resolve in waiters {
-                    let _ = resolve.call0(&JsValue::UNDEFINED);
-                }
-            }
+            Command::Settled => settled(self.number.get()),
         }
     }
 
@@ -126,17 +126,13 @@ impl Runtime {
         self.export(Event::Leaving, clock::now_ns());
     }
 
-    /// `shutdown()`: the promise resolves once every request in flight has been answered (or
-    /// failed and been kept). Listeners, instrumentation and the timer are undone.
-    pub(crate) fn shut_down(&self) -> Promise {
+    /// `shutdown()`: its promise (api.js's) is resolved by `settled` once every request in
+    /// flight has been answered (or failed and been kept). Listeners, instrumentation and the
+    /// timer are undone.
+    pub(crate) fn shut_down(&self) {
         let first = !self.is_shut_down();
         if first {
             self.report_jank(true);
-        }
-        let mut resolve = None;
-        let promise = Promise::new(&mut |yes, _| resolve = Some(yes));
-        if let Some(resolve) = resolve {
-            self.waiters.borrow_mut().push(resolve);
         }
         let hidden = page_hidden();
         self.export(Event::Shutdown { hidden }, clock::now_ns());
@@ -145,7 +141,6 @@ impl Runtime {
             let installed = std::mem::take(&mut self.state.borrow_mut().installed);
             drop(installed);
         }
-        promise
     }
 
     /// Posts a body; the answer comes back by `pt_answered` ([`Runtime::answered`]).
