@@ -6,6 +6,7 @@ use core::fmt;
 use super::encode::DEFAULT_MAX_BODY_BYTES;
 use super::sampler::Sampler;
 use super::span::AttributeValue;
+use super::text::{find_byte, split_once_byte, trim_ascii};
 
 /// Where finished spans go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -231,7 +232,7 @@ impl TracerConfig {
 
     /// Checks every rule; the first broken one is returned.
     pub fn validate(&self) -> Result<Sampler, ConfigError> {
-        if self.service_name.trim().is_empty() {
+        if trim_ascii(&self.service_name).is_empty() {
             return Err(ConfigError::new("serviceName", "is required and must not be empty"));
         }
         validate_endpoint(&self.endpoint)?;
@@ -269,13 +270,13 @@ impl TracerConfig {
 
 /// An absolute `http:` or `https:` URL, or a path (`/v1/traces`) resolved against the page.
 fn validate_endpoint(endpoint: &str) -> Result<(), ConfigError> {
-    let e = endpoint.trim();
+    let e = trim_ascii(endpoint);
     if e.is_empty() {
         return Err(ConfigError::new("endpoint", "must not be empty"));
     }
-    match e.split_once(':') {
+    match split_once_byte(e, b':') {
         // A colon before any slash means a scheme.
-        Some((scheme, rest)) if !scheme.contains('/') => {
+        Some((scheme, rest)) if find_byte(scheme, b'/').is_none() => {
             let scheme = scheme.to_ascii_lowercase();
             if (scheme == "http" || scheme == "https") && rest.starts_with("//") && rest.len() > 2 {
                 Ok(())

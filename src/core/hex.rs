@@ -12,8 +12,8 @@ pub(crate) fn encode_lower(bytes: &[u8], out: &mut String) {
         buf[2 * i] = DIGITS[usize::from(bytes[i] >> 4)];
         buf[2 * i + 1] = DIGITS[usize::from(bytes[i] & 0x0f)];
     }
-    // The buffer holds only ASCII digits.
-    out.push_str(core::str::from_utf8(&buf[..2 * n]).unwrap_or_default());
+    // SAFETY: the buffer holds only ASCII digits.
+    out.push_str(unsafe { crate::core::text::ascii(&buf[..2 * n]) });
 }
 
 /// The value of one lowercase hex digit; uppercase is not a hex digit here.

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use super::encode::json::write_u64;
 use super::span::{AttributeValue, SpanData, Status};
-use super::text::{after, before, find_bytes, split};
+use super::text::{after, before, find_any, find_byte, find_bytes, rfind_byte, split, split_byte, split_once_byte};
 
 /// Query keys whose values semantic conventions redact by default (matched case-sensitively).
 pub const SENSITIVE_QUERY_KEYS: [&str; 4] = ["AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature"];
@@ -28,31 +28,35 @@ pub fn redact_url(url: &str, extra_keys: &[String]) -> String {
         None => (0, url),
     };
     out.push_str(before(url, scheme_end));
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority_end = find_any(rest, b"/?#");
     let (authority, tail) = split(rest, authority_end);
-    match authority.rfind('@') {
+    match rfind_byte(authority, b'@') {
         Some(at) => {
-            out.push_str(if before(authority, at).contains(':') { "REDACTED:REDACTED@" } else { "REDACTED@" });
+            out.push_str(if find_byte(before(authority, at), b':').is_some() {
+                "REDACTED:REDACTED@"
+            } else {
+                "REDACTED@"
+            });
             out.push_str(after(authority, at + 1));
         }
         None => out.push_str(authority),
     }
-    let (before_fragment, fragment) = match tail.find('#') {
+    let (before_fragment, fragment) = match find_byte(tail, b'#') {
         Some(i) => split(tail, i),
         None => (tail, ""),
     };
-    let (path, query) = match before_fragment.find('?') {
+    let (path, query) = match find_byte(before_fragment, b'?') {
         Some(i) => (before(before_fragment, i), Some(after(before_fragment, i + 1))),
         None => (before_fragment, None),
     };
     out.push_str(path);
     if let Some(query) = query {
         out.push('?');
-        for (i, pair) in query.split('&').enumerate() {
+        for (i, pair) in split_byte(query, b'&').enumerate() {
             if i > 0 {
                 out.push('&');
             }
-            let key = pair.split_once('=').map_or(pair, |(k, _)| k);
+            let key = split_once_byte(pair, b'=').map_or(pair, |(k, _)| k);
             let sensitive = SENSITIVE_QUERY_KEYS.contains(&key) || extra_keys.iter().any(|k| k == key);
             if sensitive && pair.len() > key.len() {
                 out.push_str(key);
@@ -95,14 +99,14 @@ pub fn url_parts(href: &str) -> Option<UrlParts<'_>> {
         return None;
     };
     let rest = after(href, scheme.len());
-    let authority = before(rest, rest.find(['/', '?', '#']).unwrap_or(rest.len()));
-    let (userinfo, host_port) = match authority.rfind('@') {
+    let authority = before(rest, find_any(rest, b"/?#"));
+    let (userinfo, host_port) = match rfind_byte(authority, b'@') {
         Some(at) => (true, after(authority, at + 1)),
         None => (false, authority),
     };
-    let port_sep = match host_port.strip_prefix('[') {
-        Some(_) => find_bytes(host_port, b"]:").map(|i| i + 1),
-        None => host_port.rfind(':'),
+    let port_sep = match host_port.as_bytes().first() {
+        Some(b'[') => find_bytes(host_port, b"]:").map(|i| i + 1),
+        _ => rfind_byte(host_port, b':'),
     };
     let (host, port) = match port_sep {
         Some(i) => (before(host_port, i), after(host_port, i + 1).parse().ok()?),
@@ -307,9 +311,10 @@ impl PropagationTarget {
     /// A config string: an origin when it has no path (or only `/`), a prefix otherwise.
     pub fn from_config(value: &str) -> Self {
         let after_scheme = find_bytes(value, b"://").map_or(value, |i| after(value, i + 3));
-        match after_scheme.find('/') {
+        match find_byte(after_scheme, b'/') {
             None => Self::Origin(value.to_owned()),
-            Some(i) if i + 1 == after_scheme.len() => Self::Origin(value.trim_end_matches('/').to_owned()),
+            // The one slash is the last byte.
+            Some(i) if i + 1 == after_scheme.len() => Self::Origin(before(value, value.len() - 1).to_owned()),
             Some(_) => Self::Prefix(value.to_owned()),
         }
     }

@@ -46,8 +46,13 @@ macro_rules! id_impl {
             /// Parses exactly the lowercase hex form; uppercase, wrong lengths and all-zero IDs
             /// are rejected, as W3C Trace Context requires.
             pub fn from_hex(text: &str) -> Option<Self> {
+                Self::from_hex_bytes(text.as_bytes())
+            }
+
+            /// [`Self::from_hex`] of text given as bytes.
+            pub fn from_hex_bytes(text: &[u8]) -> Option<Self> {
                 let mut bytes = [0u8; $len];
-                if !hex::decode_lower(text.as_bytes(), &mut bytes) {
+                if !hex::decode_lower(text, &mut bytes) {
                     return None;
                 }
                 Self::from_bytes(bytes)

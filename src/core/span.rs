@@ -140,8 +140,11 @@ fn truncate_chars(s: &mut String, max_chars: usize) -> bool {
     if s.len() <= max_chars {
         return false; // byte length bounds the character count
     }
-    match s.char_indices().nth(max_chars) {
-        Some((byte, _)) => {
+    // The byte where character `max_chars` starts: UTF-8 starts a character on every byte
+    // that is not a continuation byte (10xxxxxx).
+    let starts = s.bytes().enumerate().filter(|&(_, b)| b & 0xC0 != 0x80);
+    match starts.map(|(i, _)| i).nth(max_chars) {
+        Some(byte) => {
             s.truncate(byte);
             true
         }

@@ -95,7 +95,7 @@ pub fn retry_delay_ms(retry: u32, retry_after_ms: Option<u64>, jitter: f64) -> O
 /// Parses `Retry-After` given as delay-seconds (`"120"`) into milliseconds. HTTP dates are left
 /// to the caller, which has a date parser.
 pub fn parse_retry_after_seconds(value: &str) -> Option<u64> {
-    let v = value.trim();
+    let v = super::text::trim_ascii(value);
     if v.is_empty() || v.len() > 9 || !v.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }

@@ -72,8 +72,8 @@ pub fn write_u64(out: &mut String, mut v: u64) {
             break;
         }
     }
-    // The buffer holds only ASCII digits.
-    out.push_str(core::str::from_utf8(&buf[i..]).unwrap_or("0"));
+    // SAFETY: the buffer holds only ASCII digits.
+    out.push_str(unsafe { crate::core::text::ascii(&buf[i..]) });
 }
 
 /// Appends a signed integer.

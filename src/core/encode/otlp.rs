@@ -178,7 +178,7 @@ pub(super) fn envelope(resource: &Resource, scope_name: &str, scope_version: &st
     let mut attrs = String::new();
     write_attributes(&mut attrs, resource.attributes.items(), resource.attributes.dropped());
     // write_attributes leads with a comma, meant for a preceding field; the resource has none.
-    prefix.push_str(attrs.strip_prefix(',').unwrap_or(&attrs));
+    prefix.push_str(attrs.strip_prefix(",").unwrap_or(&attrs));
     prefix.push_str("},\"scopeSpans\":[{\"scope\":{\"name\":");
     write_str(&mut prefix, scope_name);
     if !scope_version.is_empty() {

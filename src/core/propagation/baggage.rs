@@ -1,6 +1,7 @@
 //! The W3C Baggage header: application key/values that travel with a request.
 
 use crate::core::hex::lower_digit;
+use crate::core::text::{split_byte, split_once_byte};
 
 /// At most this many list-members are propagated.
 pub const MAX_MEMBERS: usize = 64;
@@ -33,7 +34,7 @@ pub struct Baggage {
 }
 
 fn is_tchar(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c)
+    c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".iter().any(|&t| t == c)
 }
 
 fn is_token(s: &str) -> bool {
@@ -86,8 +87,8 @@ fn encode_value(value: &str, out: &mut String) {
 }
 
 fn parse_member(member: &str) -> Option<BaggageEntry> {
-    let mut parts = member.split(';');
-    let (key, value) = parts.next()?.split_once('=')?;
+    let mut parts = split_byte(member, b';');
+    let (key, value) = split_once_byte(parts.next()?, b'=')?;
     let key = super::trim_ows(key);
     if !is_token(key) {
         return None;
@@ -96,7 +97,7 @@ fn parse_member(member: &str) -> Option<BaggageEntry> {
     let mut properties = Vec::new();
     for prop in parts {
         let prop = super::trim_ows(prop);
-        match prop.split_once('=') {
+        match split_once_byte(prop, b'=') {
             Some((k, v)) => {
                 let k = super::trim_ows(k);
                 if !is_token(k) {
@@ -133,7 +134,7 @@ impl Baggage {
     pub fn parse(header: &str) -> Self {
         let mut baggage = Self::default();
         let mut bytes = 0usize;
-        for member in header.split(',') {
+        for member in split_byte(header, b',') {
             let member = super::trim_ows(member);
             if member.is_empty() {
                 continue;

@@ -13,5 +13,5 @@ pub use tracestate::{TraceState, TraceStateError};
 
 /// Optional whitespace (`OWS` in RFC 7230): spaces and horizontal tabs.
 pub(crate) fn trim_ows(s: &str) -> &str {
-    s.trim_matches(|c| c == ' ' || c == '\t')
+    crate::core::text::trim_bytes(s, b" \t")
 }

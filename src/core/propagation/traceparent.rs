@@ -56,8 +56,8 @@ impl TraceParent {
         } else if h.len() > V00_LEN && h[V00_LEN] != b'-' {
             return None;
         }
-        let trace_id = TraceId::from_hex(core::str::from_utf8(&h[3..35]).ok()?)?;
-        let parent_id = SpanId::from_hex(core::str::from_utf8(&h[36..52]).ok()?)?;
+        let trace_id = TraceId::from_hex_bytes(&h[3..35])?;
+        let parent_id = SpanId::from_hex_bytes(&h[36..52])?;
         let flags = TraceFlags::from_wire(hex_byte(&h[53..55])?);
         Some(Self { trace_id, parent_id, flags })
     }

@@ -2,6 +2,8 @@
 
 use core::fmt;
 
+use crate::core::text::{split_byte, split_once_byte};
+
 /// At most this many list-members in one `tracestate`.
 pub const MAX_MEMBERS: usize = 32;
 /// Vendors must propagate at least this many characters; longer headers are truncated to it.
@@ -78,12 +80,12 @@ impl TraceState {
     /// and the caller then propagates none.
     pub fn parse(header: &str) -> Result<Self, TraceStateError> {
         let mut entries: Vec<(String, String)> = Vec::new();
-        for member in header.split(',') {
+        for member in split_byte(header, b',') {
             let member = super::trim_ows(member);
             if member.is_empty() {
                 continue;
             }
-            let (key, value) = member.split_once('=').ok_or(TraceStateError::MissingEquals)?;
+            let (key, value) = split_once_byte(member, b'=').ok_or(TraceStateError::MissingEquals)?;
             if !is_valid_key(key) {
                 return Err(TraceStateError::InvalidKey);
             }

@@ -101,7 +101,7 @@ pub fn answered(engine: u32, attempt: u32, status: u32, retry_len: u32, flags: u
         // SAFETY: the copy wrote exactly `len` bytes into the capacity reserved for them. (Not
         // `to_vec`: its length check pulls panic formatting into the module.)
         unsafe { out.set_len(len) };
-        String::from_utf8(out).unwrap_or_default()
+        crate::core::text::utf8(out).unwrap_or_default()
     });
     rt.answered(attempt, reply, body);
 }
