@@ -62,7 +62,7 @@ fn key(error_type: &str, message: &str, stack: &str) -> u64 {
         .as_bytes()
         .split(|&b| b == b'\n')
         .map(|line| &line[line.iter().take_while(|&&b| b == b' ' || b == b'\t').count()..])
-        .find(|line| line.starts_with(b"at ") || line.iter().any(|&c| c == b'@'))
+        .find(|line| line.starts_with(b"at ") || crate::core::text::has(line, b'@'))
         .unwrap_or_default();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for part in [error_type.as_bytes(), message.as_bytes(), frame] {

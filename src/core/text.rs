@@ -43,6 +43,7 @@ fn ill_formed(b: &[u8]) -> Option<(usize, Option<usize>)> {
 }
 
 /// `bytes` as a `String` if they are valid UTF-8 (`String::from_utf8`).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the browser layer's
 pub(crate) fn utf8(bytes: Vec<u8>) -> Option<String> {
     match ill_formed(&bytes) {
         // SAFETY: `ill_formed` found no ill-formed sequence: the bytes are valid UTF-8.
@@ -81,6 +82,13 @@ pub(crate) fn find_bytes(hay: &str, needle: &[u8]) -> Option<usize> {
     hay.as_bytes().windows(needle.len()).position(|w| w == needle)
 }
 
+/// Whether `set` holds the byte `b`: a plain loop, as `<[u8]>::contains` would bring std's
+/// word-at-a-time `memchr` into the wasm for lists a few bytes long.
+#[allow(clippy::manual_contains)]
+pub(crate) fn has(set: &[u8], b: u8) -> bool {
+    set.iter().any(|&x| x == b)
+}
+
 /// Where the ASCII byte `b` first is in `s`.
 pub(crate) fn find_byte(s: &str, b: u8) -> Option<usize> {
     s.bytes().position(|x| x == b)
@@ -93,7 +101,7 @@ pub(crate) fn rfind_byte(s: &str, b: u8) -> Option<usize> {
 
 /// Where any of the ASCII bytes `set` first is in `s`, else its length.
 pub(crate) fn find_any(s: &str, set: &[u8]) -> usize {
-    s.bytes().position(|x| set.iter().any(|&c| c == x)).unwrap_or(s.len())
+    s.bytes().position(|x| has(set, x)).unwrap_or(s.len())
 }
 
 /// `s` split at the first ASCII byte `b`, which neither part keeps.
@@ -131,7 +139,7 @@ impl<'a> Iterator for SplitByte<'a> {
 /// `s` without the ASCII bytes of `set` at either end.
 pub(crate) fn trim_bytes<'a>(s: &'a str, set: &[u8]) -> &'a str {
     let b = s.as_bytes();
-    let kept = |c: &u8| !set.iter().any(|x| x == c);
+    let kept = |c: &u8| !has(set, *c);
     let start = b.iter().position(kept).unwrap_or(b.len());
     let end = b.iter().rposition(kept).map_or(start, |i| i + 1);
     s.get(start..end).unwrap_or("")

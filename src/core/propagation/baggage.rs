@@ -34,7 +34,7 @@ pub struct Baggage {
 }
 
 fn is_tchar(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".iter().any(|&t| t == c)
+    c.is_ascii_alphanumeric() || crate::core::text::has(b"!#$%&'*+-.^_`|~", c)
 }
 
 fn is_token(s: &str) -> bool {
