@@ -72,9 +72,9 @@ function section(wasm, id) {
 function shortenImports(wasmPath, gluePath) {
   const wasm = readFileSync(wasmPath);
   let glue = readFileSync(gluePath, "utf8");
-  const replaceOnce = (from, to) => {
+  const replace = (from, to, once) => {
     const parts = glue.split(from);
-    if (parts.length !== 2) throw new Error(`bundle: ${from} is in the glue ${parts.length - 1} times, not once`);
+    if (parts.length < 2 || (once && parts.length !== 2)) throw new Error(`bundle: ${from} is in the glue ${parts.length - 1} times, not once`);
     glue = parts.join(to);
   };
   const modules = new Map();
@@ -102,12 +102,13 @@ function shortenImports(wasmPath, gluePath) {
     else throw new Error(`bundle: import kind ${kind}`);
     if (!modules.has(module)) {
       modules.set(module, shortName(modules.size));
-      replaceOnce(`${JSON.stringify(module)}:`, `${JSON.stringify(modules.get(module))}:`);
+      // A module's key is there once for each namespace wasm-bindgen imports it as.
+      replace(`${JSON.stringify(module)}:`, `${JSON.stringify(modules.get(module))}:`, false);
     }
     let short = name;
     if (module === "./playtrace_wasm_bg.js") {
       short = shortName(renamed++);
-      replaceOnce(`${name}:`, `${short}:`);
+      replace(`${name}:`, `${short}:`, true);
     }
     content.push(...utf8(modules.get(module)), ...utf8(short), ...wasm.subarray(descStart, p));
   }

@@ -231,9 +231,28 @@ export function bind(exports, scratch) {
   views(scratch);
 }
 
-/** JavaScript's shortest round-trip text of a number: the engine writes doubles with it. */
+/** JavaScript's shortest round-trip text of a number, written to the string area: the engine
+ * writes doubles with it. Returns its length. */
 export function numberText(v) {
-  return String(v);
+  return put(String(v));
+}
+
+/** A fact of the page for the engine, written to the string area (`scratch::page_fact`): 0 the
+ * page's origin, 1 its URL, 2 the user agent, 3 the browser's language. Returns its length, or
+ * -1 where there is none (a worker has no document's URL, say). */
+export function pageFact(code) {
+  try {
+    const g = globalThis;
+    const t = code === 0 ? g.location.origin : code === 1 ? g.location.href : code === 2 ? g.navigator.userAgent : g.navigator.language;
+    return typeof t === "string" ? put(t) : -1;
+  } catch {
+    return -1;
+  }
+}
+
+/** Whether the document is hidden (a worker never is). */
+export function pageHidden() {
+  return typeof document !== "undefined" && document.visibilityState === "hidden";
 }
 
 /** The length of the text the engine has just written for JS (`scratch::write_text`, in the

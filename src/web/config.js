@@ -150,11 +150,12 @@ export function readConfig(config) {
 }
 
 /**
- * `endpoint` resolved against the page, as the engine sends to it: its absolute URL; "" where it
- * is not http(s); undefined where it is no URL at all.
+ * `endpoint` resolved against the page, as the engine sends to it, written to the string area:
+ * its absolute URL, or "" where it is not http(s). Returns its length, or -1 where it is no URL
+ * at all.
  * @param {string} endpoint
  */
 export function resolveUrl(endpoint) {
   const href = absolute(endpoint);
-  return href === undefined || /^https?:/.test(href) ? href : "";
+  return href === undefined ? -1 : put(/^https?:/.test(href) ? href : "");
 }

@@ -20,10 +20,14 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = readConfig)]
     fn read_config(config: &JsValue) -> Result<(), JsValue>;
 
-    /// The endpoint resolved against the page: its absolute URL, "" where it is not http(s),
-    /// `None` where it is no URL.
     #[wasm_bindgen(js_name = resolveUrl)]
-    pub(crate) fn resolve_url(endpoint: &str) -> Option<String>;
+    fn resolve_url_len(endpoint: &str) -> i32;
+}
+
+/// The endpoint resolved against the page (by `config.js`): its absolute URL, "" where it is
+/// not http(s), `None` where it is no URL.
+pub(crate) fn resolve_url(endpoint: &str) -> Option<String> {
+    scratch::answer(resolve_url_len(endpoint))
 }
 
 /// The place of a key's value, fixed at compile time.

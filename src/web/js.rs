@@ -28,8 +28,3 @@ pub(crate) fn get(target: &JsValue, key: &str) -> JsValue {
 pub(crate) fn method(target: &JsValue, name: &str) -> Option<Function> {
     get(target, name).dyn_into::<Function>().ok()
 }
-
-/// `location.href` of the page (or worker), or "".
-pub(crate) fn page_href() -> String {
-    get(&get(&global(), "location"), "href").as_string().unwrap_or_default()
-}

@@ -2,7 +2,6 @@
 //! server (which `page.js` reads) makes a `documentLoad` span, from navigation start to `load`,
 //! its child; requests made meanwhile are children of the page load.
 
-use super::js::page_href;
 use super::runtime::Runtime;
 use super::scratch;
 use crate::core::context::ParentRule;
@@ -17,7 +16,7 @@ pub fn begin(traceparent_len: u32, tracestate_len: u32) -> u32 {
     let [traceparent, tracestate] = scratch::scratch_strings([traceparent_len, tracestate_len]);
     let tracestate = (tracestate_len > 0).then_some(tracestate.as_str());
     let Some(parent) = SpanContext::from_headers(&traceparent, tracestate) else { return 0 };
-    let url = rt.http().redact(&page_href());
+    let url = rt.http().redact(&scratch::page_fact(scratch::HREF).unwrap_or_default());
     // The span began at navigation start (page time 0), not when init ran.
     let (cx, handle) = rt.start_child(
         "documentLoad",

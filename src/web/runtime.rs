@@ -18,7 +18,8 @@ use js_sys::Function;
 use wasm_bindgen::JsValue;
 
 use super::clock;
-use super::js::{get, global, method};
+use super::js::{global, method};
+use super::scratch;
 use crate::core::background::Background;
 use crate::core::config::TracerConfig;
 use crate::core::context::ContextStack;
@@ -108,14 +109,13 @@ fn resolve_endpoint(endpoint: &str) -> Result<String, String> {
 
 /// The resource; `session.id` is empty until [`Runtime::bind_session`] reads it.
 fn resource(config: &TracerConfig) -> Resource {
-    let navigator = get(&global(), "navigator");
     let mut r = Resource::default();
     r.set("telemetry.sdk.name", SCOPE_NAME.into());
     r.set("telemetry.sdk.language", "webjs".into());
     r.set("telemetry.sdk.version", SCOPE_VERSION.into());
     r.set("session.id", "".into());
-    for (key, prop) in [("user_agent.original", "userAgent"), ("browser.language", "language")] {
-        if let Some(v) = get(&navigator, prop).as_string() {
+    for (key, fact) in [("user_agent.original", scratch::USER_AGENT), ("browser.language", scratch::LANGUAGE)] {
+        if let Some(v) = scratch::page_fact(fact) {
             r.set(key, v.into());
         }
     }
@@ -146,7 +146,7 @@ impl Runtime {
         let resource = resource(config);
         let core = TracerCore::new(config, resource, IdGenerator::from_entropy(now)).map_err(|e| e.message())?;
         let content_type = core.encoder().content_type();
-        let page_origin = get(&get(&global(), "location"), "origin").as_string().unwrap_or_default();
+        let page_origin = scratch::page_fact(scratch::ORIGIN).unwrap_or_default();
         let fetch = method(&global(), "fetch");
         let export = Export::new(Endpoint {
             url: endpoint.clone(),
@@ -295,8 +295,4 @@ impl Runtime {
     }
 }
 
-/// Whether the document is hidden (a worker never is).
-pub(crate) fn page_hidden() -> bool {
-    let document = get(&global(), "document");
-    !document.is_undefined() && get(&document, "visibilityState").as_string().as_deref() == Some("hidden")
-}
+pub(crate) use super::scratch::page_hidden;

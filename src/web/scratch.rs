@@ -22,15 +22,47 @@ use crate::core::tracer::SpanHandle;
 extern "C" {
     /// Gives the JS half the instance's exports and the scratch buffer's address.
     fn bind(exports: JsValue, scratch: u32);
-    /// `String(v)`: JavaScript's shortest round-trip text of a number, which no page can
-    /// intercept (so it is safe to call while the engine encodes).
+    /// `String(v)`, JavaScript's shortest round-trip text of a number, which no page can
+    /// intercept (so it is safe to call while the engine encodes), written to the string area:
+    /// its length.
     #[wasm_bindgen(js_name = numberText)]
-    fn number_text(v: f64) -> String;
+    fn number_text(v: f64) -> u32;
+
+    #[wasm_bindgen(js_name = pageFact)]
+    fn page_fact_len(code: u32) -> i32;
+
+    /// Whether the document is hidden (a worker never is).
+    #[wasm_bindgen(js_name = pageHidden)]
+    pub(crate) fn page_hidden() -> bool;
 }
 
 /// Writes a finite double as JavaScript would (see `core::encode::json::write_finite_f64`).
 fn write_double(out: &mut String, v: f64) {
-    out.push_str(&number_text(v));
+    let len = number_text(v);
+    with_shared(|s| out.push_str(&s.string(len)));
+}
+
+/// The page's origin.
+pub(crate) const ORIGIN: u32 = 0;
+/// The page's URL.
+pub(crate) const HREF: u32 = 1;
+/// `navigator.userAgent`.
+pub(crate) const USER_AGENT: u32 = 2;
+/// `navigator.language`.
+pub(crate) const LANGUAGE: u32 = 3;
+
+/// A fact of the page (`ORIGIN`, `HREF`, `USER_AGENT`, `LANGUAGE`), read by `boundary.js`;
+/// `None` where there is none.
+pub(crate) fn page_fact(code: u32) -> Option<String> {
+    let len = u32::try_from(page_fact_len(code)).ok()?;
+    Some(with_shared(|s| s.string(len)))
+}
+
+/// The text of `len` bytes JS just wrote to the string area for the engine (an import's answer),
+/// `None` for a negative length (none).
+pub(crate) fn answer(len: i32) -> Option<String> {
+    let len = u32::try_from(len).ok()?;
+    Some(with_shared(|s| s.string(len)))
 }
 
 /// Binds the JS half of the boundary to this instance (once per `init`).

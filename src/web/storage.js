@@ -68,17 +68,18 @@ export function writeStored(text) {
 
 /**
  * The play session's ID: the one this tab's `sessionStorage` holds, else `fresh`, stored there
- * for the rest of the tab's life (where there is no storage, `fresh` for this page alone).
+ * for the rest of the tab's life (where there is no storage, `fresh` for this page alone),
+ * written to the string area for the engine. Returns its length.
  * @param {string} fresh
  */
 export function sessionId(fresh) {
   try {
     const s = globalThis.sessionStorage;
     const held = s.getItem(SESSION_KEY);
-    if (held) return held;
+    if (held) return put(held);
     s.setItem(SESSION_KEY, fresh);
   } catch {
     // no storage, or it may not be used
   }
-  return fresh;
+  return put(fresh);
 }

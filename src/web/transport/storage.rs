@@ -21,9 +21,13 @@ extern "C" {
     #[wasm_bindgen(js_name = writeStored)]
     fn write_stored(text: &str) -> bool;
 
-    /// The tab's session ID from `sessionStorage`, else `fresh`, stored there.
     #[wasm_bindgen(js_name = sessionId)]
-    pub(crate) fn session_id(fresh: &str) -> String;
+    fn session_id_len(fresh: &str) -> u32;
+}
+
+/// The tab's session ID from `sessionStorage`, else `fresh`, stored there (by `storage.js`).
+pub(crate) fn session_id(fresh: &str) -> String {
+    scratch::answer(session_id_len(fresh) as i32).unwrap_or_default()
 }
 
 thread_local! {
