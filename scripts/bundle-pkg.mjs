@@ -68,7 +68,8 @@ function section(wasm, id) {
 }
 
 /** Renames the wasm's import modules to short keys, and the glue's own imports (the module
- * wasm-bindgen wrote, whose keys it lists) to short names, in both files. */
+ * wasm-bindgen wrote, whose keys it lists) and our JS functions the wasm imports directly to
+ * short names, in both files. */
 function shortenImports(wasmPath, gluePath) {
   const wasm = readFileSync(wasmPath);
   let glue = readFileSync(gluePath, "utf8");
@@ -78,6 +79,7 @@ function shortenImports(wasmPath, gluePath) {
     glue = parts.join(to);
   };
   const modules = new Map();
+  const direct = new Map(); // snippet module -> the names the wasm imports from it, in order
   const imports = section(wasm, 2);
   let [count, p] = leb(wasm, imports.start);
   const content = [...lebBytes(count)];
@@ -109,8 +111,29 @@ function shortenImports(wasmPath, gluePath) {
     if (module === "./playtrace_wasm_bg.js") {
       short = shortName(renamed++);
       replace(`${name}:`, `${short}:`, true);
+    } else if (module.startsWith("./snippets/")) {
+      // A function of our JS that the wasm calls directly, with no glue between.
+      const names = direct.get(module) || [];
+      short = shortName(names.length);
+      names.push(name);
+      direct.set(module, names);
     }
     content.push(...utf8(modules.get(module)), ...utf8(short), ...wasm.subarray(descStart, p));
+  }
+  // wasm-bindgen hands those modules to the wasm whole (`import * as importN`, sometimes twice
+  // for one module), which keeps every export of theirs in the bundle under its full name. Each
+  // becomes an object of the functions the wasm imports, under their short names.
+  for (const [module, names] of direct) {
+    const spaces = [...glue.matchAll(new RegExp(`^import \\* as (import\\d+) from ${JSON.stringify(module).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\\n`, "gm"))];
+    if (spaces.length === 0) throw new Error(`bundle: the glue does not import ${module} whole`);
+    const [first, ...rest] = spaces.map((m) => m[1]);
+    const aliases = names.map((n, i) => `${n} as ${first}_${i}`).join(", ");
+    replace(spaces[0][0], `import { ${aliases} } from ${JSON.stringify(module)};\n`, true);
+    for (const m of spaces.slice(1)) replace(m[0], "", true);
+    const key = JSON.stringify(modules.get(module));
+    const members = names.map((n, i) => `${shortName(i)}: ${first}_${i}`).join(", ");
+    replace(`${key}: ${first},`, `${key}: { ${members} },`, true);
+    for (const other of rest) replace(`        ${key}: ${other},\n`, "", true);
   }
   writeFileSync(wasmPath, imports.replace(content));
   writeFileSync(gluePath, glue);
