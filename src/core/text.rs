@@ -43,7 +43,7 @@ fn ill_formed(b: &[u8]) -> Option<(usize, Option<usize>)> {
 }
 
 /// `bytes` as a `String` if they are valid UTF-8 (`String::from_utf8`).
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the browser layer's
+#[allow(dead_code)] // the browser layer's; a core built alone (make core-floor) has no caller
 pub(crate) fn utf8(bytes: Vec<u8>) -> Option<String> {
     match ill_formed(&bytes) {
         // SAFETY: `ill_formed` found no ill-formed sequence: the bytes are valid UTF-8.
