@@ -2,7 +2,7 @@
 //! status, links, propagation, baggage, stats. The exports that reach these are in
 //! `wasm/src/lib.rs`. Nothing here throws into game code except `init` on a bad config.
 
-use serde::ser::Serialize;
+use serde::ser::Serializer;
 use wasm_bindgen::prelude::*;
 
 use super::runtime::Runtime;
@@ -198,9 +198,13 @@ pub fn shutdown(engine: u32) {
     }
 }
 
-/// Counters since `init`, and the spans queued now, as a JS array of numbers in the order of
-/// `Stats::NAMES` (api.js names them).
+/// Counters since `init`, and the spans queued now, in the order of `Stats::NAMES`, as the bytes
+/// of as many little-endian doubles in a `Uint8Array` (which boundary.js reads and names): one
+/// copy out of wasm memory, where serialising each number is a call into JS.
 pub fn stats(rt: &Runtime) -> JsValue {
-    let counters = rt.counters().map(|n| n as f64);
-    counters.serialize(&serde_wasm_bindgen::Serializer::new()).unwrap_or(JsValue::UNDEFINED)
+    let mut bytes = Vec::with_capacity(32 * 8);
+    for n in rt.counters() {
+        bytes.extend_from_slice(&(n as f64).to_le_bytes());
+    }
+    serde_wasm_bindgen::Serializer::new().serialize_bytes(&bytes).unwrap_or(JsValue::UNDEFINED)
 }

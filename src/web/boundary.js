@@ -184,8 +184,9 @@ export const STATS = "spansStarted,spansEnded,sampledOut,timedOut,trimmed,droppe
 
 /** `stats()` of the engine numbered `e`: its counters (pt_stats), named. */
 export function stats(e) {
-  const values = X.pt_stats(e), out = {};
-  STATS.forEach((key, i) => { out[key] = values === undefined ? 0 : values[i]; });
+  const bytes = X.pt_stats(e), out = {};
+  const values = bytes instanceof Uint8Array ? new Float64Array(bytes.slice().buffer) : new Float64Array(STATS.length);
+  STATS.forEach((key, i) => { out[key] = values[i]; });
   return out;
 }
 
