@@ -257,9 +257,10 @@ function install_xhr() {
 }
 
 /**
- * Installs the `fetch` wrapper and the XHR patch as asked; returns the functions that restore
- * them (undefined where nothing was installed). One export, so the glue imports this module once.
+ * Installs the `fetch` wrapper and the XHR patch as asked; returns the function that restores
+ * what was installed. One export, so the glue imports this module once.
  */
 export function install(fetch, xhr) {
-  return [fetch ? install_fetch() : undefined, xhr ? install_xhr() : undefined];
+  const undo = [fetch ? install_fetch() : undefined, xhr ? install_xhr() : undefined];
+  return () => { for (const u of undo) if (u !== undefined) u(); };
 }

@@ -5,9 +5,8 @@
 //! trace headers, outcome) is the engine's (`http_span`). One import from `http.js`, so the
 //! generated glue names the module once.
 
-use js_sys::{Array, Function};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::lifecycle::Restore;
 use super::runtime::Runtime;
@@ -15,15 +14,11 @@ use super::runtime::Runtime;
 #[wasm_bindgen(module = "/src/web/http.js")]
 extern "C" {
     #[wasm_bindgen(js_name = install)]
-    fn install_http(fetch: bool, xhr: bool) -> Array;
+    fn install_http(fetch: bool, xhr: bool) -> Function;
 }
 
 /// Wraps the global `fetch` and patches `XMLHttpRequest.prototype`, as asked, until shutdown.
 pub(crate) fn install(rt: &Runtime, fetch: bool, xhr: bool) {
-    for restore in install_http(fetch, xhr).iter() {
-        if let Ok(restore) = restore.dyn_into::<Function>() {
-            // Restores what a wrapper replaced, if it is still ours (`http.js` checks).
-            rt.keep(Box::new(Restore::new(restore)));
-        }
-    }
+    // Restores what each wrapper replaced, if it is still ours (`http.js` checks).
+    rt.keep(Box::new(Restore::new(install_http(fetch, xhr))));
 }
