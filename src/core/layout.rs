@@ -81,6 +81,15 @@ pub const LIST_NUMBERS: u32 = 3;
 /// its low 32 bits.
 pub const LIST_INT64: u32 = 4;
 
+/// `pageFact`'s fact (boundary.js, an import the engine calls): the page's origin.
+pub const FACT_ORIGIN: u32 = 0;
+/// `pageFact`'s fact: the page's URL.
+pub const FACT_HREF: u32 = 1;
+/// `pageFact`'s fact: `navigator.userAgent`.
+pub const FACT_USER_AGENT: u32 = 2;
+/// `pageFact`'s fact: `navigator.language`.
+pub const FACT_LANGUAGE: u32 = 3;
+
 /// `pt_config`'s kind: the value is a number (a choice as its index, a boolean as 1 or 0).
 pub const CONFIG_NUMBER: u32 = 0;
 /// `pt_config`'s kind: the value is the text of that many bytes in the scratch buffer.

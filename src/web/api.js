@@ -78,11 +78,10 @@ export class Span {
 
   setAttribute(key, value) {
     if (this._live()) {
-      switch (typeof value) {
-        case "number": X.pt_attr_num(this.h, intern(key), value); break;
-        case "string": { const k = intern(key); X.pt_attr_str(this.h, k, put(value)); break; }
-        case "boolean": X.pt_attr_bool(this.h, intern(key), value ? 1 : 0); break;
-        default: guarded(() => setValue(this.h, key, value)); // an array Proxy, a throwing element
+      try {
+        setValue(this.h, key, value);
+      } catch {
+        counted(COUNT_CONVERSION_ERROR); // an array Proxy, a throwing element
       }
     }
     return this;

@@ -238,13 +238,16 @@ export function numberText(v) {
   return put(String(v));
 }
 
-/** A fact of the page for the engine, written to the string area (`scratch::page_fact`): 0 the
- * page's origin, 1 its URL, 2 the user agent, 3 the browser's language. Returns its length, or
- * -1 where there is none (a worker has no document's URL, say). */
+// pageFact's facts.
+const FACT_ORIGIN = 0, FACT_HREF = 1, FACT_USER_AGENT = 2, FACT_LANGUAGE = 3;
+
+/** A fact of the page for the engine (FACT_*), written to the string area (`scratch::page_fact`).
+ * Returns its length, or -1 where there is none. */
 export function pageFact(code) {
   try {
     const g = globalThis;
-    const t = code === 0 ? g.location.origin : code === 1 ? g.location.href : code === 2 ? g.navigator.userAgent : g.navigator.language;
+    const t = code === FACT_ORIGIN ? g.location.origin : code === FACT_HREF ? g.location.href
+      : code === FACT_USER_AGENT ? g.navigator.userAgent : code === FACT_LANGUAGE ? g.navigator.language : undefined;
     return typeof t === "string" ? put(t) : -1;
   } catch {
     return -1;

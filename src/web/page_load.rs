@@ -16,7 +16,7 @@ pub fn begin(traceparent_len: u32, tracestate_len: u32) -> u32 {
     let [traceparent, tracestate] = scratch::scratch_strings([traceparent_len, tracestate_len]);
     let tracestate = (tracestate_len > 0).then_some(tracestate.as_str());
     let Some(parent) = SpanContext::from_headers(&traceparent, tracestate) else { return 0 };
-    let url = rt.http().redact(&scratch::page_fact(scratch::HREF).unwrap_or_default());
+    let url = rt.http().redact(&scratch::page_fact(crate::core::layout::FACT_HREF).unwrap_or_default());
     // The span began at navigation start (page time 0), not when init ran.
     let (cx, handle) = rt.start_child(
         "documentLoad",

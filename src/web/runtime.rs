@@ -29,6 +29,7 @@ use crate::core::engine::export::{Endpoint, Export};
 use crate::core::errors::ErrorLimiter;
 use crate::core::frames::FrameWatch;
 use crate::core::ids::IdGenerator;
+use crate::core::layout::{FACT_LANGUAGE, FACT_ORIGIN, FACT_USER_AGENT};
 use crate::core::propagation::Baggage;
 use crate::core::tracer::{SpanHandle, TracerCore};
 use crate::{SCOPE_NAME, SCOPE_VERSION};
@@ -114,7 +115,7 @@ fn resource(config: &TracerConfig) -> Resource {
     r.set("telemetry.sdk.language", "webjs".into());
     r.set("telemetry.sdk.version", SCOPE_VERSION.into());
     r.set("session.id", "".into());
-    for (key, fact) in [("user_agent.original", scratch::USER_AGENT), ("browser.language", scratch::LANGUAGE)] {
+    for (key, fact) in [("user_agent.original", FACT_USER_AGENT), ("browser.language", FACT_LANGUAGE)] {
         if let Some(v) = scratch::page_fact(fact) {
             r.set(key, v.into());
         }
@@ -146,7 +147,7 @@ impl Runtime {
         let resource = resource(config);
         let core = TracerCore::new(config, resource, IdGenerator::from_entropy(now)).map_err(|e| e.message())?;
         let content_type = core.encoder().content_type();
-        let page_origin = scratch::page_fact(scratch::ORIGIN).unwrap_or_default();
+        let page_origin = scratch::page_fact(FACT_ORIGIN).unwrap_or_default();
         let fetch = method(&global(), "fetch");
         let export = Export::new(Endpoint {
             url: endpoint.clone(),

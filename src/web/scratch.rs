@@ -42,20 +42,10 @@ fn write_double(out: &mut String, v: f64) {
     with_shared(|s| out.push_str(&s.string(len)));
 }
 
-/// The page's origin.
-pub(crate) const ORIGIN: u32 = 0;
-/// The page's URL.
-pub(crate) const HREF: u32 = 1;
-/// `navigator.userAgent`.
-pub(crate) const USER_AGENT: u32 = 2;
-/// `navigator.language`.
-pub(crate) const LANGUAGE: u32 = 3;
-
-/// A fact of the page (`ORIGIN`, `HREF`, `USER_AGENT`, `LANGUAGE`), read by `boundary.js`;
-/// `None` where there is none.
+/// A fact of the page (`core::layout::FACT_*`), read by `boundary.js`; `None` where there is
+/// none.
 pub(crate) fn page_fact(code: u32) -> Option<String> {
-    let len = u32::try_from(page_fact_len(code)).ok()?;
-    Some(with_shared(|s| s.string(len)))
+    answer(page_fact_len(code))
 }
 
 /// The text of `len` bytes JS just wrote to the string area for the engine (an import's answer),

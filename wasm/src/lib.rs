@@ -10,9 +10,10 @@
 //!   span contexts cross through the scratch buffer (`scratch.rs`, layout in `core::layout`,
 //!   which `boundary.js` shares and `tests/boundary_constants.rs` checks).
 //! - `init`, `getTracer` and `pt_stats`, through wasm-bindgen: what takes the config or answers
-//!   with a JS value. Each calls the module that does the work. Attribute values of any type arrive as numbers, scratch strings and
-//!   array items (`pt_attr_*`, `pt_item`); an event's, a link's or the resource's attributes
-//!   are given first with the handle `PENDING`.
+//!   with a JS value. Each calls the module that does the work.
+//! - Attribute values of any type arrive as numbers, scratch strings and array items
+//!   (`pt_attr_*`, `pt_item`); an event's, a link's or the resource's attributes are given
+//!   first, with the handle `PENDING`.
 //!   Span options, carriers and other SDKs' contexts are read in JS, which hands the engine their
 //!   fields as numbers and scratch strings (`pt_context`, `pt_extract`, `pt_trace_headers`).
 
@@ -102,7 +103,10 @@ pub extern "C" fn pt_attr_str(span: f64, key: u32, len: u32) {
 }
 
 /// Sets an attribute on a span, or keeps it for the next event, link or resource where `span`
-/// is `PENDING`.
+/// is `PENDING`. The typed values' path, compiled here at opt-level 3; `api::set_list` is the
+/// other types', in the engine's crate. One function for both, in the engine's crate, made a
+/// span with three attributes 3 to 10% slower in Chromium; one here taking an `Option` cost
+/// 95 bytes more gzipped.
 #[inline]
 fn set(span: f64, key: SharedStr, value: AttributeValue) {
     match handle(span) {
@@ -437,8 +441,8 @@ pub fn get_tracer() -> JsValue {
     Runtime::installed_tracer().unwrap_or(JsValue::UNDEFINED)
 }
 
-/// `stats()` of the tracer whose engine is numbered `engine`: its counters as a plain object of
-/// numbers (undefined for no such engine).
+/// `stats()` of the tracer whose engine is numbered `engine`: its counters as the bytes of
+/// doubles in a `Uint8Array`, which `boundary.js` names (undefined for no such engine).
 #[wasm_bindgen(skip_typescript)]
 pub fn pt_stats(engine: u32) -> JsValue {
     Runtime::numbered(engine).map_or(JsValue::UNDEFINED, api::stats)
