@@ -254,6 +254,13 @@ export function pageFact(code) {
   }
 }
 
+/** The page's `fetch` as it is now (read when the engine starts, so later wrappers never see
+ * the exporter's own requests), if it has one. */
+export function pageFetch() {
+  const f = globalThis.fetch;
+  return typeof f === "function" ? f : undefined;
+}
+
 /** Whether the document is hidden (a worker never is). */
 export function pageHidden() {
   return typeof document !== "undefined" && document.visibilityState === "hidden";

@@ -7,6 +7,7 @@ pub mod api;
 #[doc(hidden)]
 pub mod attributes;
 mod clock;
+#[doc(hidden)]
 pub mod config;
 mod debug;
 #[doc(hidden)]
@@ -18,7 +19,6 @@ pub mod frames;
 pub mod http_span;
 mod input;
 mod instrument;
-mod js;
 #[doc(hidden)]
 pub mod lifecycle;
 #[doc(hidden)]

@@ -18,7 +18,6 @@ use js_sys::Function;
 use wasm_bindgen::JsValue;
 
 use super::clock;
-use super::js::{global, method};
 use super::scratch;
 use crate::core::background::Background;
 use crate::core::config::TracerConfig;
@@ -148,7 +147,7 @@ impl Runtime {
         let core = TracerCore::new(config, resource, IdGenerator::from_entropy(now)).map_err(|e| e.message())?;
         let content_type = core.encoder().content_type();
         let page_origin = scratch::page_fact(FACT_ORIGIN).unwrap_or_default();
-        let fetch = method(&global(), "fetch");
+        let fetch = scratch::page_fetch();
         let export = Export::new(Endpoint {
             url: endpoint.clone(),
             page_origin: page_origin.clone(),

@@ -34,6 +34,10 @@ extern "C" {
     /// Whether the document is hidden (a worker never is).
     #[wasm_bindgen(js_name = pageHidden)]
     pub(crate) fn page_hidden() -> bool;
+
+    /// The page's `fetch` as it is now, if it has one.
+    #[wasm_bindgen(js_name = pageFetch)]
+    pub(crate) fn page_fetch() -> Option<js_sys::Function>;
 }
 
 /// Writes a finite double as JavaScript would (see `core::encode::json::write_finite_f64`).
