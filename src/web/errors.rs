@@ -5,7 +5,6 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::lifecycle::Restore;
 use super::runtime::Runtime;
 use super::scratch;
 
@@ -17,7 +16,7 @@ extern "C" {
 
 /// Listens for `error` and `unhandledrejection` on the global object until shutdown.
 pub(crate) fn install(rt: &Runtime) {
-    rt.keep(Box::new(Restore::new(install_errors())));
+    rt.keep(install_errors());
 }
 
 /// Records what `pt_error` reports (see wasm/src/lib.rs).

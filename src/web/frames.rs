@@ -6,7 +6,6 @@
 use wasm_bindgen::prelude::*;
 
 use super::frame_ring;
-use super::lifecycle::Restore;
 use super::runtime::Runtime;
 use crate::core::config::TracerConfig;
 use crate::core::context::ParentRule;
@@ -26,12 +25,12 @@ extern "C" {
 pub(crate) fn install(rt: &Runtime, config: &TracerConfig) {
     if config.observe_frames {
         rt.watch_frames();
-        rt.keep(Box::new(Restore::new(observe_frames())));
+        rt.keep(observe_frames());
     }
     if config.long_animation_frames {
         if let Some(stop) = observe_long_frames() {
             rt.watch_frames();
-            rt.keep(Box::new(Restore::new(stop)));
+            rt.keep(stop);
         }
     }
 }

@@ -4,7 +4,6 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::lifecycle::Restore;
 use super::runtime::Runtime;
 
 #[wasm_bindgen(module = "/src/web/input.js")]
@@ -16,6 +15,6 @@ extern "C" {
 /// Observes Event Timing entries until shutdown.
 pub(crate) fn install(rt: &Runtime) {
     if let Some(stop) = observe_input() {
-        rt.keep(Box::new(Restore::new(stop)));
+        rt.keep(stop);
     }
 }

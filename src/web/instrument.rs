@@ -8,7 +8,6 @@
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
-use super::lifecycle::Restore;
 use super::runtime::Runtime;
 
 #[wasm_bindgen(module = "/src/web/http.js")]
@@ -20,5 +19,5 @@ extern "C" {
 /// Wraps the global `fetch` and patches `XMLHttpRequest.prototype`, as asked, until shutdown.
 pub(crate) fn install(rt: &Runtime, fetch: bool, xhr: bool) {
     // Restores what each wrapper replaced, if it is still ours (`http.js` checks).
-    rt.keep(Box::new(Restore::new(install_http(fetch, xhr))));
+    rt.keep(install_http(fetch, xhr));
 }

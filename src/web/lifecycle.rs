@@ -13,28 +13,10 @@ extern "C" {
     fn watch_page() -> js_sys::Function;
 }
 
-/// What a JS installer returned to undo itself (remove its listeners, restore what it wrapped),
-/// called when dropped.
-pub(crate) struct Restore {
-    undo: js_sys::Function,
-}
-
-impl Restore {
-    pub(crate) fn new(undo: js_sys::Function) -> Self {
-        Self { undo }
-    }
-}
-
-impl Drop for Restore {
-    fn drop(&mut self) {
-        let _ = self.undo.call0(&JsValue::NULL);
-    }
-}
-
 /// Installs the listeners (and starts the page load's span where the page carries a context);
 /// the runtime keeps them until shutdown. The runtime must be the installed one.
 pub(crate) fn install(rt: &Runtime) {
-    rt.keep(Box::new(Restore::new(watch_page())));
+    rt.keep(watch_page());
 }
 
 /// `pt_page` (see wasm/src/lib.rs): one of `core::layout::PAGE_*` happened to the page.

@@ -10,7 +10,6 @@
 //! that could call back into the tracer: under `panic = "abort"` a re-entrant borrow would trap
 //! inside the game.
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 
 use gloo_timers::callback::Timeout;
@@ -57,8 +56,8 @@ struct State {
     core: TracerCore,
     contexts: ContextStack,
     baggage: Baggage,
-    /// Listeners and instrumentation, undone when dropped at shutdown.
-    installed: Vec<Box<dyn Any>>,
+    /// What undoes the listeners and instrumentation, called at shutdown.
+    installed: Vec<Function>,
     /// The engine's exporter: flushing, sends, their answers, what waits and what is kept.
     export: Export,
     /// HTTP spans whose request finished and that wait for Resource Timing, with their end time:
@@ -254,9 +253,10 @@ impl Runtime {
         });
     }
 
-    /// Keeps a listener or a hook until shutdown, when dropping it undoes it.
-    pub(crate) fn keep(&self, thing: Box<dyn Any>) {
-        self.state.borrow_mut().installed.push(thing);
+    /// Keeps what a JS installer returned to undo itself (remove its listeners, restore what it
+    /// wrapped) until shutdown, which calls it.
+    pub(crate) fn keep(&self, undo: Function) {
+        self.state.borrow_mut().installed.push(undo);
     }
 
     /// Says a decision on the console, once per kind, when `debug` is on. `detail` is built only

@@ -5,7 +5,6 @@
 use wasm_bindgen::prelude::*;
 
 use super::api::wrap_sockets;
-use super::lifecycle::Restore;
 use super::runtime::Runtime;
 use super::scratch;
 use crate::core::context::ParentRule;
@@ -15,7 +14,7 @@ use crate::core::span_context::SpanContext;
 /// Where `playtrace/websocket` was not imported (it ships apart) api.js says so, once.
 pub(crate) fn install(rt: &Runtime, tracer: &JsValue) {
     if let Some(undo) = wrap_sockets(tracer) {
-        rt.keep(Box::new(Restore::new(undo)));
+        rt.keep(undo);
     }
 }
 

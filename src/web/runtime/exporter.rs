@@ -139,7 +139,9 @@ impl Runtime {
         if first {
             // Restoring globals and removing listeners call JS: done with the state released.
             let installed = std::mem::take(&mut self.state.borrow_mut().installed);
-            drop(installed);
+            for undo in installed {
+                let _ = undo.call0(&JsValue::NULL);
+            }
         }
     }
 
