@@ -157,9 +157,15 @@ export function setValue(h, key, value) {
       kind = type === "string" ? LIST_STRINGS : type === "boolean" ? LIST_BOOLS : type === "number" ? LIST_NUMBERS : LIST_NONE;
     }
   }
-  if (kind !== LIST_NONE) for (const v of items) kind === LIST_STRINGS ? X.pt_item(put(v), 1) : X.pt_item(+v, 0);
+  if (kind !== LIST_NONE) giveItems(items);
   X.pt_attr_list(h, k, kind);
   return kind !== LIST_NONE;
+}
+
+/** Hands the engine the items of a list (`pt_item`): strings through the string area, anything
+ * else as a number (a boolean as 1 or 0). The export that follows takes them. */
+export function giveItems(items) {
+  for (const v of items) typeof v === "string" ? X.pt_item(put(v), 1) : X.pt_item(+v, 0);
 }
 
 /**
@@ -336,7 +342,7 @@ if (typeof document !== "undefined") {
   addEventListener("pagehide", leaving, true);
   addEventListener("pageshow", () => { away = false; }, true);
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "hidden") leaving();
+    if (pageHidden()) leaving();
     else away = false;
   }, true);
 }

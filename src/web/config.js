@@ -9,7 +9,7 @@
 // Error.
 
 import { absolute, usePatterns } from "./http.js";
-import { X, put, setValue, PENDING } from "./boundary.js";
+import { X, put, setValue, giveItems, PENDING } from "./boundary.js";
 
 const CONFIG_KEYS = "serviceName,serviceVersion,environment,endpoint,format,compression,sampler,queueSize,batchSize,batchBytes,flushIntervalMs,spanTimeoutMs,attributeValueLengthLimit,enabled,debug,captureErrors,frameBudgetMs,observeFrames,longAnimationFrames,inputTiming,credentials,resourceAttributes,instrument,propagateTo,ignoreUrls,redactQueryParams,background,fetch,xhr,webSocket";
 const KEYS = CONFIG_KEYS.split(",");
@@ -92,7 +92,7 @@ function originOrPrefix(text) {
 function give(slot, value) {
   if (typeof value === "string") return X.pt_config(slot, put(value), CONFIG_TEXT);
   if (!Array.isArray(value)) return X.pt_config(slot, +value, CONFIG_NUMBER);
-  for (const v of value) typeof v === "string" ? X.pt_item(put(v), 1) : X.pt_item(v, 0);
+  giveItems(value);
   X.pt_config(slot, value.length, CONFIG_LIST);
 }
 

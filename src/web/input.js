@@ -8,7 +8,7 @@
 // which the browser reports after the paint), so a page that hides first still sends it.
 // Nothing here throws into the game.
 
-import { X, put, intern } from "./boundary.js";
+import { X, put, intern, pageHidden } from "./boundary.js";
 
 const KEEP = 64; // Event Timing entries kept for actions that settle after the browser reported them
 const ENTRY_WAIT_MS = 250; // after the result frame, how long an entry may still come
@@ -124,7 +124,7 @@ export function observeInput() {
     observing = true;
   }
   const hidden = () => {
-    if (typeof document !== "undefined" && document.visibilityState === "hidden") finishAll();
+    if (pageHidden()) finishAll();
   };
   // Capture on the window: before the engine's own listeners send what the page holds.
   addEventListener("visibilitychange", hidden, true);
