@@ -9,12 +9,30 @@
 //     inside playtrace_inline.js: the same wasm, gzipped, loaded by a dynamic import that
 //     bundlers split into a chunk fetched only then.
 
-import initEngine from "./playtrace_wasm.js";
+// This module imports nothing, and the entry imports it first: on a page, the wasm's request
+// goes out as soon as the package's code starts running, before the glue and the rest of the
+// bundle are evaluated, rather than after them. (Not where there is no document: a worker, or a
+// server rendering the game's modules; there `loadEngine` requests it.)
+
+let requested; // Promise<Response>: the wasm's request, made once
+
+function request() {
+  // Throws without import.meta.url (an iife bundle) or where the URL cannot be formed.
+  if (requested === undefined) requested = fetch(new URL("./playtrace_wasm_bg.wasm", import.meta.url));
+  return requested;
+}
+
+if (typeof document !== "undefined") {
+  try {
+    request().catch(() => {}); // a failure is loadEngine's to handle, by the inline copy
+  } catch {
+    // no URL: loadEngine falls back to the inline copy
+  }
+}
 
 async function fromUrl() {
-  // Throws without import.meta.url (an iife bundle) or where the URL cannot be formed.
-  const url = new URL("./playtrace_wasm_bg.wasm", import.meta.url);
-  const response = await fetch(url);
+  const response = await request();
+  const url = response.url;
   if (!response.ok) throw new Error(`${url} answered ${response.status}`);
   if (typeof WebAssembly.compileStreaming === "function" && (response.headers.get("content-type") || "").startsWith("application/wasm")) {
     return WebAssembly.compileStreaming(response);
@@ -32,10 +50,12 @@ async function fromInline() {
 }
 
 /**
- * Loads and instantiates the engine. Resolves with where the wasm came from ("url" or
- * "inline"); rejects only when neither works (wasm disallowed by the page's CSP, say).
+ * Loads the engine and instantiates it with `initEngine` (the glue's). Resolves with where the
+ * wasm came from ("url" or "inline"); rejects only when neither works (wasm disallowed by the
+ * page's CSP, say).
+ * @param {(options: { module_or_path: WebAssembly.Module }) => Promise<unknown>} initEngine
  */
-export async function loadEngine() {
+export async function loadEngine(initEngine) {
   let module, source = "url";
   try {
     module = await fromUrl();

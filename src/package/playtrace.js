@@ -5,8 +5,9 @@
 // nothing throws. Once the engine is loaded `init` goes straight to it, and a bad config throws
 // there and then; before that, `ready()` rejects with the same Error.
 
-import { init as engineInit, getTracer as engineGetTracer } from "./playtrace_wasm.js";
+// load.js first: evaluated first, it requests the wasm before the rest of the bundle runs.
 import { loadEngine } from "./load.js";
+import initEngine, { init as engineInit, getTracer as engineGetTracer } from "./playtrace_wasm.js";
 import { EarlyTracer } from "./early.js";
 
 let loading; // Promise<"url" | "inline">: the engine loading
@@ -32,7 +33,7 @@ function sayIgnored(config) {
 /** Starts loading the engine (once); resolves when it is loaded, before any `init`. */
 export default function load() {
   if (loading === undefined) {
-    loading = loadEngine();
+    loading = loadEngine(initEngine);
     loading.then(() => { loaded = true; }, () => {});
   }
   return loading.then(() => undefined);
