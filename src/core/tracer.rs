@@ -344,8 +344,9 @@ impl TracerCore {
         // Taken out while the others are used, and put back empty: its capacity is kept.
         let mut ended = std::mem::take(&mut self.ended);
         for &(index, ended_ns) in &ended {
-            let Some(slot) = self.slots.get(index as usize) else { continue };
-            let encoded = self.encoder.encode_span_within(&slot.span, max);
+            let Some(slot) = self.slots.get_mut(index as usize) else { continue };
+            // Trimmed in place: the slot is free from here, and restarted before it is used again.
+            let encoded = self.encoder.encode_span_within(&mut slot.span, max);
             self.free.push(index);
             let Some(encoded) = encoded else {
                 self.stats.dropped_too_large += 1;

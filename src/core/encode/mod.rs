@@ -264,7 +264,10 @@ impl Encoder {
     /// first, then events, then links, each counted in the span's dropped counts; as a last
     /// resort the name and status message are shortened. `None` only if even an empty span
     /// cannot fit (a limit smaller than the resource itself).
-    pub fn encode_span_within(&self, span: &SpanData, max_body_bytes: usize) -> Option<EncodedSpan> {
+    ///
+    /// The trimming is done on `span` itself, which is left as it was encoded: the tracer
+    /// encodes a span as its slot is freed, so no copy of it is made (nor the code to copy one).
+    pub fn encode_span_within(&self, span: &mut SpanData, max_body_bytes: usize) -> Option<EncodedSpan> {
         let budget = max_body_bytes.checked_sub(self.envelope_len())?;
         // Most spans encode to a few hundred bytes: one allocation rather than one per doubling.
         let mut json = String::with_capacity(SPAN_CAPACITY);
@@ -272,7 +275,7 @@ impl Encoder {
         if json.len() <= budget {
             return Some(EncodedSpan { json, trimmed: false });
         }
-        let mut s = span.clone();
+        let s = span;
         let mut scratch = String::new();
         for part in [Part::Attribute, Part::Event, Part::Link] {
             loop {
@@ -404,8 +407,11 @@ impl Encoder {
     /// Encodes `spans` into as many bodies as it takes, each within the limits. Spans that
     /// cannot fit even when trimmed are left out (see [`encode_span_within`](Self::encode_span_within)).
     pub fn encode_bodies(&self, spans: &[SpanData], max_body_bytes: usize, max_spans: usize) -> Vec<Body> {
-        let mut fragments: Vec<String> =
-            spans.iter().filter_map(|s| self.encode_span_within(s, max_body_bytes)).map(|e| e.json).collect();
+        let mut fragments: Vec<String> = spans
+            .iter()
+            .filter_map(|s| self.encode_span_within(&mut s.clone(), max_body_bytes))
+            .map(|e| e.json)
+            .collect();
         let mut bodies = Vec::new();
         while let Some(body) = self.pack_body(&mut fragments, max_body_bytes, max_spans) {
             bodies.push(body);
@@ -474,10 +480,10 @@ mod tests {
         let mut full = String::new();
         e.encode_span(&s, &mut full);
         let exact = e.envelope_len() + full.len();
-        let enc = e.encode_span_within(&s, exact).unwrap();
+        let enc = e.encode_span_within(&mut s.clone(), exact).unwrap();
         assert!(!enc.trimmed);
         assert_eq!(enc.json, full);
-        assert!(e.encode_span_within(&s, exact - 1).unwrap().trimmed);
+        assert!(e.encode_span_within(&mut s.clone(), exact - 1).unwrap().trimmed);
     }
 
     #[test]
@@ -488,7 +494,7 @@ mod tests {
         s.set_attribute("huge", "y".repeat(50_000).into());
         s.set_attribute("medium", "z".repeat(500).into());
         s.add_event("hit", 1_500_000, vec![]);
-        let enc = e.encode_span_within(&s, 5_000).unwrap();
+        let enc = e.encode_span_within(&mut s.clone(), 5_000).unwrap();
         assert!(enc.trimmed);
         assert!(enc.json.len() + e.envelope_len() <= 5_000);
         assert!(!enc.json.contains("\"huge\""));
@@ -508,7 +514,7 @@ mod tests {
         s.add_link(cx, vec![("why".into(), AttributeValue::String("q".repeat(3000)))]);
         s.update_name(&"n".repeat(10_000));
         s.set_status(Status::Error("m".repeat(10_000)));
-        let enc = e.encode_span_within(&s, 1_500).unwrap();
+        let enc = e.encode_span_within(&mut s.clone(), 1_500).unwrap();
         assert!(enc.json.len() + e.envelope_len() <= 1_500);
         let v: serde_json::Value = serde_json::from_str(&enc.json).unwrap();
         assert_eq!(v["droppedEventsCount"], 50);
@@ -516,8 +522,8 @@ mod tests {
         assert!(v["name"].as_str().unwrap().starts_with("nnn"));
         assert_eq!(v["status"]["code"], 2);
         // The envelope alone over the limit: nothing can be sent, and nothing broken is.
-        assert!(e.encode_span_within(&s, e.envelope_len() + 10).is_none());
-        assert!(e.encode_span_within(&s, 3).is_none());
+        assert!(e.encode_span_within(&mut s.clone(), e.envelope_len() + 10).is_none());
+        assert!(e.encode_span_within(&mut s.clone(), 3).is_none());
     }
 
     #[test]
