@@ -32,8 +32,8 @@ pub fn start(config: &JsValue) -> Result<JsValue, JsValue> {
         return Ok(tracer);
     }
     scratch::bind_js(); // config.js gives the resource's attributes through the boundary
-    let config = config::parse(config)?;
-    let rt = Runtime::start(&config).map_err(|e| js_sys::Error::new(&e))?;
+    let mut config = config::parse(config)?;
+    let rt = Runtime::start(&mut config).map_err(|e| js_sys::Error::new(&e))?;
     let engine = rt.number();
     if config.capture_errors {
         errors::install(rt);

@@ -106,8 +106,9 @@ fn resolve_endpoint(endpoint: &str) -> Result<String, String> {
     }
 }
 
-/// The resource; `session.id` is empty until [`Runtime::bind_session`] reads it.
-fn resource(config: &TracerConfig) -> Resource {
+/// The resource; `session.id` is empty until [`Runtime::bind_session`] reads it. The config's
+/// resource attributes are moved into it.
+fn resource(config: &mut TracerConfig) -> Resource {
     let mut r = Resource::default();
     r.set("telemetry.sdk.name", SCOPE_NAME.into());
     r.set("telemetry.sdk.language", "webjs".into());
@@ -118,8 +119,8 @@ fn resource(config: &TracerConfig) -> Resource {
             r.set(key, v.into());
         }
     }
-    for (k, v) in &config.resource_attributes {
-        r.set(k, v.clone());
+    for (k, v) in std::mem::take(&mut config.resource_attributes) {
+        r.set(&k, v);
     }
     r.set("service.name", config.service_name.as_str().into());
     if let Some(v) = &config.service_version {
@@ -138,8 +139,9 @@ fn print(texts: Vec<String>) {
 }
 
 impl Runtime {
-    /// A runtime for a validated config; nothing is installed yet.
-    pub(crate) fn start(config: &TracerConfig) -> Result<&'static Self, String> {
+    /// A runtime for a validated config; nothing is installed yet. What the runtime keeps of
+    /// the config's lists (resource attributes, request rules) is moved out of it, not copied.
+    pub(crate) fn start(config: &mut TracerConfig) -> Result<&'static Self, String> {
         let endpoint = resolve_endpoint(&config.endpoint)?;
         let now = clock::now_ns();
         let resource = resource(config);
@@ -156,9 +158,9 @@ impl Runtime {
         });
         let http = HttpRules {
             page_origin,
-            propagate_to: config.propagate_to.clone(),
-            ignore_urls: config.ignore_urls.clone(),
-            redact_query_params: config.redact_query_params.clone(),
+            propagate_to: std::mem::take(&mut config.propagate_to),
+            ignore_urls: std::mem::take(&mut config.ignore_urls),
+            redact_query_params: std::mem::take(&mut config.redact_query_params),
             endpoint,
         };
         // Kept for the page's life (a tracer shut down still answers `stats()`), so never freed:
