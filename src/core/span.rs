@@ -273,12 +273,10 @@ impl Attributes {
         self.dropped
     }
 
-    /// Keeps the attributes `keep` accepts, in order, counting the others as dropped (used when
-    /// a span is trimmed to fit a request body).
-    pub(crate) fn retain_counting_drops(&mut self, mut keep: impl FnMut(&KeyValue) -> bool) {
-        let before = self.items.len();
-        self.items.retain(|kv| keep(kv));
-        self.dropped = self.dropped.saturating_add((before - self.items.len()) as u32);
+    /// Removes the attribute at `index` (see [`items`](Self::items)); the caller counts it
+    /// (see [`count_dropped`](Self::count_dropped)).
+    pub(crate) fn remove(&mut self, index: usize) {
+        self.items.remove(index);
     }
 
     /// Whether there are no attributes.

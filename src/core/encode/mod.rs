@@ -289,44 +289,47 @@ impl Encoder {
                 }
                 // Remove the largest items until their sizes cover the excess, then re-measure.
                 // A selection of maxima, not a sort: n is at most a few hundred, this runs only
-                // for oversized spans, and it keeps sorting code out of the wasm.
-                let mut sizes: Vec<usize> = (0..count).map(|i| self.part_len(&s, part, i, &mut scratch)).collect();
+                // for oversized spans, and it keeps sorting code out of the wasm. A removed
+                // item's size becomes 0 (every item encodes to at least its comma).
+                let mut sizes: Vec<usize> = (0..count).map(|i| self.part_len(s, part, i, &mut scratch)).collect();
                 let mut excess = json.len() - budget;
-                let mut keep = vec![true; count];
+                let mut removed = 0;
                 while excess > 0 {
-                    let Some((i, &len)) = sizes.iter().enumerate().max_by_key(|&(i, &len)| (len, usize::MAX - i))
-                    else {
-                        break;
-                    };
-                    if len == 0 {
+                    let (mut largest, mut max) = (0, 0);
+                    for (i, &len) in sizes.iter().enumerate() {
+                        if len > max {
+                            (largest, max) = (i, len); // the first of equals
+                        }
+                    }
+                    if max == 0 {
                         break;
                     }
-                    keep[i] = false;
-                    sizes[i] = 0;
-                    excess = excess.saturating_sub(len);
+                    sizes[largest] = 0;
+                    excess = excess.saturating_sub(max);
+                    removed += 1;
                 }
-                let removed = keep.iter().filter(|k| !**k).count() as u32;
                 if removed == 0 {
-                    break; // nothing of this part is in the encoding (Zipkin links)
+                    break;
                 }
-                let mut index = 0;
-                let mut kept = || {
-                    index += 1;
-                    keep[index - 1]
-                };
+                // From the last, so that the indices of those still to go stay put.
+                for i in (0..count).rev().filter(|&i| sizes[i] == 0) {
+                    match part {
+                        Part::Attribute => s.attributes.remove(i),
+                        Part::Event => {
+                            s.events.remove(i);
+                        }
+                        Part::Link => {
+                            s.links.remove(i);
+                        }
+                    }
+                }
                 match part {
-                    Part::Attribute => s.attributes.retain_counting_drops(|_| kept()),
-                    Part::Event => {
-                        s.events.retain(|_| kept());
-                        s.dropped_events = s.dropped_events.saturating_add(removed);
-                    }
-                    Part::Link => {
-                        s.links.retain(|_| kept());
-                        s.dropped_links = s.dropped_links.saturating_add(removed);
-                    }
+                    Part::Attribute => s.attributes.count_dropped(removed),
+                    Part::Event => s.dropped_events = s.dropped_events.saturating_add(removed),
+                    Part::Link => s.dropped_links = s.dropped_links.saturating_add(removed),
                 }
                 json.clear();
-                self.encode_span(&s, &mut json);
+                self.encode_span(s, &mut json);
             }
         }
         while json.len() > budget {
@@ -344,7 +347,7 @@ impl Encoder {
                 halve(m);
             }
             json.clear();
-            self.encode_span(&s, &mut json);
+            self.encode_span(s, &mut json);
         }
         Some(EncodedSpan { json, trimmed: true })
     }
