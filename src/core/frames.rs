@@ -324,7 +324,15 @@ impl FrameWatch {
     /// An action ended: frames and Long Animation Frames in `[start_ms, end_ms]` are its own.
     pub fn action_ended(&mut self, context: SpanContext, start_ms: f64, end_ms: f64) {
         let keep_after = end_ms - REMEMBER_MS;
-        self.ended.retain(|w| w.end_ms >= keep_after);
+        // Vec::remove, as below: one way of removing windows in the wasm, not two.
+        let mut i = 0;
+        while i < self.ended.len() {
+            if self.ended[i].end_ms < keep_after {
+                self.ended.remove(i);
+            } else {
+                i += 1;
+            }
+        }
         if self.ended.len() == REMEMBERED_ACTIONS {
             self.ended.remove(0);
         }

@@ -52,9 +52,12 @@ impl KeepaliveBudget {
         ticket
     }
 
-    /// The request of `ticket` completed.
+    /// The request of `ticket` completed: its bytes are released as if its hold had ended, and
+    /// go at the next look (one way of removing entries in the wasm, not two).
     pub fn release(&mut self, ticket: u64) {
-        self.in_flight.retain(|&(t, _, _)| t != ticket);
+        if let Some(entry) = self.in_flight.iter_mut().find(|e| e.0 == ticket) {
+            entry.1 = 0;
+        }
     }
 }
 

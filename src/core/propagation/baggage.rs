@@ -206,9 +206,13 @@ impl Baggage {
 
     /// Removes `key`; returns whether it was there.
     pub fn remove(&mut self, key: &str) -> bool {
-        let before = self.entries.len();
-        self.entries.retain(|e| e.key != key);
-        before != self.entries.len()
+        let mut found = false;
+        // Vec::remove, as `set` uses it: one way of removing entries in the wasm.
+        while let Some(i) = self.entries.iter().position(|e| e.key == key) {
+            self.entries.remove(i);
+            found = true;
+        }
+        found
     }
 
     /// Whether there are no entries.
