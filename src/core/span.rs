@@ -225,7 +225,8 @@ pub struct Attributes {
 
 impl Attributes {
     /// Sets `key`. An existing key is overwritten in place; a new key beyond `max_count` is
-    /// dropped and counted; an empty key is invalid and counted as dropped.
+    /// dropped and counted; an empty key is invalid and counted as dropped. (Owned keys are
+    /// passed as `&str` by the engine: each key type is a copy of this code in the wasm.)
     pub fn set<K: IntoSharedStr>(&mut self, key: K, mut value: AttributeValue, max_count: u32, max_len: Option<u32>) {
         let k = key.as_ref();
         if k.is_empty() {
@@ -430,7 +431,7 @@ impl SpanData {
         let l = self.limits;
         let mut attrs = Attributes::default();
         for (k, v) in attributes {
-            attrs.set(k, v, l.attributes_per_event, l.attribute_value_length);
+            attrs.set(k.as_str(), v, l.attributes_per_event, l.attribute_value_length);
         }
         self.events.push(Event { name: name.to_owned(), time_ns, attributes: attrs });
     }
@@ -444,7 +445,7 @@ impl SpanData {
         let l = self.limits;
         let mut attrs = Attributes::default();
         for (k, v) in attributes {
-            attrs.set(k, v, l.attributes_per_link, l.attribute_value_length);
+            attrs.set(k.as_str(), v, l.attributes_per_link, l.attribute_value_length);
         }
         self.links.push(Link { context, attributes: attrs });
     }

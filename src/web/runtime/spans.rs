@@ -76,7 +76,7 @@ impl Runtime {
         if let Some(h) = handle {
             self.with_span(h, |span| {
                 for (k, v) in attributes {
-                    span.set_attribute(k, v);
+                    span.set_attribute(k.as_str(), v); // as the &'static str keys: one copy of `set`
                 }
             });
         }
