@@ -95,7 +95,7 @@ pub fn add_event(span: f64, name_len: u32, time: f64) {
     let (list, dropped) = scratch::take_pending();
     let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) else { return };
     let t = rt.time_ns(time);
-    let [name] = scratch::scratch_strings([name_len]);
+    let name = scratch::texts().next(name_len);
     rt.with_span(h, |s| {
         s.add_event(&name, t, list);
         if let Some(e) = s.events.last_mut() {
@@ -112,7 +112,8 @@ pub fn add_event(span: f64, name_len: u32, time: f64) {
 pub fn exception(span: f64, lengths: [u32; 3], time: f64, fail: bool) {
     let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) else { return };
     let t = rt.time_ns(time);
-    let [error_type, message, stack] = scratch::scratch_strings(lengths);
+    let mut texts = scratch::texts();
+    let [error_type, message, stack] = lengths.map(|len| texts.next(len));
     let attrs = exception_attributes(&error_type, &message, &stack);
     rt.with_span(h, |s| {
         s.add_event("exception", t, attrs);
@@ -129,7 +130,7 @@ pub fn set_status(span: f64, code: u32, message_len: u32) {
     let status = match code {
         1 => Status::Ok,
         2 => {
-            let [message] = scratch::scratch_strings([message_len]);
+            let message = scratch::texts().next(message_len);
             Status::Error(message)
         }
         _ => Status::Unset,
@@ -141,7 +142,7 @@ pub fn set_status(span: f64, code: u32, message_len: u32) {
 /// buffer (the seeds' SetOperationName).
 pub fn rename(span: f64, name_len: u32) {
     let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) else { return };
-    let [name] = scratch::scratch_strings([name_len]);
+    let name = scratch::texts().next(name_len);
     rt.with_span(h, |s| s.update_name(&name));
 }
 
@@ -150,7 +151,8 @@ pub fn rename(span: f64, name_len: u32) {
 /// it was there), `BAGGAGE_GET` (the value's length, written back for JS, or -1 if none).
 pub fn baggage(engine: u32, op: u32, key_len: u32, value_len: u32) -> i32 {
     let Some(rt) = Runtime::numbered(engine) else { return -1 };
-    let [key, value] = scratch::scratch_strings([key_len, value_len]);
+    let mut t = scratch::texts();
+    let (key, value) = (t.next(key_len), t.next(value_len));
     match op {
         BAGGAGE_SET => i32::from(rt.set_baggage(&key, &value)),
         BAGGAGE_REMOVE => i32::from(rt.remove_baggage(&key)),
@@ -167,7 +169,7 @@ pub fn baggage(engine: u32, op: u32, key_len: u32, value_len: u32) -> i32 {
 /// `pt_baggage_of` (see wasm/src/lib.rs): the entries of the `baggage` header of `len` bytes in
 /// the scratch buffer, written back as a JSON object of strings.
 pub fn baggage_of(len: u32) {
-    let [header] = scratch::scratch_strings([len]);
+    let header = scratch::texts().next(len);
     let mut json = String::from("{");
     for e in Baggage::parse(&header).entries() {
         if json.len() > 1 {

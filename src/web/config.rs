@@ -56,7 +56,7 @@ thread_local! {
 pub fn give(slot: u32, value: f64, kind: u32) {
     let given = match kind {
         CONFIG_TEXT => {
-            let [text] = scratch::scratch_strings([value as u32]);
+            let text = scratch::texts().next(value as u32);
             Given::Text(text)
         }
         CONFIG_LIST => {

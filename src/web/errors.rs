@@ -22,7 +22,8 @@ pub(crate) fn install(rt: &Runtime) {
 /// Records what `pt_error` reports (see wasm/src/lib.rs).
 pub fn uncaught(type_len: u32, message_len: u32, stack_len: u32) {
     if let Some(rt) = Runtime::installed() {
-        let [error_type, message, stack] = scratch::scratch_strings([type_len, message_len, stack_len]);
+        let mut t = scratch::texts();
+        let (error_type, message, stack) = (t.next(type_len), t.next(message_len), t.next(stack_len));
         rt.record_error(&error_type, &message, &stack);
     }
 }

@@ -105,7 +105,8 @@ pub fn begin(url_len: u32, method_len: u32, parent: u32, flags: u32, start_ms: f
         ParentRule::Root => Some(None),
         _ => None,
     };
-    let [url, method] = scratch::scratch_strings([url_len, method_len]);
+    let mut t = scratch::texts();
+    let (url, method) = (t.next(url_len), t.next(method_len));
     let Some(span) = start(rt, &url, &method, explicit, flags, start_ms) else { return -1.0 };
     scratch::write_headers(span.headers.as_deref().unwrap_or_default());
     let Some(h) = span.handle else { return 0.0 };
@@ -125,7 +126,8 @@ pub fn answered(span: f64, status: u32, end_ms: f64) {
 /// `pt_http_failed` (see wasm/src/lib.rs).
 pub fn failed(span: f64, name_len: u32, message_len: u32, end_ms: f64) {
     let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) else { return };
-    let [error_type, message] = scratch::scratch_strings([name_len, message_len]);
+    let mut t = scratch::texts();
+    let (error_type, message) = (t.next(name_len), t.next(message_len));
     respond(rt, h, failure(error_type, message), end_ms);
 }
 

@@ -13,7 +13,8 @@ use crate::core::span_context::SpanContext;
 /// `traceparent` is not valid.
 pub fn begin(traceparent_len: u32, tracestate_len: u32) -> u32 {
     let Some(rt) = Runtime::installed() else { return 0 };
-    let [traceparent, tracestate] = scratch::scratch_strings([traceparent_len, tracestate_len]);
+    let mut t = scratch::texts();
+    let (traceparent, tracestate) = (t.next(traceparent_len), t.next(tracestate_len));
     let tracestate = (tracestate_len > 0).then_some(tracestate.as_str());
     let Some(parent) = SpanContext::from_headers(&traceparent, tracestate) else { return 0 };
     let url = rt.http().redact(&scratch::page_fact(crate::core::layout::FACT_HREF).unwrap_or_default());

@@ -11,7 +11,8 @@ use crate::core::span_context::{SpanContext, TraceFlags};
 /// 0 to 255, every flag kept, the Level 2 random one too), else `sampled`. Writes the context
 /// where a parent is read and returns 1, or 0 when an ID is not valid.
 pub fn put_context(lengths: [u32; 3], flags: f64, sampled: bool, remote: bool) -> u32 {
-    let [trace, span, state] = scratch::scratch_strings(lengths);
+    let mut t = scratch::texts();
+    let [trace, span, state] = lengths.map(|len| t.next(len));
     let (Some(trace_id), Some(span_id)) = (TraceId::from_hex(&trace), SpanId::from_hex(&span)) else { return 0 };
     let flags = if (0.0..=255.0).contains(&flags) {
         TraceFlags::from_wire(flags as u8)

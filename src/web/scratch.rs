@@ -138,16 +138,26 @@ impl Shared {
     }
 }
 
-/// Strings JS wrote one after another into the string area, by their lengths.
-pub(crate) fn scratch_strings<const N: usize>(lens: [u32; N]) -> [String; N] {
-    with_shared(|s| {
-        let mut at = 0;
-        lens.map(|len| {
-            let text = s.string_at(at, len);
-            at += len;
-            text
-        })
-    })
+/// The strings JS wrote one after another into the string area, read in order by their
+/// lengths: `let mut t = texts(); let (key, value) = (t.next(key_len), t.next(value_len));`.
+/// (One reader for any number of them: a reader per count was a copy in the wasm each.)
+pub(crate) struct Texts {
+    at: u32,
+}
+
+/// Reads the string area from its start (see [`Texts`]).
+pub(crate) fn texts() -> Texts {
+    Texts { at: 0 }
+}
+
+impl Texts {
+    /// The next string, of `len` bytes.
+    #[inline(never)]
+    pub(crate) fn next(&mut self, len: u32) -> String {
+        let at = self.at;
+        self.at += len;
+        with_shared(|s| s.string_at(at, len))
+    }
 }
 
 /// Writes text for JS into the string area, and its length in bytes into the first context word.

@@ -32,7 +32,8 @@ pub fn trace_headers() {
 /// the scratch buffer: 1 and the context written where `pt_start` reads a given parent, or 0
 /// when the `traceparent` is not valid (an invalid `tracestate` is dropped, W3C says).
 pub fn extract(traceparent_len: u32, tracestate_len: u32) -> u32 {
-    let [traceparent, tracestate] = scratch::scratch_strings([traceparent_len, tracestate_len]);
+    let mut t = scratch::texts();
+    let (traceparent, tracestate) = (t.next(traceparent_len), t.next(tracestate_len));
     match SpanContext::from_headers(&traceparent, (tracestate_len > 0).then_some(tracestate.as_str())) {
         Some(cx) => {
             scratch::write_context(&cx);

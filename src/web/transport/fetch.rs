@@ -91,7 +91,7 @@ impl Post<'_> {
 /// keeps it to try again.
 pub fn answered(engine: u32, attempt: u32, status: u32, retry_len: u32, flags: u32, sent: u32, body_len: u32) {
     let Some(rt) = crate::web::runtime::Runtime::numbered(engine) else { return };
-    let [retry_after] = crate::web::scratch::scratch_strings([retry_len]);
+    let retry_after = crate::web::scratch::texts().next(retry_len);
     let (probed, gzipped) = (flags & ANSWER_PROBED != 0, flags & ANSWER_GZIPPED != 0);
     let reply = reply(status.min(u32::from(u16::MAX)) as u16, &retry_after, probed, sent, gzipped);
     let body = keeps_body(&reply).then(|| {

@@ -38,7 +38,8 @@ thread_local! {
 /// `pt_stored` (see wasm/src/lib.rs): one stored body, its URL and text of the given lengths in
 /// the scratch buffer.
 pub fn stored(url_len: u32, spans: f64, json_len: u32) {
-    let [url, json] = scratch::scratch_strings([url_len, json_len]);
+    let mut t = scratch::texts();
+    let (url, json) = (t.next(url_len), t.next(json_len));
     let spans = if spans.is_finite() && spans >= 0.0 { spans as usize } else { 0 };
     READ.with(|r| r.borrow_mut().push(PendingBody { url, spans, json }));
 }
