@@ -14,11 +14,15 @@ use super::span::AttributeValue;
 /// assert_eq!(attrs.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["exception.type", "exception.message"]);
 /// ```
 pub fn exception_attributes(error_type: &str, message: &str, stack: &str) -> Vec<(String, AttributeValue)> {
-    [("exception.type", error_type), ("exception.message", message), ("exception.stacktrace", stack)]
-        .into_iter()
-        .filter(|(_, value)| !value.is_empty())
-        .map(|(key, value)| (key.to_owned(), value.into()))
-        .collect()
+    let mut attrs = Vec::with_capacity(4); // and `exception.escaped`, for an uncaught one
+    for (key, value) in
+        [("exception.type", error_type), ("exception.message", message), ("exception.stacktrace", stack)]
+    {
+        if !value.is_empty() {
+            attrs.push((key.to_owned(), value.into()));
+        }
+    }
+    attrs
 }
 
 /// Distinct errors recorded a minute at most; the rest are counted.
@@ -58,12 +62,15 @@ pub struct ErrorLimiter {
 
 fn key(error_type: &str, message: &str, stack: &str) -> u64 {
     // The first frame locates the error; later frames vary with the caller.
-    let frame = stack
-        .as_bytes()
-        .split(|&b| b == b'\n')
-        .map(|line| &line[line.iter().take_while(|&&b| b == b' ' || b == b'\t').count()..])
-        .find(|line| line.starts_with(b"at ") || crate::core::text::has(line, b'@'))
-        .unwrap_or_default();
+    let mut frame = "";
+    for line in crate::core::text::split_byte(stack, b'\n') {
+        let line = crate::core::text::trim_bytes(line, b" \t");
+        if line.starts_with("at ") || crate::core::text::has(line.as_bytes(), b'@') {
+            frame = line;
+            break;
+        }
+    }
+    let frame = frame.as_bytes();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for part in [error_type.as_bytes(), message.as_bytes(), frame] {
         for &b in part.iter().chain(&[0]) {
