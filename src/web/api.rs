@@ -113,7 +113,7 @@ pub fn exception(span: f64, lengths: [u32; 3], time: f64, fail: bool) {
     let (Some(rt), Some(h)) = (Runtime::installed(), scratch::handle(span)) else { return };
     let t = rt.time_ns(time);
     let mut texts = scratch::texts();
-    let [error_type, message, stack] = lengths.map(|len| texts.next(len));
+    let (error_type, message, stack) = (texts.next(lengths[0]), texts.next(lengths[1]), texts.next(lengths[2]));
     let attrs = exception_attributes(&error_type, &message, &stack);
     rt.with_span(h, |s| {
         s.add_event("exception", t, attrs);

@@ -12,7 +12,7 @@ use crate::core::span_context::{SpanContext, TraceFlags};
 /// where a parent is read and returns 1, or 0 when an ID is not valid.
 pub fn put_context(lengths: [u32; 3], flags: f64, sampled: bool, remote: bool) -> u32 {
     let mut t = scratch::texts();
-    let [trace, span, state] = lengths.map(|len| t.next(len));
+    let (trace, span, state) = (t.next(lengths[0]), t.next(lengths[1]), t.next(lengths[2]));
     let (Some(trace_id), Some(span_id)) = (TraceId::from_hex(&trace), SpanId::from_hex(&span)) else { return 0 };
     let flags = if (0.0..=255.0).contains(&flags) {
         TraceFlags::from_wire(flags as u8)
