@@ -143,35 +143,35 @@ impl TraceState {
     /// The header value, at most 512 characters. When the entries do not fit, whole entries
     /// are removed: first those longer than 128 characters, largest first, then from the right.
     pub fn header_value(&self) -> String {
-        let entry_len = |(k, v): &(String, String)| k.len() + 1 + v.len();
-        let mut keep: Vec<&(String, String)> = self.entries.iter().collect();
-        let total = |keep: &[&(String, String)]| {
-            keep.iter().map(|e| entry_len(e)).sum::<usize>() + keep.len().saturating_sub(1)
-        };
-        while total(&keep) > MAX_HEADER_LEN {
-            let largest = keep
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| entry_len(e) > LARGE_ENTRY_LEN)
-                .max_by_key(|(i, e)| (entry_len(e), usize::MAX - i))
-                .map(|(i, _)| i);
-            match largest {
-                Some(i) => {
-                    keep.remove(i);
-                }
-                None => {
-                    keep.pop();
+        // The entries kept, as bits: there are at most 32 (MAX_MEMBERS).
+        let n = self.entries.len().min(MAX_MEMBERS);
+        let len = |i: usize| self.entries[i].0.len() + 1 + self.entries[i].1.len();
+        let mut kept: u64 = (1 << n) - 1;
+        loop {
+            let (mut total, mut largest, mut max) = (0, None, LARGE_ENTRY_LEN);
+            for i in (0..n).filter(|i| kept >> i & 1 == 1) {
+                total += len(i) + usize::from(total > 0);
+                if len(i) > max {
+                    (largest, max) = (Some(i), len(i)); // the first of equals
                 }
             }
+            if total <= MAX_HEADER_LEN {
+                break;
+            }
+            // The largest of those over 128 characters, else the rightmost.
+            let i = largest.unwrap_or(63 - kept.leading_zeros() as usize);
+            kept &= !(1 << i);
         }
-        let mut out = String::with_capacity(total(&keep));
-        for (i, (k, v)) in keep.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
+        let mut out = String::new();
+        for (i, (k, v)) in self.entries.iter().enumerate().take(n) {
+            if kept >> i & 1 == 1 {
+                if !out.is_empty() {
+                    out.push(',');
+                }
+                out.push_str(k);
+                out.push('=');
+                out.push_str(v);
             }
-            out.push_str(k);
-            out.push('=');
-            out.push_str(v);
         }
         out
     }
