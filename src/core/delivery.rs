@@ -295,7 +295,11 @@ impl Delivery {
     pub fn take_all(&mut self) -> Vec<Body> {
         self.waiting_bytes = 0;
         self.retry_at_ns = None;
-        std::mem::take(&mut self.waiting).into_iter().map(|w| w.body).collect()
+        let mut bodies = Vec::with_capacity(self.waiting.len());
+        for w in std::mem::take(&mut self.waiting) {
+            bodies.push(w.body);
+        }
+        bodies
     }
 
     /// Whether the first failure has been said (see [`first_failure`](Self::first_failure)).

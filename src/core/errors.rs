@@ -102,7 +102,12 @@ impl ErrorLimiter {
             Some(i) => self.seen[i].1 = now_ns,
             None if self.seen.len() < REMEMBERED => self.seen.push((k, now_ns)),
             None => {
-                let oldest = (0..self.seen.len()).min_by_key(|&i| self.seen[i].1).unwrap_or(0);
+                let mut oldest = 0;
+                for i in 1..self.seen.len() {
+                    if self.seen[i].1 < self.seen[oldest].1 {
+                        oldest = i;
+                    }
+                }
                 self.seen[oldest] = (k, now_ns);
             }
         }

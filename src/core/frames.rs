@@ -368,13 +368,24 @@ impl FrameWatch {
     /// ones, the most recently started. `None`: it goes to the jank summary.
     pub fn place(&mut self, frame: LongFrame, open: &[(f64, SpanContext)]) -> Option<(SpanContext, LongFrame)> {
         let (start, end) = (frame.start_ms, frame.start_ms + frame.duration_ms);
-        let owner = open
-            .iter()
-            .filter(|(s, _)| end > *s)
-            .map(|(s, cx)| (*s, cx))
-            .chain(self.ended.iter().filter(|w| start < w.end_ms && end > w.start_ms).map(|w| (w.start_ms, &w.context)))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, cx)| cx.clone());
+        // The latest started of the candidates; the last of equals, as `max_by` picks.
+        let mut owner: Option<(f64, &SpanContext)> = None;
+        let mut consider = |s: f64, cx| {
+            if owner.is_none_or(|(o, _)| s.total_cmp(&o).is_ge()) {
+                owner = Some((s, cx));
+            }
+        };
+        for (s, cx) in open {
+            if end > *s {
+                consider(*s, cx);
+            }
+        }
+        for w in &self.ended {
+            if start < w.end_ms && end > w.start_ms {
+                consider(w.start_ms, &w.context);
+            }
+        }
+        let owner = owner.map(|(_, cx)| cx.clone());
         match owner {
             Some(cx) => Some((cx, frame)),
             None => {

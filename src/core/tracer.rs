@@ -281,12 +281,15 @@ impl TracerCore {
 
     /// The open span with this span ID, if any: how an error finds the open action.
     pub fn open_span(&self, span_id: super::ids::SpanId) -> Option<SpanHandle> {
-        self.opened
-            .live()
-            .iter()
-            .rev()
-            .map(|&(_, h)| h)
-            .find(|&h| self.is_open(h) && self.slots[h.index as usize].span.context.span_id == span_id)
+        let live = self.opened.live();
+        // The newest first; a loop, as an iterator chain is a function of its own in the wasm.
+        for i in (0..live.len()).rev() {
+            let h = live[i].1;
+            if self.is_open(h) && self.slots[h.index as usize].span.context.span_id == span_id {
+                return Some(h);
+            }
+        }
+        None
     }
 
     /// The open span behind `handle`, if it has not ended.
@@ -412,13 +415,13 @@ impl TracerCore {
         let timeout = self.opened.front().map(|&(t, _)| t.saturating_add(self.span_timeout_ns));
         // A full batch is due now; the caller's timer sends it once the current task is done.
         let full = self.size_trigger().map(|_| 0);
-        timeout.into_iter().chain(self.flush_due_ns()).chain(full).min()
+        earliest(earliest(timeout, self.flush_due_ns()), full)
     }
 
     /// When the oldest waiting span will have waited the flush interval.
     fn flush_due_ns(&self) -> Option<u64> {
         let ended = self.ended.first().map(|(_, t)| t.saturating_add(self.queue.config().flush_interval_ns));
-        self.queue.timer_due_ns().into_iter().chain(ended).min()
+        earliest(self.queue.timer_due_ns(), ended)
     }
 
     /// How long a span may stay open before the timeout ends it.
@@ -473,6 +476,15 @@ impl TracerCore {
     /// The configured body limit, which bodies that may leave with the page keep to.
     pub fn max_body_bytes(&self) -> usize {
         self.queue.config().max_body_bytes
+    }
+}
+
+/// The earlier of two times, either of which may be absent.
+fn earliest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
     }
 }
 

@@ -232,8 +232,13 @@ impl Encoder {
     /// exact encoding, so an estimate off by some bytes costs nothing.
     #[inline]
     pub fn estimated_len(&self, span: &SpanData) -> usize {
+        // Loops rather than iterator sums: each sum was a function of its own in the wasm.
         fn attrs(a: &super::span::Attributes) -> usize {
-            a.items().iter().map(|kv| kv.key.len() + value_len(&kv.value) + 36).sum()
+            let mut n = 0;
+            for kv in a.items() {
+                n += kv.key.len() + value_len(&kv.value) + 36;
+            }
+            n
         }
         fn value_len(v: &AttributeValue) -> usize {
             match v {
@@ -247,8 +252,14 @@ impl Encoder {
                 _ => 24,
             }
         }
-        let events: usize = span.events.iter().map(|e| e.name.len() + 60 + attrs(&e.attributes)).sum();
-        let links: usize = span.links.iter().map(|l| 120 + attrs(&l.attributes)).sum();
+        let mut events = 0;
+        for e in &span.events {
+            events += e.name.len() + 60 + attrs(&e.attributes);
+        }
+        let mut links = 0;
+        for l in &span.links {
+            links += 120 + attrs(&l.attributes);
+        }
         let status = match &span.status {
             super::span::Status::Error(m) => m.len() + 40,
             _ => 0,
@@ -291,7 +302,10 @@ impl Encoder {
                 // A selection of maxima, not a sort: n is at most a few hundred, this runs only
                 // for oversized spans, and it keeps sorting code out of the wasm. A removed
                 // item's size becomes 0 (every item encodes to at least its comma).
-                let mut sizes: Vec<usize> = (0..count).map(|i| self.part_len(s, part, i, &mut scratch)).collect();
+                let mut sizes = Vec::with_capacity(count);
+                for i in 0..count {
+                    sizes.push(self.part_len(s, part, i, &mut scratch));
+                }
                 let mut excess = json.len() - budget;
                 let mut removed = 0;
                 while excess > 0 {

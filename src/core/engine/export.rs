@@ -722,11 +722,12 @@ impl Export {
         if bodies.is_empty() {
             return;
         }
-        let spans = bodies.iter().map(|b| b.spans as u64).sum();
-        let url = &self.endpoint.url;
-        let bodies =
-            bodies.into_iter().map(|b| PendingBody { url: url.clone(), spans: b.spans, json: b.json }).collect();
-        out.push(Command::Persist { bodies, spans });
+        let (mut spans, mut pending) = (0, Vec::with_capacity(bodies.len()));
+        for b in bodies {
+            spans += b.spans as u64;
+            pending.push(PendingBody { url: self.endpoint.url.clone(), spans: b.spans, json: b.json });
+        }
+        out.push(Command::Persist { bodies: pending, spans });
     }
 
     /// A [`Command::Persist`] of `spans` spans was done: `Ok` with the spans storage dropped to

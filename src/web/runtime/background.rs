@@ -48,11 +48,11 @@ impl Runtime {
     /// request ended by now (now, if none has), with how many requests it held.
     #[inline(never)]
     pub(super) fn close_background(&self, now: u64) {
-        let closed = {
+        let (group, done) = {
             let mut s = self.state.borrow_mut();
-            s.contexts.close_group().zip(s.background.close())
+            (s.contexts.close_group(), s.background.close())
         };
-        let Some((cx, Done { span, start_ns, requests })) = closed else { return };
+        let (Some(cx), Some(Done { span, start_ns, requests })) = (group, done) else { return };
         let end = self.state.borrow().core.latest_child_end(cx.span_id).unwrap_or(now).max(start_ns);
         self.set_fixed_attributes(span, vec![(REQUESTS_KEY, AttributeValue::Int(i64::from(requests)))]);
         self.end_span_ns(span, end);

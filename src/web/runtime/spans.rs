@@ -169,7 +169,7 @@ impl Runtime {
 
     /// Requests that finished but wait for Resource Timing end now, at their own end time.
     pub(super) fn end_settling(&self) {
-        let settling: Vec<_> = self.state.borrow_mut().settling.drain(..).collect();
+        let settling = std::mem::take(&mut self.state.borrow_mut().settling);
         for (handle, end_ns) in settling {
             self.end_span_ns(handle, end_ns);
         }
