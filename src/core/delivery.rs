@@ -144,7 +144,11 @@ impl Delivery {
 
     /// Spans waiting for the endpoint.
     pub fn waiting_spans(&self) -> u64 {
-        self.waiting.iter().map(|w| w.body.spans as u64).sum()
+        let mut spans = 0;
+        for w in &self.waiting {
+            spans += w.body.spans as u64;
+        }
+        spans
     }
 
     /// The answer to a body sent with [`sending`](Self::sending), after `retries` earlier

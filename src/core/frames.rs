@@ -340,7 +340,17 @@ impl FrameWatch {
     }
 
     fn in_action(&self, start_ms: f64, end_ms: f64, open_since: &[f64]) -> bool {
-        open_since.iter().any(|&s| end_ms > s) || self.ended.iter().any(|w| start_ms < w.end_ms && end_ms > w.start_ms)
+        for &s in open_since {
+            if end_ms > s {
+                return true;
+            }
+        }
+        for w in &self.ended {
+            if start_ms < w.end_ms && end_ms > w.start_ms {
+                return true;
+            }
+        }
+        false
     }
 
     /// New frame timestamps, oldest first: those after [`scanned`](Self::scanned), up to frame

@@ -36,7 +36,7 @@ macro_rules! id_impl {
         impl $ty {
             /// Wraps raw bytes; `None` when they are all zero, which the W3C specs forbid.
             pub fn from_bytes(bytes: [u8; $len]) -> Option<Self> {
-                if bytes.iter().all(|&b| b == 0) {
+                if crate::core::text::all(&bytes, |b| b == 0) {
                     None
                 } else {
                     Some(Self(bytes))

@@ -142,14 +142,17 @@ fn truncate_chars(s: &mut String, max_chars: usize) -> bool {
     }
     // The byte where character `max_chars` starts: UTF-8 starts a character on every byte
     // that is not a continuation byte (10xxxxxx).
-    let starts = s.bytes().enumerate().filter(|&(_, b)| b & 0xC0 != 0x80);
-    match starts.map(|(i, _)| i).nth(max_chars) {
-        Some(byte) => {
-            s.truncate(byte);
-            true
+    let mut chars = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        if b & 0xC0 != 0x80 {
+            if chars == max_chars {
+                s.truncate(i);
+                return true;
+            }
+            chars += 1;
         }
-        None => false,
     }
+    false
 }
 
 impl AttributeValue {

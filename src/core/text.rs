@@ -76,6 +76,17 @@ pub(crate) fn lossy(mut bytes: &[u8]) -> String {
     unsafe { String::from_utf8_unchecked(out) }
 }
 
+/// Whether `test` holds for every byte of `bytes`: a loop, as `Iterator::all` was a function
+/// of its own in the wasm for every test given to it.
+pub(crate) fn all(bytes: &[u8], test: impl Fn(u8) -> bool) -> bool {
+    for &b in bytes {
+        if !test(b) {
+            return false;
+        }
+    }
+    true
+}
+
 /// Where `needle` (ASCII) first starts in `hay`: a byte scan, which costs the wasm far less
 /// than `str::find` with a string pattern (its two-way searcher).
 pub(crate) fn find_bytes(hay: &str, needle: &[u8]) -> Option<usize> {
@@ -86,22 +97,44 @@ pub(crate) fn find_bytes(hay: &str, needle: &[u8]) -> Option<usize> {
 /// word-at-a-time `memchr` into the wasm for lists a few bytes long.
 #[allow(clippy::manual_contains)]
 pub(crate) fn has(set: &[u8], b: u8) -> bool {
-    set.iter().any(|&x| x == b)
+    for &x in set {
+        if x == b {
+            return true;
+        }
+    }
+    false
 }
+
+// The searches below are index loops: `position` and `rposition` were each a function of
+// their own in the wasm for every closure given to them.
 
 /// Where the ASCII byte `b` first is in `s`.
 pub(crate) fn find_byte(s: &str, b: u8) -> Option<usize> {
-    s.bytes().position(|x| x == b)
+    let at = find_any(s, &[b]);
+    (at < s.len()).then_some(at)
 }
 
 /// Where the ASCII byte `b` last is in `s`.
 pub(crate) fn rfind_byte(s: &str, b: u8) -> Option<usize> {
-    s.bytes().rposition(|x| x == b)
+    let bytes = s.as_bytes();
+    let mut i = bytes.len();
+    while i > 0 {
+        i -= 1;
+        if bytes[i] == b {
+            return Some(i);
+        }
+    }
+    None
 }
 
 /// Where any of the ASCII bytes `set` first is in `s`, else its length.
 pub(crate) fn find_any(s: &str, set: &[u8]) -> usize {
-    s.bytes().position(|x| has(set, x)).unwrap_or(s.len())
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() && !has(set, bytes[i]) {
+        i += 1;
+    }
+    i
 }
 
 /// `s` split at the first ASCII byte `b`, which neither part keeps.
@@ -139,9 +172,13 @@ impl<'a> Iterator for SplitByte<'a> {
 /// `s` without the ASCII bytes of `set` at either end.
 pub(crate) fn trim_bytes<'a>(s: &'a str, set: &[u8]) -> &'a str {
     let b = s.as_bytes();
-    let kept = |c: &u8| !has(set, *c);
-    let start = b.iter().position(kept).unwrap_or(b.len());
-    let end = b.iter().rposition(kept).map_or(start, |i| i + 1);
+    let (mut start, mut end) = (0, b.len());
+    while start < end && has(set, b[start]) {
+        start += 1;
+    }
+    while end > start && has(set, b[end - 1]) {
+        end -= 1;
+    }
     s.get(start..end).unwrap_or("")
 }
 

@@ -338,8 +338,13 @@ impl TracerCore {
     /// The latest end of the ended spans not yet encoded whose parent is `parent`: what a
     /// span grouping them must cover before it ends.
     pub fn latest_child_end(&self, parent: super::ids::SpanId) -> Option<u64> {
-        let children = self.ended.iter().filter(|(i, _)| self.slots[*i as usize].span.parent_span_id == Some(parent));
-        children.map(|(_, end)| *end).max()
+        let mut latest = None;
+        for &(i, end) in &self.ended {
+            if self.slots[i as usize].span.parent_span_id == Some(parent) {
+                latest = latest.max(Some(end));
+            }
+        }
+        latest
     }
 
     fn encode_ended(&mut self) {

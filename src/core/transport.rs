@@ -44,7 +44,11 @@ impl KeepaliveBudget {
     /// Bytes believed in flight at `now_ns`.
     pub fn in_flight(&mut self, now_ns: u64) -> usize {
         self.expire(now_ns);
-        self.in_flight.iter().map(|&(_, _, b)| b).sum()
+        let mut bytes = 0;
+        for &(_, _, b) in &self.in_flight {
+            bytes += b;
+        }
+        bytes
     }
 
     /// Whether `bytes` more fit in the quota at `now_ns`.
@@ -107,10 +111,17 @@ pub fn retry_delay_ms(retry: u32, retry_after_ms: Option<u64>, jitter: f64) -> O
 /// to the caller, which has a date parser.
 pub fn parse_retry_after_seconds(value: &str) -> Option<u64> {
     let v = super::text::trim_ascii(value);
-    if v.is_empty() || v.len() > 9 || !v.bytes().all(|c| c.is_ascii_digit()) {
+    if v.is_empty() || v.len() > 9 {
         return None;
     }
-    v.parse::<u64>().ok().map(|s| s * 1000)
+    let mut seconds = 0;
+    for &c in v.as_bytes() {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        seconds = seconds * 10 + u64::from(c - b'0');
+    }
+    Some(seconds * 1000)
 }
 
 /// Bytes in one body sent by a plain `fetch`, at most. No keepalive quota applies to a page that

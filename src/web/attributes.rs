@@ -31,11 +31,24 @@ pub fn number(n: f64) -> AttributeValue {
 pub fn list(kind: u32, numbers: Vec<f64>, strings: Vec<String>) -> Option<AttributeValue> {
     Some(match kind {
         LIST_STRINGS => AttributeValue::StringArray(strings),
-        LIST_BOOLS => AttributeValue::BoolArray(numbers.iter().map(|&n| n != 0.0).collect()),
-        LIST_NUMBERS if numbers.iter().all(|&n| integral(n)) => {
-            AttributeValue::IntArray(numbers.iter().map(|&n| n as i64).collect())
+        // Loops, not iterator chains: each chain was a function of its own in the wasm.
+        LIST_BOOLS => {
+            let mut bools = Vec::with_capacity(numbers.len());
+            for n in numbers {
+                bools.push(n != 0.0);
+            }
+            AttributeValue::BoolArray(bools)
         }
-        LIST_NUMBERS => AttributeValue::DoubleArray(numbers),
+        LIST_NUMBERS => {
+            let mut ints = Vec::with_capacity(numbers.len());
+            for &n in &numbers {
+                if !integral(n) {
+                    return Some(AttributeValue::DoubleArray(numbers));
+                }
+                ints.push(n as i64);
+            }
+            AttributeValue::IntArray(ints)
+        }
         LIST_INT64 => match numbers[..] {
             [high, low] => AttributeValue::Int(((high as i64) << 32) | (low as u32 as i64)),
             _ => return None,

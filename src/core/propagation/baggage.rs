@@ -1,7 +1,7 @@
 //! The W3C Baggage header: application key/values that travel with a request.
 
 use crate::core::hex::lower_digit;
-use crate::core::text::{split_byte, split_once_byte};
+use crate::core::text::{all, split_byte, split_once_byte};
 
 /// At most this many list-members are propagated.
 pub const MAX_MEMBERS: usize = 64;
@@ -38,7 +38,7 @@ fn is_tchar(c: u8) -> bool {
 }
 
 fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(is_tchar)
+    !s.is_empty() && all(s.as_bytes(), is_tchar)
 }
 
 /// `baggage-octet`: printable ASCII except `"`, `,`, `;` and `\`.
@@ -50,7 +50,7 @@ fn is_baggage_octet(c: u8) -> bool {
 /// specification requires. `None` if the raw value has characters outside `baggage-octet`.
 fn decode_value(raw: &str) -> Option<String> {
     let b = raw.as_bytes();
-    if !b.iter().all(|&c| is_baggage_octet(c)) {
+    if !all(b, is_baggage_octet) {
         return None;
     }
     let mut out = Vec::with_capacity(b.len());

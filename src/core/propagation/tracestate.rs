@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::core::text::{split_byte, split_once_byte};
+use crate::core::text::{all, split_byte, split_once_byte};
 
 /// At most this many list-members in one `tracestate`.
 pub const MAX_MEMBERS: usize = 32;
@@ -58,7 +58,7 @@ pub fn is_valid_key(key: &str) -> bool {
         return false;
     }
     let lc_or_digit = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
-    lc_or_digit(b[0]) && b[1..].iter().all(|&c| lc_or_digit(c) || matches!(c, b'_' | b'-' | b'*' | b'/' | b'@'))
+    lc_or_digit(b[0]) && all(&b[1..], |c| lc_or_digit(c) || matches!(c, b'_' | b'-' | b'*' | b'/' | b'@'))
 }
 
 /// `value = 0*255(chr) nblk-chr`: 1 to 256 printable ASCII characters other than `,` and `=`,
@@ -67,7 +67,7 @@ pub fn is_valid_value(value: &str) -> bool {
     let b = value.as_bytes();
     let nblk = |c: u8| (0x21..=0x7e).contains(&c) && c != b',' && c != b'=';
     match b.split_last() {
-        Some((&last, rest)) => b.len() <= 256 && nblk(last) && rest.iter().all(|&c| c == b' ' || nblk(c)),
+        Some((&last, rest)) => b.len() <= 256 && nblk(last) && all(rest, |c| c == b' ' || nblk(c)),
         None => false,
     }
 }

@@ -47,7 +47,10 @@ impl Runtime {
         if !self.state.borrow().frames.is_on() {
             return;
         }
-        let open: Vec<f64> = self.open_actions().into_iter().map(|(start, _)| start).collect();
+        let mut open = Vec::new();
+        for (start, _) in self.open_actions() {
+            open.push(start);
+        }
         let now_ms = clock::ns_to_page_ms(clock::now_ns());
         let jank = {
             let watch = &mut self.state.borrow_mut().frames;
