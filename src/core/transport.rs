@@ -279,8 +279,8 @@ impl PendingBodies {
     }
 
     /// The bodies, oldest first, taken out.
-    pub fn into_bodies(self) -> impl Iterator<Item = PendingBody> {
-        self.bodies.into_iter()
+    pub fn into_bodies(self) -> Vec<PendingBody> {
+        self.bodies
     }
 }
 

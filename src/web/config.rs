@@ -161,7 +161,9 @@ pub(crate) fn parse(input: &JsValue) -> Result<TracerConfig, JsValue> {
     }
     // config.js gave the resource's attributes as `PENDING` (and threw for one without a type).
     c.resource_attributes = scratch::take_pending().0;
-    c.propagate_to = list(slot!("propagateTo")).1.iter().map(|t| PropagationTarget::from_config(t)).collect();
+    for target in list(slot!("propagateTo")).1 {
+        c.propagate_to.push(PropagationTarget::from_config(target));
+    }
     c.ignore_urls = list(slot!("ignoreUrls")).1.to_vec();
     c.redact_query_params = list(slot!("redactQueryParams")).1.to_vec();
     if let Some(n) = number(slot!("background")) {

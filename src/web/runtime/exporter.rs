@@ -56,7 +56,7 @@ impl Runtime {
                 self.export(Event::Handed { walk, refused: (!taken).then_some(body) }, clock::now_ns());
             }
             Command::Recover => {
-                let bodies = transport::storage::take().into_bodies().collect();
+                let bodies = transport::storage::take().into_bodies();
                 self.export(Event::Recovered(bodies), clock::now_ns());
             }
             Command::Persist { bodies, spans } => {

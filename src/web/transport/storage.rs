@@ -60,7 +60,13 @@ fn read(take: bool) -> Option<PendingBodies> {
 /// `merge` can. Returns the spans dropped to stay within them, or `Err` with the spans of
 /// `bodies` when there is no storage at all.
 pub(crate) fn append(bodies: Vec<PendingBody>, merge: impl Fn(&mut String, &str) -> bool) -> Result<u64, u64> {
-    let Some(mut pending) = read(false) else { return Err(bodies.iter().map(|b| b.spans as u64).sum()) };
+    let Some(mut pending) = read(false) else {
+        let mut lost = 0;
+        for b in &bodies {
+            lost += b.spans as u64;
+        }
+        return Err(lost);
+    };
     let mut dropped = 0;
     for body in bodies {
         dropped += pending.push(body, &merge);
