@@ -165,7 +165,7 @@ impl BatchQueue {
     pub fn next_body_within(&mut self, encoder: &Encoder, max_body_bytes: usize) -> Option<Body> {
         let max = max_body_bytes.max(self.config.max_body_bytes);
         let body = encoder.pack_body(&mut self.items, max, self.config.max_batch_spans)?;
-        self.queued_at.drain(..body.spans);
+        self.queued_at = self.queued_at.split_off(body.spans); // split_off, as pack_body: no Drain in the wasm
         self.bytes -= body.json.len() - encoder.envelope_len() - (body.spans - 1);
         Some(body)
     }

@@ -386,11 +386,14 @@ impl Encoder {
         }
         let mut json = String::with_capacity(len);
         json.push_str(&self.prefix);
-        for (i, f) in fragments.drain(..n).enumerate() {
+        // The rest split off and kept, rather than a drain: Drain's code is not otherwise in the
+        // wasm.
+        let rest = fragments.split_off(n);
+        for (i, f) in std::mem::replace(fragments, rest).iter().enumerate() {
             if i > 0 {
                 json.push(',');
             }
-            json.push_str(&f);
+            json.push_str(f);
         }
         json.push_str(&self.suffix);
         Some(Body { json, spans: n })
