@@ -292,13 +292,15 @@ pub fn read_context() -> Option<SpanContext> {
     with_shared(|shared| {
         let s = &shared.scratch;
         let word = |i: usize| u32::from_le_bytes([s[i * 4], s[i * 4 + 1], s[i * 4 + 2], s[i * 4 + 3]]);
-        let mut trace = [0u8; 16];
-        for i in 0..4 {
-            trace[i * 4..i * 4 + 4].copy_from_slice(&word(i).to_be_bytes());
+        // The IDs' bytes in order: each little-endian word holds four of them big-endian, so
+        // byte `i` is at `i ^ 3`.
+        let (mut trace, mut span) = ([0u8; 16], [0u8; 8]);
+        for i in 0..16 {
+            trace[i] = s[i ^ 3];
         }
-        let mut span = [0u8; 8];
-        span[..4].copy_from_slice(&word(4).to_be_bytes());
-        span[4..].copy_from_slice(&word(5).to_be_bytes());
+        for i in 0..8 {
+            span[i] = s[(16 + i) ^ 3];
+        }
         let flags = TraceFlags::from_wire((word(6) & 0xFF) as u8);
         let state_len = (word(7) as usize).min(TRACE_STATE_BYTES);
         let remote = word(6) & FLAG_REMOTE != 0;
