@@ -176,18 +176,18 @@ impl HttpRequest {
 
     /// `http.request.method` (and `http.request.method_original` for unknown methods),
     /// `url.full`, `server.address`, `server.port`.
-    pub fn attributes(&self) -> Vec<(String, AttributeValue)> {
+    pub fn attributes(&self) -> Vec<(&'static str, AttributeValue)> {
         let known = KNOWN_METHODS.contains(&self.method.as_str());
         let mut attrs = vec![(
-            "http.request.method".to_owned(),
+            "http.request.method",
             AttributeValue::String(if known { self.method.clone() } else { "_OTHER".to_owned() }),
         )];
         if !known {
-            attrs.push(("http.request.method_original".to_owned(), self.method.as_str().into()));
+            attrs.push(("http.request.method_original", self.method.as_str().into()));
         }
-        attrs.push(("url.full".to_owned(), self.url_full.as_str().into()));
-        attrs.push(("server.address".to_owned(), self.server_address.as_str().into()));
-        attrs.push(("server.port".to_owned(), AttributeValue::Int(i64::from(self.server_port))));
+        attrs.push(("url.full", self.url_full.as_str().into()));
+        attrs.push(("server.address", self.server_address.as_str().into()));
+        attrs.push(("server.port", AttributeValue::Int(i64::from(self.server_port))));
         attrs
     }
 }
@@ -369,8 +369,8 @@ mod tests {
         assert_eq!(req("patch").span_name(), "HTTP");
         let attrs = req("BREW").attributes();
         assert_eq!(attrs[0].1, AttributeValue::String("_OTHER".into()));
-        assert_eq!(attrs[1], ("http.request.method_original".into(), "BREW".into()));
-        assert_eq!(req("GET").attributes()[3], ("server.port".into(), AttributeValue::Int(443)));
+        assert_eq!(attrs[1], ("http.request.method_original", "BREW".into()));
+        assert_eq!(req("GET").attributes()[3], ("server.port", AttributeValue::Int(443)));
     }
 
     fn span() -> SpanData {

@@ -24,7 +24,7 @@ pub fn begin(traceparent_len: u32, tracestate_len: u32) -> u32 {
         SpanKind::Internal,
         ParentRule::Given,
         Some(parent),
-        vec![("url.full".to_owned(), url.into())],
+        vec![("url.full", url.into())],
         0.0,
     );
     let action = rt.open_background_action(cx);

@@ -69,16 +69,12 @@ impl Runtime {
         kind: SpanKind,
         rule: ParentRule,
         given: Option<SpanContext>,
-        attributes: Vec<(String, AttributeValue)>,
+        attributes: Vec<(&'static str, AttributeValue)>,
         start_ms: f64,
     ) -> (SpanContext, Option<SpanHandle>) {
         let (cx, handle) = self.start_span_outlined(name, kind, rule, given, start_ms);
         if let Some(h) = handle {
-            self.with_span(h, |span| {
-                for (k, v) in attributes {
-                    span.set_attribute(k.as_str(), v); // as the &'static str keys: one copy of `set`
-                }
-            });
+            self.set_fixed_attributes(h, attributes);
         }
         (cx, handle)
     }
