@@ -57,17 +57,6 @@ fn count(n: u32) -> AttributeValue {
     AttributeValue::Int(i64::from(n))
 }
 
-/// Frames from timestamps given newest first: each pair of neighbours is one frame, the later
-/// timestamp its end. Timestamps that go backwards, are not finite or leave a pause are skipped.
-pub fn frames_newest_first(timestamps: impl Iterator<Item = f64>) -> impl Iterator<Item = Frame> {
-    let mut later: Option<f64> = None;
-    timestamps.filter_map(move |t| {
-        let end = later.replace(t)?;
-        let duration_ms = end - t;
-        (t.is_finite() && duration_ms > 0.0 && duration_ms <= PAUSE_MS).then_some(Frame { start_ms: t, duration_ms })
-    })
-}
-
 /// Sorts finite numbers ascending. By hand: the standard library's sort costs the wasm some
 /// 5 KB, and percentiles of a few thousand frame times need nothing faster.
 fn heap_sort(v: &mut [f64]) {
@@ -118,8 +107,16 @@ pub fn frame_stats(
     let mut times = Vec::new();
     let mut long = Vec::new();
     let mut long_count = 0u32;
-    for frame in frames_newest_first(newest_first) {
-        let end = frame.start_ms + frame.duration_ms;
+    // Each pair of neighbouring timestamps is one frame, the later its end; timestamps that go
+    // backwards, are not finite or leave a pause are skipped.
+    let mut later: Option<f64> = None;
+    for t in newest_first {
+        let Some(end) = later.replace(t) else { continue };
+        let duration_ms = end - t;
+        if !(t.is_finite() && duration_ms > 0.0 && duration_ms <= PAUSE_MS) {
+            continue;
+        }
+        let frame = Frame { start_ms: t, duration_ms };
         if end <= from_ms {
             break;
         }
