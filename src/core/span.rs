@@ -425,18 +425,24 @@ impl SpanData {
         self.attributes.set(key, value, l.attribute_count, l.attribute_value_length);
     }
 
+    /// An event's or a link's attributes, at most `max_count` of them and within the value
+    /// length limit.
+    fn limited(&self, attributes: Vec<(String, AttributeValue)>, max_count: u32) -> Attributes {
+        let mut attrs = Attributes::default();
+        for (k, v) in attributes {
+            attrs.set(k.as_str(), v, max_count, self.limits.attribute_value_length);
+        }
+        attrs
+    }
+
     /// Records an event; beyond the event limit it is dropped and counted.
     pub fn add_event(&mut self, name: &str, time_ns: u64, attributes: Vec<(String, AttributeValue)>) {
         if self.events.len() >= self.limits.event_count as usize {
             self.dropped_events = self.dropped_events.saturating_add(1);
             return;
         }
-        let l = self.limits;
-        let mut attrs = Attributes::default();
-        for (k, v) in attributes {
-            attrs.set(k.as_str(), v, l.attributes_per_event, l.attribute_value_length);
-        }
-        self.events.push(Event { name: name.to_owned(), time_ns, attributes: attrs });
+        let attributes = self.limited(attributes, self.limits.attributes_per_event);
+        self.events.push(Event { name: name.to_owned(), time_ns, attributes });
     }
 
     /// Adds a link; beyond the link limit it is dropped and counted.
@@ -445,12 +451,8 @@ impl SpanData {
             self.dropped_links = self.dropped_links.saturating_add(1);
             return;
         }
-        let l = self.limits;
-        let mut attrs = Attributes::default();
-        for (k, v) in attributes {
-            attrs.set(k.as_str(), v, l.attributes_per_link, l.attribute_value_length);
-        }
-        self.links.push(Link { context, attributes: attrs });
+        let attributes = self.limited(attributes, self.limits.attributes_per_link);
+        self.links.push(Link { context, attributes });
     }
 
     /// Sets the status as OpenTelemetry prescribes: `Ok` is final, `Unset` changes nothing,
