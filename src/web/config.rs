@@ -68,8 +68,8 @@ pub fn give(slot: u32, value: f64, kind: u32) {
     GIVEN.with(|g| {
         let mut g = g.borrow_mut();
         let at = slot as usize;
-        if g.len() <= at {
-            g.resize_with(at + 1, || Given::Unset);
+        while g.len() <= at {
+            g.push(Given::Unset); // not resize_with: one way of growing it in the wasm
         }
         g[at] = given;
     });
@@ -98,7 +98,9 @@ pub(crate) fn parse(input: &JsValue) -> Result<TracerConfig, JsValue> {
     GIVEN.with(|g| g.borrow_mut().clear());
     read_config(input)?;
     let mut v = GIVEN.with(|g| std::mem::take(&mut *g.borrow_mut()));
-    v.resize_with(slot!("webSocket") + 1, || Given::Unset);
+    while v.len() <= slot!("webSocket") {
+        v.push(Given::Unset);
+    }
     let text = |slot: usize| match &v[slot] {
         Given::Text(t) => Some(t.clone()),
         _ => None,
