@@ -39,18 +39,18 @@ pub enum SamplerConfig {
 impl SamplerConfig {
     /// The sampler, or the key-qualified problem with this config.
     pub fn build(&self, key: &str) -> Result<Sampler, ConfigError> {
-        Ok(match self {
-            Self::Always => Sampler::AlwaysOn,
-            Self::Never => Sampler::AlwaysOff,
-            Self::Ratio(r) => Sampler::ratio(*r)
-                .ok_or_else(|| ConfigError::new(&join(key, "rate"), "must be a number from 0 to 1"))?,
-            Self::RateLimited(r) => Sampler::rate_limited(*r).ok_or_else(|| {
-                ConfigError::new(&join(key, "rate"), "must be a finite number of traces a second, 0 or more")
-            })?,
-            Self::ParentBased(root) => Sampler::parent_based(root.build(&join(key, "root"))?),
-            Self::Session(r) => Sampler::session(*r)
-                .ok_or_else(|| ConfigError::new(&join(key, "rate"), "must be a number from 0 to 1"))?,
-        })
+        const FRACTION: &str = "must be a number from 0 to 1";
+        let (sampler, problem) = match self {
+            Self::Always => (Some(Sampler::AlwaysOn), ""),
+            Self::Never => (Some(Sampler::AlwaysOff), ""),
+            Self::Ratio(r) => (Sampler::ratio(*r), FRACTION),
+            Self::RateLimited(r) => {
+                (Sampler::rate_limited(*r), "must be a finite number of traces a second, 0 or more")
+            }
+            Self::ParentBased(root) => (Some(Sampler::parent_based(root.build(&join(key, "root"))?)), ""),
+            Self::Session(r) => (Sampler::session(*r), FRACTION),
+        };
+        sampler.ok_or_else(|| ConfigError::new(&join(key, "rate"), problem))
     }
 
     /// Whether it decides by the play session (a session sampler, also as a parent-based root),
@@ -277,8 +277,8 @@ fn validate_endpoint(endpoint: &str) -> Result<(), ConfigError> {
     match split_once_byte(e, b':') {
         // A colon before any slash means a scheme.
         Some((scheme, rest)) if find_byte(scheme, b'/').is_none() => {
-            let scheme = scheme.to_ascii_lowercase();
-            if (scheme == "http" || scheme == "https") && rest.starts_with("//") && rest.len() > 2 {
+            let web = scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https");
+            if web && rest.starts_with("//") && rest.len() > 2 {
                 Ok(())
             } else {
                 Err(ConfigError::new("endpoint", "must be an http(s) URL or a path on this origin"))

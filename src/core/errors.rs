@@ -73,9 +73,10 @@ fn key(error_type: &str, message: &str, stack: &str) -> u64 {
     let frame = frame.as_bytes();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for part in [error_type.as_bytes(), message.as_bytes(), frame] {
-        for &b in part.iter().chain(&[0]) {
+        for &b in part {
             h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
         }
+        h = h.wrapping_mul(0x0100_0000_01b3); // a 0 byte after each part
     }
     h
 }
@@ -84,8 +85,9 @@ impl ErrorLimiter {
     /// Judges an error seen at `now_ns`; a `Record` verdict counts towards the minute's limit.
     pub fn judge(&mut self, error_type: &str, message: &str, stack: &str, now_ns: u64) -> ErrorVerdict {
         let k = key(error_type, message, stack);
-        if let Some(&(_, at)) = self.seen.iter().find(|(s, _)| *s == k) {
-            if now_ns.saturating_sub(at) < MINUTE_NS {
+        let seen = self.seen.iter().position(|(s, _)| *s == k);
+        if let Some(i) = seen {
+            if now_ns.saturating_sub(self.seen[i].1) < MINUTE_NS {
                 return ErrorVerdict::Repeat;
             }
         }
@@ -98,7 +100,7 @@ impl ErrorLimiter {
         }
         self.in_window += 1;
         // Overwrite this error's entry, else the oldest once full.
-        match self.seen.iter().position(|(s, _)| *s == k) {
+        match seen {
             Some(i) => self.seen[i].1 = now_ns,
             None if self.seen.len() < REMEMBERED => self.seen.push((k, now_ns)),
             None => {

@@ -243,9 +243,19 @@ impl Encoder {
         fn value_len(v: &AttributeValue) -> usize {
             match v {
                 AttributeValue::String(s) => {
-                    s.len() + s.bytes().filter(|b| *b < 0x20 || *b == b'"' || *b == b'\\').count()
+                    let mut n = s.len();
+                    for &b in s.as_bytes() {
+                        n += usize::from(b < 0x20 || b == b'"' || b == b'\\');
+                    }
+                    n
                 }
-                AttributeValue::StringArray(items) => items.iter().map(|s| s.len() + 20).sum(),
+                AttributeValue::StringArray(items) => {
+                    let mut n = 0;
+                    for s in items {
+                        n += s.len() + 20;
+                    }
+                    n
+                }
                 AttributeValue::IntArray(items) => items.len() * 24,
                 AttributeValue::DoubleArray(items) => items.len() * 30,
                 AttributeValue::BoolArray(items) => items.len() * 20,
