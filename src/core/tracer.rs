@@ -484,8 +484,8 @@ impl TracerCore {
     }
 }
 
-/// The earlier of two times, either of which may be absent.
-fn earliest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+/// The earlier of two deadlines, either of which may be missing (the exporter's too).
+pub(crate) fn earliest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, None) => a,

@@ -28,7 +28,7 @@ use super::super::encode::json::write_u64;
 use super::super::encode::Body;
 use super::super::http::same_origin;
 use super::super::stats::Stats;
-use super::super::tracer::TracerCore;
+use super::super::tracer::{earliest, TracerCore};
 use super::super::transport::{body_limit, transport_plan, KeepaliveBudget, PendingBody, Transport, BEACON_HOLD_NS};
 
 /// How long after the start bodies an earlier page kept are asked for ([`Command::Recover`]):
@@ -245,15 +245,6 @@ pub struct Export {
     recover_at: Option<u64>,
     shut_down: bool,
     preflight_probed: bool,
-}
-
-/// The earlier of two deadlines, either of which may be missing.
-fn earliest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, None) => a,
-        (None, b) => b,
-    }
 }
 
 /// A random 0 to 1 that spreads retries of many players apart.
