@@ -246,8 +246,11 @@ const LIB = {
 const READY = "bench: ready";
 
 /** A plain page: no bundler, the library as it ships (playtrace's package: its module and the
- * wasm; OpenTelemetry JS, which ships dozens of modules, as the one bundle), a tracer set up. */
-const plainPage = (lib) => `<!doctype html><html><head><meta charset="utf-8"></head><body>${lib === "pt"
+ * wasm, preloaded as the README's plain-page setup writes it; OpenTelemetry JS, which ships
+ * dozens of modules, as the one bundle in a classic script), a tracer set up. */
+const plainPage = (lib) => `<!doctype html><html><head><meta charset="utf-8">${lib === "pt"
+  ? `<link rel="modulepreload" href="/pkg/playtrace.js"><link rel="preload" href="/pkg/playtrace_wasm_bg.wasm" as="fetch" crossorigin>`
+  : ""}</head><body>${lib === "pt"
   ? `<script type="module">
   import load, { init } from "/pkg/playtrace.js";
   await load();

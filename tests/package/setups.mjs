@@ -8,8 +8,8 @@
 //   wasm    where the engine's wasm comes from there: "file" (the .wasm beside the module) or
 //           "inline" (the package's gzipped copy, where the setup does not emit the file)
 
-const page = (title, script) => `<!doctype html>
-<html><head><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,"></head>
+const page = (title, script, head = "") => `<!doctype html>
+<html><head><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,">${head}</head>
 <body><canvas id="game" width="320" height="180"></canvas>
 ${script}
 </body></html>
@@ -64,7 +64,10 @@ export const SETUPS = [
     entry: "main.js",
     files: {
       "index.html": page("plain", `<script type="importmap">{ "imports": { "playtrace": "./node_modules/playtrace/playtrace.js", "playtrace/websocket": "./node_modules/playtrace/websocket.js" } }</script>
-<script type="module" src="./main.js"></script>`),
+<script type="module" src="./main.js"></script>`,
+      // As the README's plain-page setup writes it: both fetched while the page is read.
+      `<link rel="modulepreload" href="./node_modules/playtrace/playtrace.js">
+<link rel="preload" href="./node_modules/playtrace/playtrace_wasm_bg.wasm" as="fetch" crossorigin>`),
     },
     root: ".",
     wasm: "file",
